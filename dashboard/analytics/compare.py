@@ -1,0 +1,140 @@
+"""Per-country totals for a period, and honest comparisons of two periods.
+
+"Q1 2025 against 2024" is three different statements (methods.md): against the full
+year, against the average quarter of that year, and against the same quarter a year
+earlier. A `Comparison` names which one a figure is, and `describe` says it in words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from dashboard.analytics.periods import describe_period, months_in, rows_in_period
+
+MAX_TRACE_LINES = 5
+
+
+class Measure(StrEnum):
+    WEIGHT = "weight"  # net weight, tonnes
+    VALUE = "value"  # US dollars
+    UNIT_VALUE = "unit_value"  # US dollars per kg
+
+
+MEASURE_UNITS = {Measure.WEIGHT: "t", Measure.VALUE: "USD", Measure.UNIT_VALUE: "USD/kg"}
+MEASURE_NAMES = {Measure.WEIGHT: "Net weight", Measure.VALUE: "Trade value",
+                 Measure.UNIT_VALUE: "Unit value"}
+
+
+class Basis(StrEnum):
+    TOTAL = "total"  # the baseline period's whole total
+    AVERAGE = "average"  # the baseline scaled to the length of the compared period
+
+
+class Change(StrEnum):
+    ABSOLUTE = "absolute"
+    PERCENT = "percent"
+    RATIO = "ratio"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    period: str
+    baseline: str
+    basis: Basis = Basis.TOTAL
+
+    def describe(self) -> str:
+        """Exactly which comparison this is, e.g. "Q1 2025 against the average quarter of 2024"."""
+        period, baseline = describe_period(self.period), describe_period(self.baseline)
+        if self.basis == Basis.AVERAGE and months_in(self.baseline) != months_in(self.period):
+            unit = {1: "month", 3: "quarter", 12: "year"}[months_in(self.period)]
+            return f"{period} against the average {unit} of {baseline}"
+        whole = "the whole of " if months_in(self.baseline) > months_in(self.period) else ""
+        return f"{period} against {whole}{baseline}"
+
+    @property
+    def scale(self) -> float:
+        """Factor applied to the baseline's total: 3/12 for a quarter against an average year."""
+        if self.basis == Basis.AVERAGE:
+            return months_in(self.period) / months_in(self.baseline)
+        return 1.0
+
+
+def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.DataFrame:
+    """Net weight (kg), value (USD), row count, estimate flag and source lines per `by`.
+
+    Countries whose data for that year is too coarse for the period (annual rows only,
+    a quarter asked) get a row with NaN figures and `coverage` "annual data only".
+    """
+    used, coarse = rows_in_period(rows, period)
+    grouped = used.groupby(by, observed=True)
+    totals = pd.DataFrame({
+        "net_weight_kg": grouped["net_weight_kg"].sum(min_count=1),
+        "value_usd": grouped["value_usd"].sum(min_count=1),
+        "row_count": grouped.size(),
+        "estimated": grouped["weight_estimated"].any(),
+        "source_rows": grouped.apply(_trace, include_groups=False) if len(used) else [],
+    })
+    totals["coverage"] = "complete"
+    missing = sorted(set(coarse[by]) - set(totals.index))
+    if missing:
+        gaps = pd.DataFrame(index=pd.Index(missing, name=by))
+        gaps["coverage"] = "annual data only"
+        gaps["row_count"], gaps["estimated"], gaps["source_rows"] = 0, False, ""
+        totals = pd.concat([totals, gaps])
+    totals.index.name = by
+    return totals
+
+
+def _trace(group: pd.DataFrame) -> str:
+    """"file.csv lines 12, 40, 41 (+3 more)": the rows a figure was summed from."""
+    parts = []
+    for file, lines in group.groupby("source_file", observed=True)["source_line"]:
+        shown = ", ".join(str(n) for n in sorted(lines)[:MAX_TRACE_LINES])
+        more = f" (+{len(lines) - MAX_TRACE_LINES} more)" if len(lines) > MAX_TRACE_LINES else ""
+        parts.append(f"{file} lines {shown}{more}")
+    return "; ".join(parts)
+
+
+def measure_values(totals: pd.DataFrame, measure: Measure) -> pd.Series:
+    """The chosen measure in display units (t, USD or USD/kg)."""
+    if measure == Measure.WEIGHT:
+        return totals["net_weight_kg"] / 1000
+    if measure == Measure.VALUE:
+        return totals["value_usd"]
+    weight = totals["net_weight_kg"].where(totals["net_weight_kg"] > 0)
+    return totals["value_usd"] / weight
+
+
+def compare(rows: pd.DataFrame, comparison: Comparison, measure: Measure) -> pd.DataFrame:
+    """Per country: value in the period, baseline, and the change as difference, % and ratio.
+
+    Unit values are intensive (USD/kg), so a baseline in unit value is never scaled.
+    Percent and ratio are NaN where the baseline is zero or missing ("new" trade).
+    """
+    current = period_totals(rows, comparison.period)
+    base = period_totals(rows, comparison.baseline)
+    scale = 1.0 if measure == Measure.UNIT_VALUE else comparison.scale
+    table = pd.DataFrame(index=current.index.union(base.index))
+    table["value"] = measure_values(current, measure)
+    table["baseline"] = measure_values(base, measure) * scale
+    known = table["baseline"] > 0
+    table["absolute"] = table["value"].fillna(0) - table["baseline"].fillna(0)
+    table.loc[table["value"].isna() & table["baseline"].isna(), "absolute"] = np.nan
+    table["ratio"] = (table["value"].fillna(0) / table["baseline"]).where(known)
+    table["percent"] = (table["ratio"] - 1) * 100
+    table["coverage"] = _joined_coverage(current, base, table.index)
+    table["source_rows"] = current["source_rows"].reindex(table.index).fillna("")
+    table["baseline_source_rows"] = base["source_rows"].reindex(table.index).fillna("")
+    table["estimated"] = (current["estimated"].reindex(table.index).fillna(False).astype(bool)
+                          | base["estimated"].reindex(table.index).fillna(False).astype(bool))
+    return table
+
+
+def _joined_coverage(current: pd.DataFrame, base: pd.DataFrame, index: pd.Index) -> pd.Series:
+    now = current["coverage"].reindex(index).fillna("no rows")
+    then = base["coverage"].reindex(index).fillna("no rows")
+    return now.where(now == then, "period: " + now + "; baseline: " + then)

@@ -1,0 +1,95 @@
+"""Period arithmetic that never double counts.
+
+A file can hold annual rows (Comtrade refMonth 52) beside the monthly rows of the same
+year. Summing both doubles the year. The rule here: for each flow series (reporter,
+partner, flow, commodity) and year, use the finest frequency the data has for that year,
+and set the coarser rows aside.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+SERIES_KEY = ["reporter", "partner", "flow", "commodity_code"]
+_FINENESS = {"M": 0, "Q": 1, "A": 2}
+
+
+def finest_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the finest frequency per series and year (annual rows set aside where months exist).
+
+    >>> rows = pd.DataFrame({"reporter": ["KOR"] * 3, "partner": ["CHN"] * 3,
+    ...     "flow": ["import"] * 3, "commodity_code": ["280530"] * 3,
+    ...     "period": ["2024", "2024-01", "2024-02"], "freq": ["A", "M", "M"],
+    ...     "net_weight_kg": [30.0, 10.0, 20.0]})
+    >>> finest_rows(rows)["net_weight_kg"].sum()
+    np.float64(30.0)
+    """
+    if frame.empty:
+        return frame
+    year = frame["period"].str.slice(0, 4)
+    fineness = frame["freq"].map(_FINENESS)
+    best = fineness.groupby([frame[c] for c in SERIES_KEY] + [year], observed=True,
+                            sort=False).transform("min")
+    return frame.loc[fineness == best]
+
+
+def year_of(frame: pd.DataFrame) -> pd.Series:
+    return frame["period"].str.slice(0, 4)
+
+
+def yearly_totals(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Net weight (kg) and value (USD) per year and the columns in `by`, counted once."""
+    rows = finest_rows(frame)
+    grouped = rows.assign(year=year_of(rows)).groupby([*by, "year"], observed=True)
+    return grouped[["net_weight_kg", "value_usd"]].sum(min_count=1).reset_index()
+
+
+MONTHS = {"A": 12, "Q": 3, "M": 1}
+
+
+def freq_of(label: str) -> str:
+    """Frequency of a canonical label: "2025" A, "2025-Q1" Q, "2025-03" M."""
+    if len(label) == 4:
+        return "A"
+    return "Q" if label[5] == "Q" else "M"
+
+
+def months_in(label: str) -> int:
+    return MONTHS[freq_of(label)]
+
+
+def describe_period(label: str) -> str:
+    """Words for a label: "2025-Q1" -> "Q1 2025", "2025-03" -> "March 2025"."""
+    freq = freq_of(label)
+    if freq == "A":
+        return label
+    if freq == "Q":
+        return f"{label[5:]} {label[:4]}"
+    return pd.Timestamp(f"{label}-01").strftime("%B %Y")
+
+
+def _container(rows: pd.DataFrame, freq: str) -> pd.Series:
+    """The label of the period of frequency `freq` that holds each row's period."""
+    period = rows["period"]
+    if freq == "A":
+        return period.str.slice(0, 4)
+    if freq == "Q":
+        month = pd.to_numeric(period.str.slice(5, 7), errors="coerce")
+        quarter = ((month - 1) // 3 + 1).astype("Int64").astype(str)
+        from_month = period.str.slice(0, 4) + "-Q" + quarter
+        return period.where(rows["freq"] == "Q", from_month)
+    return period
+
+
+def rows_in_period(rows: pd.DataFrame, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows that make up `label` (finest frequency, counted once), and rows too coarse for it.
+
+    A quarter cannot be read from an annual row: such rows come back in the second frame
+    so a view can say why a country has no figure for that quarter.
+    """
+    rows = finest_rows(rows)
+    in_year = rows[rows["period"].str.slice(0, 4) == label[:4]]
+    need = _FINENESS[freq_of(label)]
+    fine = in_year["freq"].map(_FINENESS) <= need
+    usable = in_year[fine]
+    return usable[_container(usable, freq_of(label)) == label], in_year[~fine]

@@ -1,0 +1,141 @@
+"""World choropleth of one measure (or its change) per country.
+
+Input is a per-country table (index ISO3) from `analytics.views.map_table`; this module
+only draws. Countries absent from the table keep the plain "no data" land colour; a
+reported zero is coloured at the bottom of the scale, so the two never look alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.figures.caption import Caption, apply_caption
+from dashboard.figures.style import (
+    BORDER_COLOUR,
+    DIVERGING_SCALE,
+    NO_DATA_COLOUR,
+    SEQUENTIAL_SCALE,
+)
+from dashboard.figures.text import format_amount
+
+GAP_COLOUR = "#bdbdbd"
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    column: str  # "value", or a change column: "absolute", "percent", "ratio"
+    unit: str  # display unit of `value`: "t", "USD", "USD/kg"
+    measure_name: str
+    period_text: str  # "Q1 2025", or the comparison's description
+    counterpart_text: str  # "from China", "from all partners"
+
+
+def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure:
+    """Choropleth figure; table holds country rows only (aggregates filtered upstream)."""
+    shown = table[table[spec.column].notna()]
+    gaps = table[table[spec.column].isna()]
+    fig = go.Figure()
+    if len(gaps):
+        fig.add_trace(_gap_trace(gaps, spec))
+    if len(shown):
+        fig.add_trace(_value_trace(shown, spec))
+    fig.update_geos(
+        projection_type="natural earth", showframe=False, showcoastlines=False,
+        showcountries=True, countrycolor="white", showland=True, landcolor=NO_DATA_COLOUR,
+        showocean=False, showlakes=False, resolution=50, fitbounds=False,
+        lataxis_range=[-58, 84], lonaxis_range=[-170, 190],
+    )
+    fig.update_layout(height=520, dragmode=False, hoverlabel={"align": "left"})
+    apply_caption(fig, caption)
+    fig.add_annotation(
+        text="Light grey: no data reported; mid grey: only coarser (annual) data",
+        xref="paper", yref="paper", x=1, y=0, xanchor="right", yanchor="bottom",
+        showarrow=False, font={"size": 11, "color": "#5f5f5f"}, name="no_data_key")
+    return fig
+
+
+def _hover(table: pd.DataFrame, spec: MapSpec) -> list[str]:
+    texts = []
+    for iso, row in table.iterrows():
+        lines = [f"<b>{row['country_name']}</b> ({iso})",
+                 f"{spec.measure_name}, {spec.period_text}, {spec.counterpart_text}"]
+        lines.append(f"Value: {format_amount(row['value'], spec.unit)}")
+        if "baseline" in row and not pd.isna(row.get("baseline", np.nan)):
+            lines.append(f"Baseline: {format_amount(row['baseline'], spec.unit)}")
+        if spec.column in ("absolute", "percent", "ratio"):
+            lines.append(_change_text(row))
+        if row.get("estimated"):
+            lines.append("Includes estimated weights (flagged by the reporter)")
+        if row.get("coverage", "complete") != "complete":
+            lines.append(f"Coverage: {row['coverage']}")
+        lines.append(f"Reported by: {row.get('reported_by_text', '')}")
+        lines.append(f"Source rows: {row.get('row_count', 0)}")
+        texts.append("<br>".join(lines))
+    return texts
+
+
+def _change_text(row: pd.Series) -> str:
+    if pd.isna(row["ratio"]):
+        return "Change: new (no trade in the baseline)" if row["value"] > 0 else "Change: n/a"
+    return (f"Change: {row['absolute']:+,.1f}; {row['percent']:+,.0f}%; "
+            f"ratio {row['ratio']:,.2f}x")
+
+
+def _value_trace(table: pd.DataFrame, spec: MapSpec) -> go.Choropleth:
+    colour, colorbar, scale, zmid = _colouring(table[spec.column], spec)
+    return go.Choropleth(
+        locations=table.index, locationmode="ISO-3", z=colour, zmid=zmid,
+        colorscale=scale, marker_line_color=BORDER_COLOUR, marker_line_width=0.4,
+        colorbar=colorbar, text=_hover(table, spec), hovertemplate="%{text}<extra></extra>",
+        customdata=np.asarray(table[spec.column], dtype=float), name="value",
+    )
+
+
+def _gap_trace(table: pd.DataFrame, spec: MapSpec) -> go.Choropleth:
+    return go.Choropleth(
+        locations=table.index, locationmode="ISO-3", z=[0] * len(table),
+        colorscale=[[0, GAP_COLOUR], [1, GAP_COLOUR]], showscale=False,
+        marker_line_color=BORDER_COLOUR, marker_line_width=0.4, text=_hover(table, spec),
+        hovertemplate="%{text}<extra></extra>", name="coarser data only",
+    )
+
+
+def _colouring(values: pd.Series, spec: MapSpec):
+    """Colour values, colour bar, scale and midpoint for the map's column."""
+    if spec.column == "ratio":
+        return _log_ticks(values, base=2, title="ratio (x)", diverging=True)
+    if spec.column in ("absolute", "percent"):
+        limit = float(np.nanpercentile(np.abs(values), 95)) or 1.0
+        title = "change (%)" if spec.column == "percent" else f"change ({spec.unit})"
+        clipped = values.clip(-limit, limit)
+        return clipped, {"title": {"text": title}, "len": 0.7}, DIVERGING_SCALE, 0.0
+    return _log_ticks(values, base=10, title=spec.unit, diverging=False)
+
+
+def _log_ticks(values: pd.Series, base: int, title: str, diverging: bool):
+    """Log colour (trade sizes span orders of magnitude) with ticks in real units."""
+    positive = values[values > 0]
+    floor = positive.min() / base if len(positive) else 1.0
+    logs = np.log(values.where(values > 0, floor)) / np.log(base)
+    low, high = int(np.floor(logs.min())), int(np.ceil(logs.max()))
+    if diverging:
+        low, high = min(low, -1), max(high, 1)
+        bound = max(-low, high)
+        low, high = -bound, bound
+    ticks = list(range(low, high + 1))
+    labels = [_tick_label(base**t, diverging) for t in ticks]
+    if not diverging and len(positive) < len(values):
+        labels[0] = f"0 / <{labels[0]}"
+    colorbar = {"title": {"text": title}, "tickvals": ticks, "ticktext": labels, "len": 0.7}
+    scale = DIVERGING_SCALE if diverging else SEQUENTIAL_SCALE
+    return logs, colorbar, scale, (0.0 if diverging else None)
+
+
+def _tick_label(number: float, is_ratio: bool) -> str:
+    if is_ratio:
+        return f"{number:g}x"
+    return format_amount(number, "")

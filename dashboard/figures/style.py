@@ -1,0 +1,30 @@
+"""Shared look and the one graph-config helper every chart goes through."""
+
+from __future__ import annotations
+
+FONT_FAMILY = ("system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
+               "'Noto Sans', 'Liberation Sans', sans-serif")
+# Colour-blind-safe scales: sequential cividis for amounts, diverging purple-orange for change.
+SEQUENTIAL_SCALE = "cividis_r"
+DIVERGING_SCALE = "PuOr_r"
+NO_DATA_COLOUR = "#e9e9e9"
+BORDER_COLOUR = "#9a9a9a"
+SYNTHETIC_BADGE_COLOUR = "#b3261e"
+TEXT_COLOUR = "#1f1f1f"
+MUTED_TEXT = "#5f5f5f"
+
+
+def graph_config(topojson_url: str, filename: str = "rare-earth-trade") -> dict:
+    """Plotly config for every graph: offline geometry, no cloud button, no logo.
+
+    plotly.js 4 shows a "Share chart" button that uploads the chart to an outside
+    server: `showSendToCloud` must be off on every graph, and Dash has no global default.
+    """
+    return {
+        "topojsonURL": topojson_url,
+        "showSendToCloud": False,
+        "displaylogo": False,
+        "responsive": True,
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }

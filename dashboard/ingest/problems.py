@@ -1,0 +1,62 @@
+"""Problems found while reading: every row that cannot be used is reported, never dropped.
+
+A problem names the file, the 1-based line (the header is line 1; 0 means the whole
+file), the column, the offending value and a reason from a fixed set, plus a message a
+person can act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+import pandas as pd
+
+
+class Reason(StrEnum):
+    UNKNOWN_LAYOUT = "unknown layout"
+    UNREADABLE_FILE = "unreadable file"
+    EMPTY_FILE = "empty file"
+    BAD_ROW = "bad row"  # wrong number of fields, broken quoting
+    MISSING_VALUE = "missing value"
+    BAD_NUMBER = "bad number"
+    NEGATIVE_QUANTITY = "negative quantity"
+    UNKNOWN_COUNTRY = "unknown country"
+    UNKNOWN_UNIT = "unknown unit"
+    UNKNOWN_FLOW = "unknown flow"
+    BAD_COMMODITY = "bad commodity code"
+    BAD_PERIOD = "bad period"
+    DUPLICATE_KEY = "duplicate key"
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    column: str
+    value: str
+    reason: Reason
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        column = f" column {self.column}" if self.column else ""
+        value = f" value {self.value!r}" if self.value != "" else ""
+        return f"{where}:{column}{value}: {self.reason.value}: {self.message}"
+
+
+PROBLEM_COLUMNS = ["file", "line", "column", "value", "reason", "message"]
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """Problems as a table (one row each), e.g. for `validate --rejects`."""
+    rows = [{**asdict(p), "reason": p.reason.value} for p in problems]
+    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+
+
+class LayoutError(ValueError):
+    """The whole file cannot be read: unknown layout, empty, not text."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem

@@ -1,0 +1,130 @@
+"""The trade frame: the one contract readers produce and everything else consumes.
+
+One row is one reported trade flow: a reporter told its customs statistics that it
+imported (or exported) a commodity from (or to) a partner in a period.
+
+Columns (all present in every frame, in this order):
+
+    reporter, partner          ISO3 code for a country, or an aggregate code (see kinds)
+    reporter_name, partner_name readable English name
+    reporter_kind, partner_kind "country" or an aggregate kind: "world", "group",
+                               "area_nes", "special"; only "country" is ever drawn on a map
+    flow                       "import" | "export" | "re-import" | "re-export"
+    commodity_code             HS6 ("284690") or a national 8-10 digit line ("28469015")
+    hs6                        the HS6 parent of commodity_code
+    commodity_name             readable product name
+    period                     canonical label: "2025" (year), "2025-Q1", "2025-03"
+    freq                       "A" (year), "Q" (quarter) or "M" (month)
+    period_start               first day of the period (datetime64)
+    net_weight_kg              net weight in kilograms (NaN when not reported)
+    value_usd                  trade value in US dollars (NaN when not reported)
+    valuation                  "CIF" (imports) or "FOB" (exports)
+    weight_estimated           True when the source flags the weight as estimated
+    source_file                file the row was read from
+    source_line                1-based line number in that file (header is line 1)
+
+A row reported by the importer (flow "import") and the same flow reported by the exporter
+(flow "export", reporter and partner swapped) are both kept: they are the two sides of a
+mirror comparison, never added together.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pandas as pd
+
+
+class Flow(StrEnum):
+    IMPORT = "import"
+    EXPORT = "export"
+    RE_IMPORT = "re-import"
+    RE_EXPORT = "re-export"
+
+
+class PartyKind(StrEnum):
+    COUNTRY = "country"
+    WORLD = "world"
+    GROUP = "group"  # e.g. European Union
+    AREA_NES = "area_nes"  # "not elsewhere specified", e.g. Other Asia, nes
+    SPECIAL = "special"  # bunkers, free zones, special categories
+
+
+class Freq(StrEnum):
+    ANNUAL = "A"
+    QUARTERLY = "Q"
+    MONTHLY = "M"
+
+
+class Valuation(StrEnum):
+    CIF = "CIF"
+    FOB = "FOB"
+
+
+COLUMNS: dict[str, str] = {
+    "reporter": "string",
+    "reporter_name": "string",
+    "reporter_kind": "string",
+    "partner": "string",
+    "partner_name": "string",
+    "partner_kind": "string",
+    "flow": "string",
+    "commodity_code": "string",
+    "hs6": "string",
+    "commodity_name": "string",
+    "period": "string",
+    "freq": "string",
+    "period_start": "datetime64[s]",
+    "net_weight_kg": "float64",
+    "value_usd": "float64",
+    "valuation": "string",
+    "weight_estimated": "bool",
+    "source_file": "string",
+    "source_line": "int64",
+}
+
+# One reported figure per key: a second row with the same key is a duplicate.
+KEY_COLUMNS = ["reporter", "partner", "flow", "commodity_code", "period", "source_file"]
+
+VALUES = {
+    "flow": {f.value for f in Flow},
+    "reporter_kind": {k.value for k in PartyKind},
+    "partner_kind": {k.value for k in PartyKind},
+    "freq": {f.value for f in Freq},
+    "valuation": {v.value for v in Valuation},
+}
+
+
+def empty_frame() -> pd.DataFrame:
+    """A trade frame with no rows and the right column types."""
+    return conform(pd.DataFrame({name: [] for name in COLUMNS}))
+
+
+def conform(frame: pd.DataFrame) -> pd.DataFrame:
+    """Order and type the columns of a frame that holds all of COLUMNS."""
+    missing = [name for name in COLUMNS if name not in frame.columns]
+    if missing:
+        raise ValueError(f"trade frame lacks columns: {', '.join(missing)}")
+    out = frame.loc[:, list(COLUMNS)].astype(COLUMNS)
+    return out.reset_index(drop=True)
+
+
+def check(frame: pd.DataFrame) -> None:
+    """Raise ValueError when a frame breaks the contract (columns, types, value sets)."""
+    if list(frame.columns) != list(COLUMNS):
+        raise ValueError(f"columns differ from the trade frame: {list(frame.columns)}")
+    for name, dtype in COLUMNS.items():
+        if str(frame[name].dtype) != dtype:
+            raise ValueError(f"column {name} has dtype {frame[name].dtype}, expected {dtype}")
+    for name, allowed in VALUES.items():
+        bad = set(frame[name].dropna().unique()) - allowed
+        if bad:
+            raise ValueError(f"column {name} holds values outside {sorted(allowed)}: {sorted(bad)}")
+    if (frame["net_weight_kg"] < 0).any() or (frame["value_usd"] < 0).any():
+        raise ValueError("negative quantities in a trade frame")
+
+
+def importer_side(frame: pd.DataFrame) -> pd.Series:
+    """ISO3 of the importing country of each row, whichever side reported it."""
+    is_import = frame["flow"].isin([Flow.IMPORT, Flow.RE_IMPORT])
+    return frame["reporter"].where(is_import, frame["partner"])
