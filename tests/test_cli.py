@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 
-from dashboard import cli
 from factories import plus_row
+
+from dashboard import cli
 
 
 def test_validate_clean_file_exits_zero_and_counts_once(plus_file, capsys):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-SERIES_KEY = ["reporter", "partner", "flow", "commodity_code"]
+# A series is one flow between two parties; oriented frames name the parties differently.
+_PARTY_COLUMNS = ("reporter", "partner", "country", "counterpart")
 _FINENESS = {"M": 0, "Q": 1, "A": 2}
 
 
@@ -28,7 +29,8 @@ def finest_rows(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     year = frame["period"].str.slice(0, 4)
     fineness = frame["freq"].map(_FINENESS)
-    best = fineness.groupby([frame[c] for c in SERIES_KEY] + [year], observed=True,
+    key = [c for c in (*_PARTY_COLUMNS, "flow", "commodity_code") if c in frame.columns]
+    best = fineness.groupby([frame[c] for c in key] + [year], observed=True,
                             sort=False).transform("min")
     return frame.loc[fineness == best]
 

@@ -49,7 +49,7 @@ def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure
         showocean=False, showlakes=False, resolution=50, fitbounds=False,
         lataxis_range=[-58, 84], lonaxis_range=[-170, 190],
     )
-    fig.update_layout(height=520, dragmode=False, hoverlabel={"align": "left"})
+    fig.update_layout(height=480, dragmode=False, hoverlabel={"align": "left"})
     apply_caption(fig, caption)
     fig.add_annotation(
         text="Light grey: no data reported; mid grey: only coarser (annual) data",
@@ -86,33 +86,33 @@ def _change_text(row: pd.Series) -> str:
 
 
 def _value_trace(table: pd.DataFrame, spec: MapSpec) -> go.Choropleth:
-    colour, colorbar, scale, zmid = _colouring(table[spec.column], spec)
+    colouring = _colouring(table[spec.column], spec)
     return go.Choropleth(
-        locations=table.index, locationmode="ISO-3", z=colour, zmid=zmid,
-        colorscale=scale, marker_line_color=BORDER_COLOUR, marker_line_width=0.4,
-        colorbar=colorbar, text=_hover(table, spec), hovertemplate="%{text}<extra></extra>",
-        customdata=np.asarray(table[spec.column], dtype=float), name="value",
+        locations=list(table.index), locationmode="ISO-3", **colouring,
+        marker_line_color=BORDER_COLOUR, marker_line_width=0.4,
+        text=_hover(table, spec), hovertemplate="%{text}<extra></extra>",
+        customdata=[float(v) for v in table[spec.column]], name="value",
     )
 
 
 def _gap_trace(table: pd.DataFrame, spec: MapSpec) -> go.Choropleth:
     return go.Choropleth(
-        locations=table.index, locationmode="ISO-3", z=[0] * len(table),
+        locations=list(table.index), locationmode="ISO-3", z=[0] * len(table),
         colorscale=[[0, GAP_COLOUR], [1, GAP_COLOUR]], showscale=False,
         marker_line_color=BORDER_COLOUR, marker_line_width=0.4, text=_hover(table, spec),
         hovertemplate="%{text}<extra></extra>", name="coarser data only",
     )
 
 
-def _colouring(values: pd.Series, spec: MapSpec):
-    """Colour values, colour bar, scale and midpoint for the map's column."""
+def _colouring(values: pd.Series, spec: MapSpec) -> dict:
+    """Trace settings for colour: z, its range, the scale and the colour bar."""
     if spec.column == "ratio":
         return _log_ticks(values, base=2, title="ratio (x)", diverging=True)
     if spec.column in ("absolute", "percent"):
         limit = float(np.nanpercentile(np.abs(values), 95)) or 1.0
         title = "change (%)" if spec.column == "percent" else f"change ({spec.unit})"
-        clipped = values.clip(-limit, limit)
-        return clipped, {"title": {"text": title}, "len": 0.7}, DIVERGING_SCALE, 0.0
+        return {"z": list(values.clip(-limit, limit)), "zmin": -limit, "zmax": limit,
+                "colorscale": DIVERGING_SCALE, "colorbar": {"title": {"text": title}, "len": 0.7}}
     return _log_ticks(values, base=10, title=spec.unit, diverging=False)
 
 
@@ -131,8 +131,8 @@ def _log_ticks(values: pd.Series, base: int, title: str, diverging: bool):
     if not diverging and len(positive) < len(values):
         labels[0] = f"0 / <{labels[0]}"
     colorbar = {"title": {"text": title}, "tickvals": ticks, "ticktext": labels, "len": 0.7}
-    scale = DIVERGING_SCALE if diverging else SEQUENTIAL_SCALE
-    return logs, colorbar, scale, (0.0 if diverging else None)
+    return {"z": list(logs), "zmin": low, "zmax": high, "colorbar": colorbar,
+            "colorscale": DIVERGING_SCALE if diverging else SEQUENTIAL_SCALE}
 
 
 def _tick_label(number: float, is_ratio: bool) -> str:

@@ -10,8 +10,8 @@ import pandas as pd
 def format_amount(number: float, unit: str) -> str:
     """Readable amount with its unit: 1234.5 t -> "1,234.5 t"; 2.5e6 USD -> "USD 2.5 million".
 
-    >>> format_amount(1234.5, "t"), format_amount(2_500_000, "USD"), format_amount(0.004, "t")
-    ('1,234.5 t', 'USD 2.50 million', '0.004 t')
+    >>> format_amount(1234.5, "t"), format_amount(2_500_000, "USD"), format_amount(0.0042, "t")
+    ('1,234.5 t', 'USD 2.50 million', '0.0042 t')
     """
     if number is None or (isinstance(number, float) and math.isnan(number)):
         return "no data"
@@ -23,10 +23,12 @@ def format_amount(number: float, unit: str) -> str:
         return f"USD {number:,.0f}"
     if unit == "USD/kg":
         return f"{number:,.2f} USD/kg"
-    digits = 1 if abs(number) >= 10 else (2 if abs(number) >= 1 else 3)
-    text = f"{number:,.{digits}f}".rstrip("0").rstrip(".") if number else "0"
-    if abs(number) >= 10:
+    if number == 0:
+        text = "0"
+    elif abs(number) >= 1:
         text = f"{number:,.1f}"
+    else:
+        text = f"{number:.3g}"
     return f"{text} {unit}".strip()
 
 

@@ -1,0 +1,121 @@
+"""From a view state to what the page shows: calls analytics and figure builders only.
+
+The same functions serve the page, and later the embed and export routes, so every
+format of a view is computed once and the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.analytics.catalogue import Catalogue
+from dashboard.analytics.compare import MEASURE_NAMES, MEASURE_UNITS, Measure
+from dashboard.analytics.country_table import country_table
+from dashboard.analytics.periods import describe_period
+from dashboard.figures.caption import Caption
+from dashboard.figures.choropleth import MapSpec, build_map
+from dashboard.figures.text import change_sentence, ranking_sentence
+from dashboard.ingest.dataset import Dataset
+from dashboard.web.view_state import ViewState
+
+
+@dataclass
+class MapView:
+    figure: go.Figure
+    table: pd.DataFrame
+    summary: str
+    comparison_text: str
+
+
+def describe_selection(state: ViewState, catalogue: Catalogue) -> dict[str, str]:
+    """Words for the parts of a view: commodity, flow, counterpart, perspective, period."""
+    commodity = catalogue.commodities.get(state.commodity, state.commodity)
+    imports = state.direction == "imports"
+    partner = catalogue.countries.get(state.partner, state.partner)
+    counterpart = (f"{'from' if imports else 'to'} {partner}" if state.partner
+                   else f"{'from' if imports else 'to'} all partners")
+    perspective = ("as reported by the importers" if imports else "as reported by the exporters"
+                   ) if state.perspective == "reporter" else (
+        "mirror data: as reported by the partners")
+    comparison = state.comparison
+    period = comparison.describe() if comparison else describe_period(state.period)
+    return {"commodity": commodity, "flow": "Imports" if imports else "Exports",
+            "counterpart": counterpart, "perspective": perspective, "period": period}
+
+
+def caption_for(state: ViewState, data: Dataset, catalogue: Catalogue, title: str) -> Caption:
+    words = describe_selection(state, catalogue)
+    subtitle = (f"{words['flow']} of {words['commodity']} {words['counterpart']}, "
+                f"{words['perspective']}; {words['period']}")
+    return Caption(title=title, subtitle=subtitle, source_line=data.source_line,
+                   data_date=catalogue.latest_month or "", synthetic=data.synthetic)
+
+
+def map_view(state: ViewState, data: Dataset, catalogue: Catalogue) -> MapView:
+    measure = Measure(state.measure)
+    table = country_table(data.frame, state.selection, state.period, state.comparison)
+    words = describe_selection(state, catalogue)
+    column = state.change if state.comparison else "value"
+    spec = MapSpec(column=column, unit=MEASURE_UNITS[measure],
+                   measure_name=MEASURE_NAMES[measure], period_text=words["period"],
+                   counterpart_text=words["counterpart"])
+    title = (f"{MEASURE_NAMES[measure]}: change, {words['period']}" if state.comparison
+             else f"{MEASURE_NAMES[measure]} by country, {words['period']}")
+    figure = build_map(table, spec, caption_for(state, data, catalogue, title))
+    _outline_focus(figure, state.focus)
+    what = f"{words['commodity']} {words['counterpart']}"
+    role = "importer" if state.direction == "imports" else "exporter"
+    if state.comparison:
+        summary = change_sentence(table, words["period"], what)
+    else:
+        summary = ranking_sentence(table, "value", MEASURE_UNITS[measure], role, what,
+                                   words["period"])
+    return MapView(figure, table, summary, words["period"])
+
+
+def _outline_focus(figure: go.Figure, focus: str) -> None:
+    if focus:
+        figure.add_trace(go.Choropleth(
+            locations=[focus], z=[0], locationmode="ISO-3", showscale=False,
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+            marker_line_color="#111111", marker_line_width=1.6, hoverinfo="skip",
+            name="focus"))
+
+
+def grid_rows(table: pd.DataFrame) -> list[dict]:
+    """Table rows for the grid: plain JSON values, NaN as empty."""
+    out = table.reset_index().replace({np.nan: None})
+    for column in ("value", "baseline", "absolute", "percent", "ratio"):
+        if column in out:
+            out[column] = out[column].map(lambda v: None if v is None else round(float(v), 4))
+    return out.to_dict("records")
+
+
+def grid_columns(state: ViewState) -> list[dict]:
+    unit = MEASURE_UNITS[Measure(state.measure)]
+    name = MEASURE_NAMES[Measure(state.measure)]
+    number = {"type": "rightAligned", "valueFormatter": {"function":
+              "params.value == null ? 'no data' : d3.format(',.4~f')(params.value)"}}
+    columns = [
+        {"field": "country_name", "headerName": "Country", "pinned": "left"},
+        {"field": "iso3", "headerName": "ISO3", "width": 90},
+        {"field": "value", "headerName": f"{name} ({unit})", **number},
+    ]
+    if state.comparison:
+        columns += [
+            {"field": "baseline", "headerName": f"Baseline ({unit})", **number},
+            {"field": "absolute", "headerName": f"Change ({unit})", **number},
+            {"field": "percent", "headerName": "Change (%)", **number},
+            {"field": "ratio", "headerName": "Ratio (x)", **number},
+        ]
+    columns += [
+        {"field": "estimated", "headerName": "Estimated weights"},
+        {"field": "coverage", "headerName": "Coverage"},
+        {"field": "row_count", "headerName": "Source rows", "type": "rightAligned"},
+        {"field": "source_rows", "headerName": "Source lines", "flex": 1, "minWidth": 260},
+    ]
+    return columns

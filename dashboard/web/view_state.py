@@ -1,0 +1,125 @@
+"""The view state: every control of the page, to and from the URL query string.
+
+The URL is the view: a copied link reopens exactly the same view. Countries are ISO3
+codes. A bad or unknown parameter falls back to its default and produces a notice;
+parameters renamed in a later version are migrated here (`_RENAMED`), never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from urllib.parse import parse_qsl, urlencode
+
+from dashboard.analytics.catalogue import Catalogue
+from dashboard.analytics.compare import Basis, Change, Comparison, Measure
+from dashboard.analytics.country_table import Selection
+from dashboard.analytics.flows import Direction, Perspective
+from dashboard.analytics.periods import freq_of
+
+NO_COMPARISON = ""
+ALL_PARTNERS = ""
+_RENAMED: dict[str, str] = {"supplier": "partner", "cmd": "commodity"}
+_CHOICES = {
+    "direction": [d.value for d in Direction],
+    "perspective": [p.value for p in Perspective],
+    "measure": [m.value for m in Measure],
+    "basis": [b.value for b in Basis],
+    "change": [c.value for c in Change],
+}
+MAX_QUERY_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class ViewState:
+    commodity: str
+    period: str
+    direction: str = Direction.IMPORTS.value
+    perspective: str = Perspective.REPORTER.value
+    partner: str = ALL_PARTNERS
+    measure: str = Measure.WEIGHT.value
+    baseline: str = NO_COMPARISON
+    basis: str = Basis.TOTAL.value
+    change: str = Change.PERCENT.value
+    focus: str = ""
+
+    def to_query(self) -> str:
+        """"?commodity=...&period=..." holding every field (defaults too: links stay exact)."""
+        return "?" + urlencode({f.name: getattr(self, f.name) for f in fields(self)})
+
+    @property
+    def selection(self) -> Selection:
+        return Selection(self.commodity, Direction(self.direction),
+                         Perspective(self.perspective), self.partner or None,
+                         Measure(self.measure))
+
+    @property
+    def comparison(self) -> Comparison | None:
+        if not self.baseline:
+            return None
+        return Comparison(self.period, self.baseline, Basis(self.basis))
+
+
+def from_query(query: str, defaults: ViewState, catalogue: Catalogue
+               ) -> tuple[ViewState, list[str]]:
+    """The view a query string asks for, and a notice for each value that was not usable."""
+    if len(query) > MAX_QUERY_LENGTH:
+        return defaults, [f"The link's query string is too long (over {MAX_QUERY_LENGTH}"
+                          " characters); the default view is shown."]
+    values: dict[str, str] = {}
+    notices: list[str] = []
+    known = {f.name for f in fields(ViewState)}
+    for key, value in parse_qsl(query.lstrip("?"), keep_blank_values=True):
+        key = _RENAMED.get(key, key)
+        if key in known:
+            values[key] = value.strip()
+        else:
+            notices.append(f"Unknown link parameter {key!r} was ignored.")
+    state = defaults
+    for key, value in values.items():
+        problem = _check(key, value, catalogue)
+        if problem:
+            notices.append(f"{problem}; using {getattr(defaults, key) or 'none'!r} instead.")
+        else:
+            state = replace(state, **{key: value})
+    return _consistent(state, defaults, notices), notices
+
+
+def _check(key: str, value: str, catalogue: Catalogue) -> str | None:
+    """Why a parameter value cannot be used, or None."""
+    if key in _CHOICES and value not in _CHOICES[key]:
+        return f"{key}={value!r} is not one of {', '.join(_CHOICES[key])}"
+    if key == "commodity" and value not in catalogue.commodities:
+        return f"commodity {value!r} is not in the loaded data"
+    if key in ("period", "baseline") and value and value not in catalogue.periods:
+        return f"{key} {value!r} is not a period the data covers"
+    if key == "period" and not value:
+        return "period is empty"
+    if key in ("partner", "focus") and value and value.upper() not in catalogue.countries:
+        return f"{key} {value!r} is not an ISO3 country code in the data"
+    return None
+
+
+def _consistent(state: ViewState, defaults: ViewState, notices: list[str]) -> ViewState:
+    """Fix combinations that are valid one by one but not together."""
+    state = replace(state, partner=state.partner.upper(), focus=state.focus.upper())
+    if state.baseline == state.period and state.baseline:
+        notices.append("The baseline equals the period; the comparison was turned off.")
+        state = replace(state, baseline=NO_COMPARISON)
+    if (state.baseline and state.basis == Basis.AVERAGE
+            and freq_of(state.baseline) == freq_of(state.period)):
+        state = replace(state, basis=Basis.TOTAL.value)
+    return state
+
+
+def default_view(catalogue: Catalogue) -> ViewState:
+    """The seed story when the data has it: dysprosium oxide from China, Q1 2025 vs 2024."""
+    commodity = "28469015" if "28469015" in catalogue.commodities else next(
+        iter(catalogue.commodities), "")
+    periods = catalogue.periods
+    seed = "2025-Q1" in periods and "2024" in periods and commodity == "28469015"
+    if seed:
+        return ViewState(commodity=commodity, period="2025-Q1", perspective="mirror",
+                         partner="CHN" if "CHN" in catalogue.countries else "",
+                         baseline="2024", focus="KOR" if "KOR" in catalogue.countries else "")
+    years = [p for p in periods if len(p) == 4]
+    return ViewState(commodity=commodity, period=years[-1] if years else "")

@@ -1,0 +1,111 @@
+"""Figure builders, tested on fig.to_dict(): locations, traceable values, units, provenance."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from factories import plus_row
+
+from dashboard.analytics.compare import Comparison
+from dashboard.analytics.country_table import Selection, country_table
+from dashboard.analytics.flows import Direction, Perspective
+from dashboard.figures.caption import SYNTHETIC_BADGE, Caption
+from dashboard.figures.choropleth import MapSpec, build_map
+from dashboard.figures.style import graph_config
+from dashboard.figures.text import ranking_sentence
+from dashboard.ingest import readers
+
+CAPTION = Caption("Title", "Subtitle", "Source: test rows.", "2025-03", synthetic=True)
+
+
+@pytest.fixture
+def frame(plus_file):
+    rows = [plus_row(reporter=r, weight=w, year=2024, month=1)
+            for r, w in (("410", "3000"), ("392", "12000"), ("608", "0"))]
+    rows.append(plus_row(reporter="410", partner="0", weight="3000"))  # World partner
+    rows.append(plus_row(reporter="0", partner="156", weight="99999"))  # World as reporter
+    rows.append(plus_row(reporter="842", year=2024, month=52, weight="5000"))  # annual only
+    return readers.read_file(plus_file(rows)).frame
+
+
+def map_dict(frame, period="2024-01", comparison=None, column="value"):
+    selection = Selection("280530", Direction.IMPORTS, Perspective.REPORTER, None)
+    table = country_table(frame, selection, period, comparison)
+    spec = MapSpec(column, "t", "Net weight", "January 2024", "from all partners")
+    return table, build_map(table, spec, CAPTION).to_dict()
+
+
+def traces(fig, name):
+    return [t for t in fig["data"] if t.get("name") == name]
+
+
+def test_map_locations_are_iso3_countries_with_values_from_rows(frame):
+    table, fig = map_dict(frame)
+    [values] = traces(fig, "value")
+    assert list(values["locations"]) == ["JPN", "KOR", "PHL"]
+    assert list(values["customdata"]) == [12.0, 3.0, 0.0]  # tonnes, from the rows
+    assert "WLD" not in table.index
+    assert all(len(code) == 3 and code.isalpha() for code in values["locations"])
+
+
+def test_zero_is_coloured_and_coarse_data_is_separate(frame):
+    _, fig = map_dict(frame)
+    [values] = traces(fig, "value")
+    assert "PHL" in values["locations"]  # a reported zero is drawn on the scale
+    [gaps] = traces(fig, "coarser data only")
+    assert list(gaps["locations"]) == ["USA"]  # annual data cannot answer a month
+    assert "annual data only" in gaps["text"][0]
+
+
+def test_hover_has_unit_period_partner_and_rows(frame):
+    _, fig = map_dict(frame)
+    [values] = traces(fig, "value")
+    korea = values["text"][list(values["locations"]).index("KOR")]
+    for expected in ("South Korea", "3.0 t", "January 2024", "from all partners",
+                     "Source rows: 1"):
+        assert expected in korea
+    assert fig["layout"]["geo"]["fitbounds"] is False
+
+
+def test_provenance_is_drawn_into_the_figure(frame):
+    _, fig = map_dict(frame)
+    names = {a.get("name"): a["text"] for a in fig["layout"]["annotations"]}
+    assert "Source: test rows." in names["source_line"]
+    assert SYNTHETIC_BADGE in names["synthetic_badge"]
+    assert "Title" in fig["layout"]["title"]["text"]
+
+
+def test_change_map_hover_states_the_change(frame):
+    _, fig = map_dict(frame, "2024", Comparison("2024", "2024-01"), column="ratio")
+    [values] = traces(fig, "value")
+    assert any("ratio" in text for text in values["text"])
+
+
+def test_graph_config_is_offline_and_has_no_cloud_button():
+    config = graph_config("/assets/topojson/")
+    assert config["showSendToCloud"] is False and config["displaylogo"] is False
+    assert config["topojsonURL"] == "/assets/topojson/"
+
+
+def test_summary_sentence_ranks_from_the_same_numbers(frame):
+    selection = Selection("280530", Direction.IMPORTS, Perspective.REPORTER, "CHN")
+    table = country_table(frame, selection, "2024-01")
+    text = ranking_sentence(table, "value", "t", "importer", "metals from China", "January 2024")
+    assert text.startswith("In January 2024 the largest importer of metals from China was Japan"
+                           " (12.0 t), followed by South Korea (3.0 t)")
+
+
+PURE_LAYERS = ["ingest", "analytics", "figures"]
+
+
+@pytest.mark.parametrize("layer", PURE_LAYERS)
+def test_pure_layers_never_import_dash(layer):
+    for path in (Path(__file__).parents[1] / "dashboard" / layer).glob("*.py"):
+        tree = ast.parse(path.read_text())
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                    if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom)}
+        assert not imported & {"dash", "dash_ag_grid", "flask"}, path
