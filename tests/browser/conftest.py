@@ -1,0 +1,94 @@
+"""Real headless Chromium (Debian's package) against the app served on loopback."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+import pytest
+from browser_helpers import wait_for_map
+from werkzeug.serving import make_server
+
+from dashboard.ingest import dataset
+from dashboard.settings import DEFAULT_DATA, Settings
+from dashboard.web.app import create_app
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail("Debian's chromium is not installed: run scripts/test.sh, which installs it")
+    return found
+
+
+@pytest.fixture(scope="session")
+def demo_data():
+    return dataset.load([DEFAULT_DATA])
+
+
+@pytest.fixture(scope="session")
+def server_url(demo_data):
+    app = create_app(Settings(), demo_data)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium_path(),
+                                              args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class PageWatch:
+    """A page plus what it logged and requested, for the end-of-test assertions."""
+
+    def __init__(self, page, origin: str):
+        self.page, self.origin = page, origin
+        self.console_errors: list[str] = []
+        self.foreign_requests: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        page.on("request", self._request)
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def _request(self, request) -> None:
+        if not request.url.startswith((self.origin, "data:", "blob:")):
+            self.foreign_requests.append(request.url)
+
+
+@pytest.fixture
+def open_page(browser, server_url):
+    """Open a fresh browser context at a path; asserts no console error, no foreign request."""
+    watches: list[PageWatch] = []
+    contexts = []
+
+    def make(path: str = "/", width: int = 1366, height: int = 768) -> PageWatch:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        watch = PageWatch(context.new_page(), server_url)
+        watches.append(watch)
+        watch.page.goto(server_url + path)
+        wait_for_map(watch.page)
+        return watch
+
+    yield make
+    for context in contexts:
+        context.close()
+    for watch in watches:
+        assert watch.console_errors == []
+        assert watch.foreign_requests == []
