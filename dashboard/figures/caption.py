@@ -6,6 +6,8 @@ cropped screenshot.
 
 from __future__ import annotations
 
+import html
+import textwrap
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -25,18 +27,33 @@ class Caption:
     view_url: str = ""
 
 
+SUBTITLE_WIDTH = 88  # characters per line; long subtitles wrap instead of running off
+NOTE_WIDTH = 120
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """Lines of at most `width` characters, HTML-escaped (data text is never markup)."""
+    return [html.escape(line, quote=False) for line in textwrap.wrap(text, width)] or [""]
+
+
 def apply_caption(fig: go.Figure, caption: Caption, top: int = 84, bottom: int = 64) -> go.Figure:
-    """Put the caption into the figure's layout (margins reserved for it)."""
-    notes = [caption.source_line]
+    """Put the caption into the figure's layout; margins grow with the wrapped lines."""
+    notes = wrapped(caption.source_line, NOTE_WIDTH)
     if caption.data_date:
-        notes.append(f"Data as of {caption.data_date}.")
+        notes.append(f"Data as of {html.escape(caption.data_date)}.")
     if caption.view_url:
-        notes.append(caption.view_url)
+        notes.append(html.escape(caption.view_url))
+    subtitle = wrapped(caption.subtitle, SUBTITLE_WIDTH)
+    title = "<br>".join(wrapped(caption.title, SUBTITLE_WIDTH - 20))
+    badge_room = 26 if caption.synthetic else 0
+    top = max(top, 44 + 18 * (len(subtitle) + title.count("<br>"))) + badge_room
+    bottom = max(bottom, 18 + 14 * len(notes))
     fig.update_layout(
-        title={"text": f"<b>{caption.title}</b><br><span style='font-size:13px;color:{MUTED_TEXT}'>"
-                       f"{caption.subtitle}</span>", "x": 0.01, "xanchor": "left", "y": 0.98,
-               "yanchor": "top", "font": {"size": 17}},
-        margin={"t": top + (22 if caption.synthetic else 0), "b": bottom, "l": 10, "r": 10},
+        title={"text": f"<b>{title}</b><br><span style='font-size:13px;color:{MUTED_TEXT}'>"
+                       + "<br>".join(subtitle) + "</span>", "x": 0.01, "xanchor": "left",
+               "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 8 + badge_room},
+               "font": {"size": 17}},
+        margin={"t": top, "b": bottom, "l": 10, "r": 10},
         font={"family": FONT_FAMILY, "color": TEXT_COLOUR},
         paper_bgcolor="white",
         meta={"source_line": caption.source_line, "synthetic": caption.synthetic},
@@ -46,9 +63,10 @@ def apply_caption(fig: go.Figure, caption: Caption, top: int = 84, bottom: int =
         xanchor="left", yanchor="bottom", align="left", showarrow=False,
         font={"size": 11, "color": MUTED_TEXT}, name="source_line")
     if caption.synthetic:
+        # Above the title, on its own line, so it never covers the subtitle.
         fig.add_annotation(
-            text=f"<b>{SYNTHETIC_BADGE}</b>", xref="paper", yref="paper", x=1, y=1,
-            yshift=top - 4, xanchor="right", yanchor="top", showarrow=False,
-            font={"size": 12, "color": "white"}, bgcolor=SYNTHETIC_BADGE_COLOUR, borderpad=4,
+            text=f"<b>{SYNTHETIC_BADGE}</b>", xref="paper", yref="paper", x=0, y=1,
+            yshift=top - 2, xanchor="left", yanchor="top", showarrow=False,
+            font={"size": 11, "color": "white"}, bgcolor=SYNTHETIC_BADGE_COLOUR, borderpad=3,
             name="synthetic_badge")
     return fig

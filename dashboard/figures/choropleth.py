@@ -50,10 +50,10 @@ def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure
         lataxis_range=[-58, 84], lonaxis_range=[-170, 190],
     )
     fig.update_layout(height=480, dragmode=False, hoverlabel={"align": "left"})
-    apply_caption(fig, caption)
+    apply_caption(fig, caption, bottom=118)
     fig.add_annotation(
-        text="Light grey: no data reported; mid grey: only coarser (annual) data",
-        xref="paper", yref="paper", x=1, y=0, xanchor="right", yanchor="bottom",
+        text="Light grey: no data reported<br>Mid grey: annual data only",
+        xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom", align="left",
         showarrow=False, font={"size": 11, "color": "#5f5f5f"}, name="no_data_key")
     return fig
 
@@ -112,7 +112,7 @@ def _colouring(values: pd.Series, spec: MapSpec) -> dict:
         limit = float(np.nanpercentile(np.abs(values), 95)) or 1.0
         title = "change (%)" if spec.column == "percent" else f"change ({spec.unit})"
         return {"z": list(values.clip(-limit, limit)), "zmin": -limit, "zmax": limit,
-                "colorscale": DIVERGING_SCALE, "colorbar": {"title": {"text": title}, "len": 0.7}}
+                "colorscale": DIVERGING_SCALE, "colorbar": _colorbar(title)}
     return _log_ticks(values, base=10, title=spec.unit, diverging=False)
 
 
@@ -130,9 +130,16 @@ def _log_ticks(values: pd.Series, base: int, title: str, diverging: bool):
     labels = [_tick_label(base**t, diverging) for t in ticks]
     if not diverging and len(positive) < len(values):
         labels[0] = f"0 / <{labels[0]}"
-    colorbar = {"title": {"text": title}, "tickvals": ticks, "ticktext": labels, "len": 0.7}
+    colorbar = {**_colorbar(title), "tickvals": ticks, "ticktext": labels}
     return {"z": list(logs), "zmin": low, "zmax": high, "colorbar": colorbar,
             "colorscale": DIVERGING_SCALE if diverging else SEQUENTIAL_SCALE}
+
+
+def _colorbar(title: str) -> dict:
+    """A horizontal bar under the map: the map keeps the full width, also on a phone."""
+    return {"title": {"text": title, "side": "top"}, "orientation": "h", "len": 0.6,
+            "thickness": 12, "x": 0.5, "xanchor": "center", "y": 0, "yanchor": "top",
+            "ypad": 0}
 
 
 def _tick_label(number: float, is_ratio: bool) -> str:
