@@ -1,0 +1,217 @@
+"""Supplier dependency: how much of a country's imports come from one supplier.
+
+Measures (methods.md), all on net weight:
+- top-supplier share: the largest partner's share of the country's imports of a product;
+- top-3 share (as the IEA quotes for refining);
+- Herfindahl-Hirschman index, HHI = sum of squared shares on a 0-1 scale (x 10,000 gives
+  the scale of percentages squared). Statistics Netherlands reads < 0.15 as unconcentrated,
+  0.15-0.25 as moderately concentrated and >= 0.25 as concentrated.
+
+Shares are over real partners: World and country groups (EU) are left out, they would count
+the same trade twice; "areas nes" stay in, that trade is real. Published figures (e.g. KIEP's
+95.1% for Korea) are selected by `reference_figures` and never mixed with computed ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# _trace is the one implementation of the "source rows" text; reused rather than copied.
+from dashboard.analytics.compare import _trace, period_totals
+from dashboard.analytics.flows import with_counterpart
+from dashboard.analytics.periods import describe_period, rows_in_period
+
+MODERATE_HHI = 0.15  # Statistics Netherlands: below this, unconcentrated
+CONCENTRATED_HHI = 0.25  # at or above this, concentrated
+CRMA_BENCHMARK_SHARE = 0.65  # EU CRMA: at most 65% of *consumption* from one third country
+
+
+def hhi(shares: Iterable[float]) -> float:
+    """Herfindahl-Hirschman index of shares given as fractions (0-1 scale); NaN shares skipped.
+
+    >>> round(hhi([0.5, 0.3, 0.2]), 4)
+    0.38
+    >>> hhi([1.0])
+    1.0
+    """
+    values = np.asarray(list(shares), dtype=float)
+    return float(np.square(values[~np.isnan(values)]).sum())
+
+
+def concentration_band(value: float) -> str:
+    """Statistics Netherlands' reading of an HHI on the 0-1 scale.
+
+    >>> concentration_band(0.1), concentration_band(0.15), concentration_band(0.38)
+    ('unconcentrated', 'moderately concentrated', 'concentrated')
+    """
+    if value < MODERATE_HHI:
+        return "unconcentrated"
+    return "moderately concentrated" if value < CONCENTRATED_HHI else "concentrated"
+
+
+@dataclass(frozen=True)
+class DependencyMetrics:
+    """One importer's supplier concentration in one period. Shares are fractions (0-1)."""
+
+    country: str  # ISO3 of the importer
+    period: str  # period label, e.g. "2025-Q1"
+    top_supplier: str  # ISO3 (or aggregate code for an "areas nes" partner)
+    top_supplier_name: str
+    top_supplier_share: float  # share of net weight, 0-1
+    top3_share: float  # 0-1
+    hhi: float  # 0-1 scale
+    supplier_count: int  # partners with net weight above 0
+    total_t: float  # tonnes from all partners
+    country_name: str = ""
+    coverage_note: str = ""  # partners left out because their data is too coarse
+
+    @property
+    def concentration_band(self) -> str:
+        return concentration_band(self.hhi)
+
+
+SHARE_COLUMNS = ["counterpart_name", "counterpart_kind", "weight_t", "value_usd", "share",
+                 "coverage", "source_rows", "country", "country_name", "period"]
+
+
+def supplier_shares(rows: pd.DataFrame, country: str, period: str) -> pd.DataFrame:
+    """Each supplier's tonnes (t), value (USD) and share of net weight for one importer.
+
+    `rows` are oriented rows for all partners (a Selection with partner None); with mirror
+    rows only the partners that report appear, so shares are shares of reported trade. Index:
+    counterpart (ISO3, or an "areas nes" code). `share` sums to 1 over the partners with a
+    weight; a partner with only annual data when a quarter is asked has coverage
+    "annual data only" and no share. Sorted by weight, largest first.
+
+    >>> rows = pd.DataFrame({"country": ["KOR"] * 3, "country_name": ["South Korea"] * 3,
+    ...     "counterpart": ["CHN", "JPN", "WLD"], "counterpart_name": ["China", "Japan", "World"],
+    ...     "counterpart_kind": ["country", "country", "world"], "flow": ["import"] * 3,
+    ...     "commodity_code": ["280530"] * 3, "period": ["2024"] * 3, "freq": ["A"] * 3,
+    ...     "net_weight_kg": [3000.0, 1000.0, 4000.0], "value_usd": [1.0, 1.0, 2.0],
+    ...     "weight_estimated": [False] * 3, "source_file": ["f.csv"] * 3,
+    ...     "source_line": [2, 3, 4]})
+    >>> supplier_shares(rows, "KOR", "2024")["share"].to_dict()
+    {'CHN': 0.75, 'JPN': 0.25}
+    """
+    mine = with_counterpart(rows[rows["country"] == country], None)
+    totals = period_totals(mine, period, by="counterpart")
+    if totals.empty:
+        return pd.DataFrame(columns=SHARE_COLUMNS, index=pd.Index([], name="counterpart"))
+    parties = mine.drop_duplicates("counterpart").set_index("counterpart")
+    table = parties[["counterpart_name", "counterpart_kind"]].reindex(totals.index)
+    table["weight_t"] = totals["net_weight_kg"] / 1000
+    table["value_usd"] = totals["value_usd"]
+    whole = table["weight_t"].sum(min_count=1)
+    table["share"] = table["weight_t"] / whole if whole > 0 else np.nan
+    table["coverage"] = totals["coverage"]
+    table["source_rows"] = totals["source_rows"]
+    table["country"] = country
+    table["country_name"] = mine["country_name"].iloc[0]
+    table["period"] = period
+    table.index.name = "counterpart"
+    return table.sort_values(["weight_t", "value_usd"], ascending=False, na_position="last")[
+        SHARE_COLUMNS]
+
+
+def dependency_metrics(shares: pd.DataFrame) -> DependencyMetrics | None:
+    """Top supplier, top-3 share, HHI (0-1) and supplier count; None when nothing was imported.
+
+    `shares` is a `supplier_shares` table.
+    """
+    weighed = shares[shares["share"].notna()].sort_values("share", ascending=False)
+    if weighed.empty or not weighed["weight_t"].sum() > 0:
+        return None
+    top = weighed.iloc[0]
+    left_out = shares[shares["share"].isna()]  # annual data only, or no weight reported
+    note = ""
+    if len(left_out):
+        names = ", ".join(left_out["counterpart_name"].astype(str))
+        note = (f"Not in the shares (no net weight for {describe_period(str(top['period']))},"
+                f" or only annual data): {names}")
+    return DependencyMetrics(
+        country=str(top["country"]), period=str(top["period"]),
+        top_supplier=str(weighed.index[0]), top_supplier_name=str(top["counterpart_name"]),
+        top_supplier_share=float(top["share"]), top3_share=float(weighed["share"].head(3).sum()),
+        hhi=hhi(weighed["share"]), supplier_count=int((weighed["weight_t"] > 0).sum()),
+        total_t=float(weighed["weight_t"].sum()), country_name=str(top["country_name"]),
+        coverage_note=note)
+
+
+RANKING_COLUMNS = ["country_name", "supplier_t", "total_t", "supplier_share", "hhi",
+                   "supplier_source_rows", "source_rows"]
+
+
+def dependency_ranking(rows: pd.DataFrame, period: str, supplier: str,
+                       min_total_t: float = 0.0) -> pd.DataFrame:
+    """Every importer's dependence on one supplier (ISO3), most exposed first (index iso3).
+
+    Columns: country_name, supplier_t (t from the supplier), total_t (t from all partners),
+    supplier_share (0-1), hhi (0-1 scale), supplier_source_rows, source_rows. Importers with
+    no tonnes, or fewer than `min_total_t`, are left out.
+
+    >>> rows = pd.DataFrame({"country": ["KOR", "KOR", "JPN"],
+    ...     "country_name": ["South Korea", "South Korea", "Japan"],
+    ...     "counterpart": ["CHN", "USA", "CHN"], "counterpart_kind": ["country"] * 3,
+    ...     "flow": ["import"] * 3, "commodity_code": ["280530"] * 3,
+    ...     "period": ["2024"] * 3, "freq": ["A"] * 3, "net_weight_kg": [9000.0, 1000.0, 500.0],
+    ...     "source_file": ["f.csv"] * 3, "source_line": [2, 3, 4]})
+    >>> dependency_ranking(rows, "2024", "CHN")[["supplier_share", "hhi"]].round(2).to_dict("index")
+    {'JPN': {'supplier_share': 1.0, 'hhi': 1.0}, 'KOR': {'supplier_share': 0.9, 'hhi': 0.82}}
+    """
+    used, _ = rows_in_period(with_counterpart(rows, None), period)
+    if used.empty:
+        return pd.DataFrame(columns=RANKING_COLUMNS, index=pd.Index([], name="iso3"))
+    kg = used.groupby(["country", "counterpart"])["net_weight_kg"].sum(min_count=1)
+    total = kg.groupby(level="country").sum()
+    shares = kg / total.where(total > 0)
+    from_supplier = used[used["counterpart"] == supplier]
+    table = pd.DataFrame(index=total.index)
+    table["supplier_t"] = (from_supplier.groupby("country")["net_weight_kg"].sum()
+                           .reindex(table.index).fillna(0.0) / 1000)
+    table["total_t"] = total / 1000
+    table["supplier_share"] = table["supplier_t"] / table["total_t"].where(table["total_t"] > 0)
+    table["hhi"] = shares.pow(2).groupby(level="country").sum(min_count=1)
+    table["supplier_source_rows"] = _traces(from_supplier).reindex(table.index).fillna("")
+    table["source_rows"] = _traces(used).reindex(table.index).fillna("")
+    names = used.drop_duplicates("country").set_index("country")["country_name"]
+    table.insert(0, "country_name", names.reindex(table.index))
+    table = table[(table["total_t"] > 0) & (table["total_t"] >= min_total_t)]
+    table.index.name = "iso3"
+    return table.sort_values(["supplier_share", "supplier_t"], ascending=False)[RANKING_COLUMNS]
+
+
+def _traces(rows: pd.DataFrame) -> pd.Series:
+    if rows.empty:
+        return pd.Series(dtype=str)
+    return rows.groupby("country").apply(_trace, include_groups=False)
+
+
+def reference_figures(facts: pd.DataFrame, country: str, hs6: str, year: str | int | None = None,
+                      partner: str | None = None, include_general: bool = False) -> pd.DataFrame:
+    """Published figures for one country and product, as published (rows unchanged).
+
+    `facts` is data/reference_facts.csv read with dtype=str. Matches country (ISO3), the
+    HS6 of `hs6` (a national line such as 28469015 matches its parent 284690), and the year
+    and partner when given. Facts with no HS6 (about rare earths in general) are included
+    only with include_general.
+
+    >>> facts = pd.DataFrame({"fact_id": ["a", "b", "c"], "country": ["KOR", "KOR", "JPN"],
+    ...     "partner": ["CHN"] * 3, "hs6": ["280530", None, "280530"],
+    ...     "year": ["2023", "2024", "2023"]})
+    >>> list(reference_figures(facts, "KOR", "280530")["fact_id"])
+    ['a']
+    >>> list(reference_figures(facts, "KOR", "28053012", include_general=True)["fact_id"])
+    ['a', 'b']
+    """
+    text = facts.fillna("").astype(str)
+    hs = text["hs6"].str.strip()
+    mask = (text["country"] == country) & ((hs == str(hs6)[:6]) | (include_general & (hs == "")))
+    if year is not None:
+        mask &= text["year"] == str(year)
+    if partner:
+        mask &= text["partner"] == partner
+    return facts[mask]

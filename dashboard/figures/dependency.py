@@ -1,0 +1,181 @@
+"""Supplier-dependency figures: gauges for one importer, a ranking of importers by exposure.
+
+Computed measures and published figures are kept apart: a published figure (e.g. KIEP's
+95.1% for Korea) is a separate, labelled annotation and never a gauge value. The EU CRMA
+65% line is drawn as a benchmark, with the caveat that it is about consumption, not imports.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.analytics.dependency import (
+    CONCENTRATED_HHI,
+    CRMA_BENCHMARK_SHARE,
+    MODERATE_HHI,
+    DependencyMetrics,
+)
+from dashboard.analytics.periods import describe_period
+from dashboard.figures.caption import Caption, apply_caption
+from dashboard.figures.style import MUTED_TEXT, NO_DATA_COLOUR, TEXT_COLOUR
+from dashboard.figures.text import format_amount
+
+CRMA_TEXT = ("EU CRMA benchmark: 65% of consumption (not imports) from one country,"
+             " Reg. (EU) 2024/1252")
+PUBLISHED_HEADING = "Published figure, not computed from this data"
+# Okabe-Ito blue and vermillion (colour-blind-safe); HHI bands in three greys.
+BAR_COLOUR = "#0072B2"
+ABOVE_BENCHMARK_COLOUR = "#D55E00"
+BAND_COLOURS = ("#f2f2f2", "#d9d9d9", "#bdbdbd")
+_GAUGE_Y = (0.5, 0.95)
+
+
+def _wrap(text: str, width: int = 120) -> str:
+    return "<br>".join(textwrap.wrap(text, width))
+
+
+def _note(fig: go.Figure, text: str, y: float, name: str, x: float = 0, **style) -> None:
+    fig.add_annotation(text=text, xref="paper", yref="paper", x=x, y=y, xanchor="left",
+                       yanchor="top", align="left", showarrow=False, name=name,
+                       font={"size": 12, "color": style.pop("colour", TEXT_COLOUR)}, **style)
+
+
+def build_dependency_gauges(metrics: DependencyMetrics | None, reference: pd.DataFrame,
+                            caption: Caption) -> go.Figure:
+    """Top-supplier share, top-3 share (%), HHI (0-1) and supplier count for one importer.
+
+    `reference` is `reference_figures` output (may be empty): shown as its own annotation,
+    labelled as published, never as a gauge.
+    """
+    fig = go.Figure()
+    if metrics is None:
+        _note(fig, "<b>No supplier data for this country and period</b>: no imports with a"
+                   " net weight, so no shares can be computed.", 0.75, "no_data", x=0.02)
+    else:
+        for trace in _gauges(metrics):
+            fig.add_trace(trace)
+        _note(fig, f"Line on the first gauge: {CRMA_TEXT}.", 0.44, "crma_benchmark",
+              colour=MUTED_TEXT)
+        _note(fig, _wrap(_basis_text(metrics), 160), 0.38, "computed_basis", colour=MUTED_TEXT)
+    if len(reference):
+        _note(fig, _published_text(reference), 0.26, "published_figures",
+              bgcolor="#fafafa", bordercolor=MUTED_TEXT, borderwidth=1, borderpad=6)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(height=560, plot_bgcolor="white")
+    return apply_caption(fig, caption)
+
+
+def _gauges(m: DependencyMetrics) -> list[go.Indicator]:
+    def domain(i: int) -> dict:
+        return {"x": [i * 0.25 + 0.03, i * 0.25 + 0.22], "y": list(_GAUGE_Y)}
+
+    def title(text: str, sub: str) -> dict:
+        return {"text": f"{text}<br><span style='font-size:11px;color:{MUTED_TEXT}'>{sub}</span>",
+                "font": {"size": 14}}
+
+    percent_axis = {"range": [0, 100], "ticksuffix": "%"}
+    return [
+        go.Indicator(
+            mode="gauge+number", value=100 * m.top_supplier_share, domain=domain(0),
+            number={"suffix": "%", "valueformat": ".1f"}, name="top_supplier_share",
+            title=title("Top supplier share", f"{m.top_supplier_name} ({m.top_supplier}),"
+                                              " % of tonnes"),
+            gauge={"axis": percent_axis, "bar": {"color": BAR_COLOUR},
+                   "threshold": {"value": 100 * CRMA_BENCHMARK_SHARE, "thickness": 0.9,
+                                 "line": {"color": ABOVE_BENCHMARK_COLOUR, "width": 3}}}),
+        go.Indicator(
+            mode="gauge+number", value=100 * m.top3_share, domain=domain(1),
+            number={"suffix": "%", "valueformat": ".1f"}, name="top3_share",
+            title=title("Top-3 suppliers' share", "% of tonnes"),
+            gauge={"axis": percent_axis, "bar": {"color": BAR_COLOUR}}),
+        go.Indicator(
+            mode="gauge+number", value=m.hhi, domain=domain(2), name="hhi",
+            number={"valueformat": ".2f"},
+            title=title("HHI, 0-1 scale", m.concentration_band),
+            gauge={"axis": {"range": [0, 1], "tickvals": [0, MODERATE_HHI, CONCENTRATED_HHI,
+                                                          0.5, 1]},
+                   "bar": {"color": BAR_COLOUR},
+                   "steps": [{"range": [0, MODERATE_HHI], "color": BAND_COLOURS[0]},
+                             {"range": [MODERATE_HHI, CONCENTRATED_HHI],
+                              "color": BAND_COLOURS[1]},
+                             {"range": [CONCENTRATED_HHI, 1], "color": BAND_COLOURS[2]}]}),
+        go.Indicator(
+            mode="number", value=m.supplier_count, domain=domain(3), name="supplier_count",
+            title=title("Number of suppliers", "partners with net weight above 0")),
+    ]
+
+
+def _basis_text(m: DependencyMetrics) -> str:
+    who = f"{m.country_name} ({m.country})" if m.country_name else m.country
+    text = (f"Computed from {format_amount(m.total_t, 't')} of imports (net weight) by {who}"
+            f" from all partners in {describe_period(m.period)}; World and country groups"
+            " left out. HHI bands (Statistics Netherlands): below 0.15 unconcentrated,"
+            " 0.15-0.25 moderately concentrated, 0.25 and above concentrated.")
+    return f"{text} {m.coverage_note}." if m.coverage_note else text
+
+
+def _published_text(reference: pd.DataFrame) -> str:
+    lines = [f"<b>{PUBLISHED_HEADING}</b>"]
+    for _, fact in reference.fillna("").iterrows():
+        value = f"{fact['value']}{'' if str(fact['unit']).startswith('%') else ' '}{fact['unit']}"
+        when = f", {fact['year']}" if fact["year"] else ""
+        source = f"{fact['source']}, via {fact['citation']}" if fact["citation"] else fact["source"]
+        second = " (secondary report)" if str(fact["secondary"]).lower() == "true" else ""
+        head = f"{value}: " if fact["value"] else ""
+        lines.append(_wrap(f"{head}{fact['statement']}{when} - {source}{second}"))
+    return "<br>".join(lines)
+
+
+def build_dependency_ranking(ranking: pd.DataFrame, supplier_name: str, caption: Caption,
+                             top: int = 30) -> go.Figure:
+    """Horizontal bars: each importer's share (%) of net weight from one supplier.
+
+    `ranking` is `dependency_ranking` output (index iso3). The 65% CRMA line is drawn with
+    its caveat; hover gives tonnes from the supplier and from all partners.
+    """
+    shown = ranking.head(top)
+    fig = go.Figure()
+    if shown.empty:
+        _note(fig, f"No importer has tonnes from all partners to compare with {supplier_name}.",
+              0.6, "no_data", x=0.02)
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return apply_caption(fig, caption)
+    percent = 100 * shown["supplier_share"]
+    fig.add_trace(go.Bar(
+        x=list(percent), y=list(shown["country_name"]), orientation="h",
+        name="supplier_share", customdata=list(shown.index),
+        marker={"color": [ABOVE_BENCHMARK_COLOUR if p > 100 * CRMA_BENCHMARK_SHARE
+                          else BAR_COLOUR for p in percent]},
+        text=[f"{p:.1f}%" for p in percent], textposition="outside", cliponaxis=False,
+        hovertext=_ranking_hover(shown, supplier_name),
+        hovertemplate="%{hovertext}<extra></extra>"))
+    fig.add_shape(type="line", xref="x", yref="paper", x0=65, x1=65, y0=0, y1=1,
+                  line={"color": ABOVE_BENCHMARK_COLOUR, "width": 2, "dash": "dash"},
+                  name="crma_line")
+    fig.add_annotation(text=_wrap(CRMA_TEXT, 60), xref="x", yref="paper", x=65, y=1,
+                       xanchor="center", yanchor="bottom", showarrow=False,
+                       font={"size": 11, "color": MUTED_TEXT}, name="crma_benchmark")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(shown["country_name"])[::-1])
+    fig.update_xaxes(range=[0, 112], ticksuffix="%", gridcolor=NO_DATA_COLOUR,
+                     title={"text": f"share of imports (net weight) from {supplier_name}, %"})
+    fig.update_layout(height=max(360, 200 + 24 * len(shown)), showlegend=False,
+                      plot_bgcolor="white", hoverlabel={"align": "left"})
+    return apply_caption(fig, caption, top=120)
+
+
+def _ranking_hover(shown: pd.DataFrame, supplier_name: str) -> list[str]:
+    texts = []
+    for iso, row in shown.iterrows():
+        texts.append("<br>".join([
+            f"<b>{row['country_name']}</b> ({iso})",
+            f"From {supplier_name}: {format_amount(row['supplier_t'], 't')} of "
+            f"{format_amount(row['total_t'], 't')} from all partners "
+            f"({100 * row['supplier_share']:.1f}% of net weight)",
+            f"HHI, 0-1 scale: {row['hhi']:.2f}",
+            _wrap(f"Source rows: {row['source_rows']}", 90)]))
+    return texts
