@@ -10,7 +10,7 @@ from pathlib import Path
 from dashboard.analytics.periods import yearly_totals
 from dashboard.ingest import dataset as dataset_module
 from dashboard.ingest.problems import problems_frame
-from dashboard.settings import DEFAULT_DATA, Settings
+from dashboard.settings import DEFAULT_CACHE, DEFAULT_DATA, Settings
 
 EXIT_PROBLEMS = 1
 SHOWN_PROBLEMS = 20
@@ -29,6 +29,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--keep-valid-rows", action="store_true",
                        help="serve even when some rows have problems, using the valid rows")
 
+    serve.add_argument("--proxy-prefix", choices=["keep", "strip"], default="keep",
+                       help="whether the reverse proxy keeps or strips --base-path")
+    serve.add_argument("--frame-ancestors", default="'self'",
+                       help="who may embed the app in an iframe (CSP frame-ancestors sources,"
+                            " space separated; default: same origin only)")
+    serve.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
+                       help="where validated data and uploads are kept")
+    serve.add_argument("--max-upload-mb", type=float, default=50.0)
+
+    export = commands.add_parser("export", help="write one chart of a view to a file")
+    export.add_argument("--chart", required=True,
+                        help="map, surges, surge-series, gauges, ranking, sankey, series,"
+                             " mirror, table, or data (the full filtered rows, CSV)")
+    export.add_argument("--format", required=True, choices=["png", "svg", "html", "csv"])
+    export.add_argument("--query", default="",
+                        help="the page's query string, e.g. 'commodity=28469015&period=2025-Q1'"
+                             " (also width, height and scale for images)")
+    export.add_argument("--page-url", default="http://127.0.0.1:8050/",
+                        help="the dashboard's address, printed on the chart as the link back")
+    export.add_argument("-o", "--output", type=Path, required=True)
+    export.add_argument("data", nargs="*", type=Path, help="data files or folders (default: data/)")
+
     validate = commands.add_parser("validate", help="read files and report every problem")
     validate.add_argument("data", nargs="+", type=Path, help="data files or folders")
     validate.add_argument("--rejects", type=Path, help="write the problems to this CSV file")
@@ -39,10 +61,38 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "validate":
         return run_validate(args.data, args.rejects)
+    if args.command == "export":
+        return run_export(args)
     settings = Settings(
         data_paths=tuple(args.data) or (DEFAULT_DATA,), host=args.host, port=args.port,
-        base_path=args.base_path, debug=args.debug, keep_valid_rows=args.keep_valid_rows)
+        base_path=args.base_path, debug=args.debug, keep_valid_rows=args.keep_valid_rows,
+        proxy_prefix=args.proxy_prefix, frame_ancestors=tuple(args.frame_ancestors.split()),
+        cache_dir=args.cache_dir, max_upload_mb=args.max_upload_mb)
     return run_serve(settings)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """The same file as /export/<chart>.<format>?<query>, for newsroom batch use."""
+    from dashboard import export as export_module
+    from dashboard.web import exports
+    from dashboard.web.callbacks import Bundle
+
+    data = dataset_module.load(list(args.data) or [DEFAULT_DATA])
+    try:
+        chart = exports.chart_of(args.chart, args.format)
+        page_url = args.page_url if args.page_url.endswith("/") else args.page_url + "/"
+        file = exports.export_chart(Bundle.of(data), chart, args.format, args.query, page_url,
+                                    export_module.topojson_url())
+    except exports.ExportError as error:
+        print(f"export failed: {error}", file=sys.stderr)
+        return 2
+    finally:
+        export_module.shutdown()
+    args.output.write_bytes(file.content)
+    for notice in file.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    print(f"wrote {args.output} ({len(file.content):,} bytes, {file.mimetype})")
+    return 0
 
 
 def run_validate(paths: list[Path], rejects: Path | None) -> int:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT / "data"
+DEFAULT_CACHE = ROOT / ".cache"
 
 
 @dataclass(frozen=True)
@@ -16,9 +20,38 @@ class Settings:
     base_path: str = "/"
     debug: bool = False
     keep_valid_rows: bool = False  # serve even when some rows had problems
+    cache_dir: Path = DEFAULT_CACHE  # validated data (Parquet) and uploads live here
+    max_upload_mb: float = 50.0
+    # Who may show the app in an iframe: CSP frame-ancestors sources ("'self'" = same origin).
+    frame_ancestors: tuple[str, ...] = ("'self'",)
+    # Whether the proxy in front strips the base path ("strip") or passes it on ("keep").
+    proxy_prefix: str = "keep"
+    redis_url: str = ""  # shared cache for several workers/hosts; empty = in-process
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.cache_dir / "uploads"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Settings for a WSGI server (gunicorn), from RARE_EARTH_* variables."""
+        def get(name: str, default: str = "") -> str:
+            return environ.get(f"RARE_EARTH_{name}", default).strip()
+
+        paths = tuple(Path(p) for p in get("DATA").split(os.pathsep) if p) or (DEFAULT_DATA,)
+        return cls(
+            data_paths=paths, base_path=get("BASE_PATH", "/"),
+            proxy_prefix=get("PROXY_PREFIX", "keep"),
+            frame_ancestors=tuple(get("FRAME_ANCESTORS", "'self'").split()),
+            cache_dir=Path(get("CACHE_DIR") or DEFAULT_CACHE),
+            max_upload_mb=float(get("MAX_UPLOAD_MB", "50")),
+            keep_valid_rows=get("KEEP_VALID_ROWS").lower() in {"1", "true", "yes"},
+            redis_url=get("REDIS_URL"))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_path", normalise_base_path(self.base_path))
+        if self.proxy_prefix not in ("keep", "strip"):
+            raise ValueError("proxy_prefix must be 'keep' or 'strip'")
 
 
 def normalise_base_path(path: str) -> str:

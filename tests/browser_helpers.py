@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / ".cache" / "screenshots"
 
 
+def wait_until(page, expression: str, arg=None, timeout: float = 30.0) -> None:
+    """Wait for a JS condition by polling page.evaluate.
+
+    Playwright's wait_for_function builds its predicate with eval inside the page, which
+    the app's Content-Security-Policy (rightly) forbids; page.evaluate is not affected.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for: {expression}")
+        page.wait_for_timeout(50)
+
+
 def wait_for_map(page) -> None:
     page.wait_for_selector("#map .choroplethlayer path", timeout=30_000)
-    page.wait_for_function("!document.querySelector('[data-dash-is-loading]')")
+    wait_until(page, "!document.querySelector('[data-dash-is-loading]')")
 
 
 def graph_data(page) -> list[dict]:
@@ -20,3 +34,12 @@ def graph_data(page) -> list[dict]:
 
 def value_locations(page) -> list[str]:
     return next((t["locations"] for t in graph_data(page) if t["name"] == "value"), [])
+
+
+def wait_for_chart(page, chart: str) -> None:
+    """Wait until an analytics chart has drawn a captioned figure (every figure has a title)."""
+    wait_until(
+        page, "(id) => { const g = document.querySelector('#' + id + ' .js-plotly-plot');"
+        " return !!(g && g.layout && g.layout.title && (g.layout.title.text || '').length); }",
+        f"chart-{chart}")
+    wait_until(page, "!document.querySelector('[data-dash-is-loading]')")

@@ -24,7 +24,8 @@ def demo():
 
 
 def load_generator():
-    spec = importlib.util.spec_from_file_location("generate_demo", DEFAULT_DATA / "generate_demo.py")
+    spec = importlib.util.spec_from_file_location("generate_demo",
+                                                  DEFAULT_DATA / "generate_demo.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -269,35 +269,3 @@ def test_export_never_imports_dash():
     code = ("import sys, dashboard.export; "
             "assert not {'dash', 'flask'} & set(sys.modules), sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
-
-
-# --- the HTML file in a real browser ---------------------------------------------------
-
-@pytest.mark.browser
-@needs_chromium
-def test_standalone_map_renders_from_file_with_no_network(tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    path = tmp_path / "map.html"
-    path.write_text(export.standalone_html(map_figure(), TITLE, {}), encoding="utf-8")
-    requests, errors = [], []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=export.find_browser(),
-                                             args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.on("request", lambda request: requests.append(request.url))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(path.as_uri())
-            page.wait_for_selector(".choroplethlayer path.choroplethlocation", timeout=30_000)
-            drawn = page.locator("path.choroplethlocation").count()
-            countries = page.locator(".countries path").count()
-            logo = page.locator(".modebar-btn--logo").count()
-            title = page.title()
-        finally:
-            browser.close()
-    assert drawn == 4  # JPN, KOR, SGP (only in the 50m geometry) and DEU
-    assert countries > 0  # base map geometry came from the inlined topojson
-    assert logo == 0 and title == TITLE
-    assert [url for url in requests if not url.startswith(("file:", "data:", "blob:"))] == []
-    assert errors == []

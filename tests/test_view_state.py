@@ -80,3 +80,24 @@ def test_baseline_equal_to_period_turns_comparison_off():
 def test_presets_give_the_three_framings(button, expected):
     assert preset_baseline(button, "2025-Q1") == expected
     assert preset_labels("2025-Q1") == ("vs whole 2024", "vs 2024 average quarter", "vs Q1 2024")
+
+
+def test_analytics_parameters_round_trip_and_are_checked():
+    query = "?tab=surges&rule=safeguard&k=1.5&floor=0&peers=jpn,chn&top=5&series=share&freq=Q"
+    state, notices = from_query(query, DEFAULTS, CATALOGUE)
+    assert notices == []
+    assert (state.tab, state.rule, state.k, state.floor, state.peers, state.top) == (
+        "surges", "safeguard", "1.5", "0", "JPN,CHN", "5")
+    assert from_query(state.to_query(), DEFAULTS, CATALOGUE) == (state, [])
+
+
+@pytest.mark.parametrize("query, word", [
+    ("?k=nan", "k"), ("?k=0.5", "outside"), ("?floor=-1", "outside"), ("?top=2.5", "whole"),
+    ("?peers=KOR,JPN,CHN,KOR,XXX", "XXX"), ("?tab=admin", "tab"), ("?rule=magic", "rule"),
+    ("?z=inf", "outside"),
+])
+def test_bad_analytics_parameters_fall_back(query, word):
+    state, notices = from_query(query, DEFAULTS, CATALOGUE)
+    assert len(notices) == 1 and word in notices[0]
+    key = query[1:].split("=")[0]
+    assert getattr(state, key) == getattr(DEFAULTS, key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
@@ -93,6 +94,7 @@ def _trace(group: pd.DataFrame) -> str:
     """"file.csv lines 12, 40, 41 (+3 more)": the rows a figure was summed from."""
     parts = []
     for file, lines in group.groupby("source_file", observed=True)["source_line"]:
+        file = PurePath(str(file)).name  # the file's name: no server paths on screen
         shown = ", ".join(str(n) for n in sorted(lines)[:MAX_TRACE_LINES])
         more = f" (+{len(lines) - MAX_TRACE_LINES} more)" if len(lines) > MAX_TRACE_LINES else ""
         parts.append(f"{file} lines {shown}{more}")

@@ -36,21 +36,46 @@ def wrapped(text: str, width: int) -> list[str]:
     return [html.escape(line, quote=False) for line in textwrap.wrap(text, width)] or [""]
 
 
-def apply_caption(fig: go.Figure, caption: Caption, top: int = 84, bottom: int = 64) -> go.Figure:
-    """Put the caption into the figure's layout; margins grow with the wrapped lines."""
+def url_lines(url: str, width: int) -> list[str]:
+    """A long link broken after "&" so it prints whole: "View: http://...?a=1&" / "b=2"."""
+    lines, line = [], "View: "
+    for piece in url.replace("&", "&\n").split("\n"):
+        if len(line) + len(piece) > width and line.strip():
+            lines.append(line)
+            line = ""
+        line += piece
+    lines.append(line)
+    return [html.escape(text, quote=False) for text in lines]
+
+
+CARTESIAN = {"bar", "scatter", "scattergl", "histogram", "box", "heatmap"}
+AXIS_ROOM = 56  # x tick labels and the axis title sit between the plot and the notes
+
+
+def apply_caption(fig: go.Figure, caption: Caption, top: int = 84, bottom: int = 64,
+                  extra_bottom: int | None = None) -> go.Figure:
+    """Put the caption into the figure's layout; margins grow with the wrapped lines.
+
+    The notes (source, date, link) sit at the very bottom; `extra_bottom` is the room kept
+    above them (x axis labels by default on charts with axes, a colour bar on a map).
+    """
     notes = wrapped(caption.source_line, NOTE_WIDTH)
     if caption.data_date:
         notes.append(f"Data as of {html.escape(caption.data_date)}.")
     if caption.view_url:
-        notes.append(html.escape(caption.view_url))
+        notes += url_lines(caption.view_url, NOTE_WIDTH)
     subtitle = wrapped(caption.subtitle, SUBTITLE_WIDTH)
     title = "<br>".join(wrapped(caption.title, SUBTITLE_WIDTH - 20))
     badge_room = 26 if caption.synthetic else 0
     top = max(top, 44 + 18 * (len(subtitle) + title.count("<br>"))) + badge_room
-    bottom = max(bottom, 18 + 14 * len(notes))
+    if extra_bottom is None:
+        has_axes = any(trace.type in CARTESIAN for trace in fig.data)
+        extra_bottom = AXIS_ROOM if has_axes else 8
+    bottom = max(bottom, 12 + 14 * len(notes) + extra_bottom)
     fig.update_layout(
         title={"text": f"<b>{title}</b><br><span style='font-size:13px;color:{MUTED_TEXT}'>"
-                       + "<br>".join(subtitle) + "</span>", "x": 0.01, "xanchor": "left",
+                       + "<br>".join(subtitle) + "</span>",
+               "xref": "paper", "x": 0, "xanchor": "left",
                "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 8 + badge_room},
                "font": {"size": 17}},
         margin={"t": top, "b": bottom, "l": 10, "r": 10},

@@ -50,7 +50,7 @@ def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure
         lataxis_range=[-58, 84], lonaxis_range=[-170, 190],
     )
     fig.update_layout(height=480, dragmode=False, hoverlabel={"align": "left"})
-    apply_caption(fig, caption, bottom=118)
+    apply_caption(fig, caption, extra_bottom=70)
     fig.add_annotation(
         text="Light grey: no data reported<br>Mid grey: annual data only",
         xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom", align="left",

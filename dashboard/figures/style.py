@@ -12,6 +12,8 @@ BORDER_COLOUR = "#9a9a9a"
 SYNTHETIC_BADGE_COLOUR = "#b3261e"
 TEXT_COLOUR = "#1f1f1f"
 MUTED_TEXT = "#5f5f5f"
+# Okabe-Ito: distinguishable with every common colour-vision deficiency.
+QUALITATIVE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
 
 def graph_config(topojson_url: str, filename: str = "rare-earth-trade") -> dict:
@@ -25,6 +27,7 @@ def graph_config(topojson_url: str, filename: str = "rare-earth-trade") -> dict:
         "showSendToCloud": False,
         "displaylogo": False,
         "responsive": True,
-        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+        # SVG: the caption, source line and link are drawn in the figure, so they travel.
+        "toImageButtonOptions": {"format": "svg", "filename": filename},
         "modeBarButtonsToRemove": ["lasso2d", "select2d"],
     }

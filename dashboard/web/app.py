@@ -6,31 +6,48 @@ from pathlib import Path
 
 from dash import Dash
 
-from dashboard.analytics.catalogue import Catalogue
 from dashboard.figures.style import graph_config
 from dashboard.ingest.dataset import Dataset
 from dashboard.settings import Settings
-from dashboard.web import callbacks, layout
-from dashboard.web.view_state import default_view
+from dashboard.web import callbacks, layout, routes
+from dashboard.web.uploads import UploadStore
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
 def create_app(settings: Settings, data: Dataset) -> Dash:
-    catalogue = Catalogue.of(data.frame)
-    defaults = default_view(catalogue)
+    context = callbacks.Context(data, UploadStore(
+        settings.upload_dir, int(settings.max_upload_mb * 1e6), data),
+        public_base=settings.base_path)
     app = Dash(
         __name__,
         title="Rare-earth trade dashboard",
         assets_folder=str(ASSETS),
-        url_base_pathname=settings.base_path,
+        **prefixes(settings),
         serve_locally=True,
         compress=True,
         update_title=None,
         suppress_callback_exceptions=False,
     )
+    # Uploads arrive base64-encoded inside the callback request (4/3 of the file size).
+    app.server.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_mb * 1e6 * 1.4) + 1_000_000
     # Geometry is served from assets/topojson/, never from the plotly CDN.
     config = graph_config(app.get_asset_url("topojson/"))
-    app.layout = layout.page(data, catalogue, defaults, config)
-    callbacks.register(app, callbacks.Context(data, catalogue, defaults))
+    embedded = context.embedded
+    app.layout = layout.page(data, embedded.catalogue, embedded.defaults, config,
+                             settings.max_upload_mb)
+    callbacks.register(app, context)
+    routes.Routes(app, context, settings, route_prefix(settings))
     return app
+
+
+def prefixes(settings: Settings) -> dict[str, str]:
+    """Dash's path settings for a base path behind a proxy that strips it or keeps it."""
+    if settings.proxy_prefix == "strip":
+        return {"requests_pathname_prefix": settings.base_path, "routes_pathname_prefix": "/"}
+    return {"url_base_pathname": settings.base_path}
+
+
+def route_prefix(settings: Settings) -> str:
+    """Where Flask sees our routes: "/" when the proxy strips the base path."""
+    return "/" if settings.proxy_prefix == "strip" else settings.base_path

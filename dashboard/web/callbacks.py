@@ -2,68 +2,238 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, fields
+from threading import Lock
 
 from dash import Dash, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
 
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.analytics.periods import describe_period, freq_of
 from dashboard.ingest.dataset import Dataset
-from dashboard.web import render
-from dashboard.web.ids import ID
-from dashboard.web.view_state import ViewState, from_query
+from dashboard.web import charts, layout
+from dashboard.web.ids import (
+    CHART_TAB,
+    EXPORT_LINKS,
+    ID,
+    Chart,
+    action_id,
+    graph_id,
+    section_id,
+    summary_id,
+    table_id,
+)
+from dashboard.web.layout import TAB_LABELS
+from dashboard.web.uploads import UploadRefused, UploadStore
+from dashboard.web.view_state import ViewState, default_view, from_query
 
 CONTROL_FOR_FIELD = {
     "commodity": ID.COMMODITY, "direction": ID.DIRECTION, "perspective": ID.PERSPECTIVE,
     "partner": ID.PARTNER, "measure": ID.MEASURE, "period": ID.PERIOD,
     "baseline": ID.BASELINE, "basis": ID.BASIS, "change": ID.CHANGE, "focus": ID.FOCUS,
+    "tab": ID.TAB, "rule": ID.SURGE_RULE, "floor": ID.SURGE_FLOOR,
+    "threshold": ID.SURGE_THRESHOLD, "k": ID.SURGE_K, "z": ID.SURGE_Z, "top": ID.TOP_N,
+    "peers": ID.PEERS, "series": ID.SERIES_MODE, "freq": ID.SERIES_FREQ,
 }
 FIELDS = [f.name for f in fields(ViewState)]
+NUMBER_FIELDS = {"floor", "threshold", "k", "z", "top"}
+DATA_EXPORT = "data"  # /export/data.csv: every filtered row
 
 
 @dataclass(frozen=True)
-class Context:
+class Bundle:
+    """A dataset with what the page derives from it: menus and the default view."""
+
     data: Dataset
     catalogue: Catalogue
     defaults: ViewState
 
-    def view(self, search: str | None) -> tuple[ViewState, list[str]]:
-        return from_query(search or "", self.defaults, self.catalogue)
+    @classmethod
+    def of(cls, data: Dataset) -> Bundle:
+        catalogue = Catalogue.of(data.frame)
+        return cls(data, catalogue, default_view(catalogue))
+
+
+class Context:
+    """The embedded data, and each browser session's upload (by its token)."""
+
+    def __init__(self, data: Dataset, uploads: UploadStore | None = None, kept: int = 8,
+                 public_base: str = "/"):
+        self.embedded = Bundle.of(data)
+        self.public_base = public_base  # where browsers reach the app, e.g. "/rare-earths/"
+        self.uploads = uploads
+        self._bundles: OrderedDict[str, Bundle] = OrderedDict()
+        self._kept, self._lock = kept, Lock()
+
+    def bundle(self, token: str | None) -> Bundle:
+        """The session's upload, else the embedded data (also for an unknown token)."""
+        if not token or self.uploads is None:
+            return self.embedded
+        with self._lock:
+            if token in self._bundles:
+                self._bundles.move_to_end(token)
+                return self._bundles[token]
+        data = self.uploads.load(token)
+        if data is None:
+            return self.embedded
+        bundle = Bundle.of(data)
+        with self._lock:
+            self._bundles[token] = bundle
+            while len(self._bundles) > self._kept:
+                self._bundles.popitem(last=False)
+        return bundle
+
+    def view(self, search: str | None, token: str | None = None
+             ) -> tuple[Bundle, ViewState, list[str]]:
+        bundle = self.bundle(token)
+        state, notices = from_query(search or "", bundle.defaults, bundle.catalogue)
+        return bundle, state, notices
+
+
+def control_value(name: str, text: str):
+    """A view-state field as its control holds it (lists for multi-selects, floats)."""
+    if name == "peers":
+        return [p for p in text.split(",") if p]
+    if name in NUMBER_FIELDS:
+        return float(text)
+    return text or None
+
+
+def field_text(name: str, value) -> str:
+    """A control's value as view-state text."""
+    if value is None:
+        return ""
+    if name == "peers":
+        return ",".join(value)
+    if name in NUMBER_FIELDS:
+        return f"{float(value):g}"
+    return str(value)
 
 
 def state_from_controls(values: list) -> ViewState:
-    return ViewState(**{name: value or "" for name, value in zip(FIELDS, values)})
+    return ViewState(**{name: field_text(name, value) for name, value in zip(FIELDS, values)})
 
 
 def register(app: Dash, context: Context) -> None:
+    _register_url_sync(app, context)
+    _register_dataset(app, context)
+    _register_sections(app)
+    _register_headings(app, context)
+    for tab in TAB_LABELS:
+        _register_tab(app, context, tab, [c for c, t in CHART_TAB.items() if t == tab])
+    _register_focus_and_presets(app, context)
+    _register_export_links(app, context)
+
+
+def _register_export_links(app: Dash, context: Context) -> None:
+    outputs = [Output(action_id(chart, kind), "href") for chart in Chart for kind in EXPORT_LINKS]
+    outputs += [Output(action_id(chart, "embed"), "children") for chart in Chart]
+
+    @app.callback(*outputs, Input(ID.URL, "search"), Input(ID.DATASET, "data"),
+                  State(ID.URL, "href"))
+    def point_links_at_this_view(search, token, href):
+        _, state, _ = context.view(search, token)
+        return export_links(context.public_base, state, token, href)
+
+
+def _register_url_sync(app: Dash, context: Context) -> None:
     controls = [Input(CONTROL_FOR_FIELD[name], "value") for name in FIELDS]
     control_outputs = [Output(CONTROL_FOR_FIELD[name], "value") for name in FIELDS]
 
     @app.callback(Output(ID.URL, "search"), *control_outputs, Output(ID.NOTICE, "children"),
-                  Output(ID.NOTICE, "hidden"), Input(ID.URL, "search"), *controls)
-    def sync_url_and_controls(search, *values):
+                  Output(ID.NOTICE, "hidden"), Input(ID.URL, "search"), *controls,
+                  State(ID.DATASET, "data"))
+    def sync_url_and_controls(search, *values_and_token):
         """The URL drives the controls on load and on back/forward; controls drive the URL."""
+        *values, token = values_and_token
         if ctx.triggered_id in (None, ID.URL):
-            state, notices = context.view(search)
-            shown = [getattr(state, name) or None for name in FIELDS]
+            _, state, notices = context.view(search, token)
+            shown = [control_value(name, getattr(state, name)) for name in FIELDS]
             return no_update, *shown, " ".join(notices), not notices
-        state, _ = context.view(state_from_controls(values).to_query())
+        _, state, _ = context.view(state_from_controls(values).to_query(), token)
         return state.to_query(), *([no_update] * len(FIELDS)), no_update, no_update
 
-    @app.callback(Output(ID.MAP, "figure"), Output(ID.MAP_SUMMARY, "children"),
-                  Output(ID.COMPARISON_TEXT, "children"), Output(ID.TABLE, "rowData"),
-                  Output(ID.TABLE, "columnDefs"), Input(ID.URL, "search"))
-    def render_map(search):
-        state, _ = context.view(search)
-        view = render.map_view(state, context.data, context.catalogue)
-        heading = f"Showing {view.comparison_text}." if state.comparison else ""
-        return (view.figure, view.summary, heading, render.grid_rows(view.table),
-                render.grid_columns(state))
 
+def _register_dataset(app: Dash, context: Context) -> None:
+    @app.callback(Output(ID.DATASET, "data"), Output(ID.URL, "search", allow_duplicate=True),
+                  Output(ID.UPLOAD_MESSAGE, "children"), Output(ID.UPLOAD_PROBLEMS, "rowData"),
+                  Output(ID.UPLOAD_PROBLEMS_BOX, "hidden"),
+                  Input(ID.UPLOAD, "contents"), Input(ID.UPLOAD_RESET, "n_clicks"),
+                  State(ID.UPLOAD, "filename"), prevent_initial_call=True)
+    def use_uploaded_file(contents, _reset, filename):
+        """Validate an upload with the same readers; the page then runs on it."""
+        if ctx.triggered_id == ID.UPLOAD_RESET or context.uploads is None:
+            query = context.embedded.defaults.to_query()
+            return None, query, "Showing the embedded data.", [], True
+        try:
+            result = context.uploads.save(filename or "upload.csv", contents)
+        except UploadRefused as error:
+            return no_update, no_update, f"Not loaded: {error}.", [], True
+        rows = layout.problem_rows(result.problems)
+        if result.token is None:
+            return no_update, no_update, result.message, rows, not rows
+        query = context.bundle(result.token).defaults.to_query()
+        return result.token, query, result.message, rows, not rows
+
+    @app.callback(*[Output(control, "options") for control in layout.COUNTRY_CONTROLS],
+                  *[Output(control, "options") for control in layout.PERIOD_CONTROLS],
+                  Output(ID.COMMODITY, "options"), Output(ID.HEADER, "children"),
+                  Output(ID.DATA_NOTICE, "children"), Output(ID.DATA_NOTICE, "hidden"),
+                  Input(ID.DATASET, "data"))
+    def describe_dataset(token):
+        bundle = context.bundle(token)
+        countries = layout.country_options(bundle.catalogue)
+        periods = layout.period_options(bundle.catalogue)
+        commodities = layout.commodity_options(bundle.catalogue)
+        notice = layout.data_notice_text(bundle.data)
+        return (*[countries] * len(layout.COUNTRY_CONTROLS),
+                *[periods] * len(layout.PERIOD_CONTROLS), commodities,
+                layout.header_children(bundle.data), notice, not notice)
+
+
+def _register_headings(app: Dash, context: Context) -> None:
+    @app.callback(Output(ID.COMPARISON_TEXT, "children"), Input(ID.URL, "search"),
+                  Input(ID.DATASET, "data"))
+    def say_which_comparison(search, token):
+        bundle, state, _ = context.view(search, token)
+        return charts.comparison_heading(state, bundle.catalogue)
+
+
+def _register_sections(app: Dash) -> None:
+    @app.callback(*[Output(section_id(tab), "hidden") for tab in TAB_LABELS],
+                  Input(ID.TAB, "value"))
+    def show_section(tab):
+        return [name != (tab or "map") for name in TAB_LABELS]
+
+
+def _register_tab(app: Dash, context: Context, tab: str, tab_charts: list[Chart]) -> None:
+    outputs = []
+    for chart in tab_charts:
+        outputs += [Output(graph_id(chart), "figure"), Output(summary_id(chart), "children"),
+                    Output(table_id(chart), "rowData"), Output(table_id(chart), "columnDefs")]
+    extra = charts.TAB_TEXT_OUTPUTS.get(tab, [])
+    outputs += [Output(component, "children") for component in extra]
+
+    @app.callback(*outputs, Input(ID.URL, "search"), Input(ID.DATASET, "data"),
+                  State(ID.URL, "href"))
+    def render_tab(search, token, href):
+        bundle, state, _ = context.view(search, token)
+        if state.tab != tab:
+            raise PreventUpdate  # hidden tabs are not computed
+        out = []
+        link = view_link(href, state)  # drawn into each figure: it survives a download
+        for chart in tab_charts:
+            view = charts.render(chart, state, bundle.data, bundle.catalogue, link)
+            out += [view.figure, view.summary, view.grid_rows(), view.columns]
+        return out + charts.tab_texts(tab, state, bundle.catalogue)
+
+
+def _register_focus_and_presets(app: Dash, context: Context) -> None:
     @app.callback(Output(ID.PRESET_WHOLE_YEAR, "children"), Output(ID.PRESET_AVERAGE, "children"),
                   Output(ID.PRESET_SAME_PERIOD, "children"), Input(ID.PERIOD, "value"))
     def label_presets(period):
-        return preset_labels(period or context.defaults.period)
+        return preset_labels(period or context.embedded.defaults.period)
 
     @app.callback(Output(ID.BASELINE, "value", allow_duplicate=True),
                   Output(ID.BASIS, "value", allow_duplicate=True),
@@ -71,13 +241,46 @@ def register(app: Dash, context: Context) -> None:
                   Input(ID.PRESET_SAME_PERIOD, "n_clicks"), State(ID.PERIOD, "value"),
                   prevent_initial_call=True)
     def apply_preset(_whole, _average, _same, period):
-        return preset_baseline(ctx.triggered_id, period)
+        return preset_baseline(ctx.triggered_id, period or context.embedded.defaults.period)
 
-    @app.callback(Output(ID.FOCUS, "value", allow_duplicate=True), Input(ID.MAP, "clickData"),
+    @app.callback(Output(ID.FOCUS, "value", allow_duplicate=True),
+                  Input(graph_id(Chart.MAP), "clickData"),
+                  Input(graph_id(Chart.SANKEY), "clickData"),
+                  Input(graph_id(Chart.RANKING), "clickData"),
+                  Input(table_id(Chart.SURGES), "cellClicked"),
+                  State(table_id(Chart.SURGES), "virtualRowData"), State(ID.DATASET, "data"),
                   prevent_initial_call=True)
-    def focus_clicked_country(click):
-        point = (click or {}).get("points", [{}])[0]
-        return point.get("location") or no_update
+    def focus_clicked_country(map_click, sankey_click, ranking_click, cell, rows, token):
+        code = charts.clicked_country(ctx.triggered_id, ctx.triggered[0]["value"], rows)
+        if code not in context.bundle(token).catalogue.countries:
+            return no_update
+        return code
+
+
+def export_links(base: str, state: ViewState, token: str | None, href: str | None) -> list:
+    """Hrefs of every chart's downloads, then every chart's iframe snippet."""
+    query = state.to_query()
+    session = f"&dataset={token}" if token else ""  # an upload is exported for its owner only
+    hrefs = []
+    for chart in Chart:
+        for kind in EXPORT_LINKS:
+            name, fmt = (DATA_EXPORT, "csv") if kind == "data" else (chart.value, kind)
+            hrefs.append(f"{base}export/{name}.{fmt}{query}{session}")
+    origin = "/".join((href or "").split("/")[:3]) if (href or "").startswith("http") else ""
+    snippets = [embed_snippet(f"{origin}{base}", chart, query) for chart in Chart]
+    return hrefs + snippets
+
+
+def embed_snippet(app_url: str, chart: Chart, query: str) -> str:
+    return (f'<iframe src="{app_url}embed/{chart.value}{query}" title="Rare-earth trade:'
+            f' {chart.value}" style="width:100%;height:560px;border:0" loading="lazy"></iframe>\n'
+            f'<script src="{app_url}embed-assets/host.js"></script>')
+
+
+def view_link(href: str | None, state: ViewState) -> str:
+    """The page's address with this view's query: the link that reopens the view."""
+    page = (href or "").split("?", 1)[0].split("#", 1)[0]
+    return f"{page}{state.to_query()}" if page.startswith(("http://", "https://")) else ""
 
 
 def preset_labels(period: str) -> tuple[str, str, str]:
@@ -95,4 +298,3 @@ def preset_baseline(button: str, period: str) -> tuple[str, str]:
     if button == ID.PRESET_AVERAGE:
         return year, "average"
     return f"{year}{period[4:]}", "total"
-

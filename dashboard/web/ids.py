@@ -17,6 +17,16 @@ class ID(StrEnum):
     BASIS = "control-basis"
     CHANGE = "control-change"
     FOCUS = "control-focus"
+    TAB = "control-tab"
+    SURGE_RULE = "control-surge-rule"
+    SURGE_FLOOR = "control-surge-floor"
+    SURGE_THRESHOLD = "control-surge-threshold"
+    SURGE_K = "control-surge-k"
+    SURGE_Z = "control-surge-z"
+    TOP_N = "control-top-n"
+    PEERS = "control-peers"
+    SERIES_MODE = "control-series-mode"
+    SERIES_FREQ = "control-series-freq"
     PRESET_WHOLE_YEAR = "preset-whole-year"
     PRESET_AVERAGE = "preset-average"
     PRESET_SAME_PERIOD = "preset-same-period"
@@ -25,3 +35,57 @@ class ID(StrEnum):
     MAP_SUMMARY = "map-summary"
     TABLE = "map-table"
     FOCUS_PANEL = "focus-panel"
+    SURGE_RULE_TEXT = "surge-rule-text"
+    HEADER = "page-header"
+    DATASET = "session-dataset"  # the upload token, in the tab's session storage
+    UPLOAD = "upload"
+    UPLOAD_RESET = "upload-reset"
+    UPLOAD_MESSAGE = "upload-message"
+    UPLOAD_PROBLEMS = "upload-problems"
+    UPLOAD_PROBLEMS_BOX = "upload-problems-box"
+
+
+class Chart(StrEnum):
+    """Every chart a user can see, embed or export; the value names it in URLs."""
+
+    MAP = "map"
+    SURGES = "surges"
+    SURGE_SERIES = "surge-series"
+    GAUGES = "gauges"
+    RANKING = "ranking"
+    SANKEY = "sankey"
+    SERIES = "series"
+    MIRROR = "mirror"
+
+
+# The tab each chart lives on (a tab renders only when it is shown).
+CHART_TAB = {
+    Chart.MAP: "map", Chart.SURGES: "surges", Chart.SURGE_SERIES: "surges",
+    Chart.GAUGES: "dependency", Chart.RANKING: "dependency", Chart.SANKEY: "flows",
+    Chart.SERIES: "series", Chart.MIRROR: "mirror",
+}
+
+
+def graph_id(chart: Chart) -> str:
+    return "map" if chart == Chart.MAP else f"chart-{chart.value}"
+
+
+def summary_id(chart: Chart) -> str:
+    return "map-summary" if chart == Chart.MAP else f"summary-{chart.value}"
+
+
+def table_id(chart: Chart) -> str:
+    return "map-table" if chart == Chart.MAP else f"table-{chart.value}"
+
+
+def section_id(tab: str) -> str:
+    return f"section-{tab}"
+
+
+EXPORT_LINKS = {"png": "PNG", "svg": "SVG", "html": "HTML", "csv": "CSV (rows shown)",
+                "data": "CSV (all filtered rows)"}
+
+
+def action_id(chart: Chart, kind: str) -> str:
+    """Download link or embed snippet of a chart: "export-map-png", "embed-code-map"."""
+    return f"embed-code-{chart.value}" if kind == "embed" else f"export-{chart.value}-{kind}"

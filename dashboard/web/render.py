@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -24,11 +23,16 @@ from dashboard.web.view_state import ViewState
 
 
 @dataclass
-class MapView:
+class ChartView:
+    """One chart as every format shows it: figure, the rows behind it, one sentence."""
+
     figure: go.Figure
-    table: pd.DataFrame
+    table: pd.DataFrame  # exactly the rows behind the chart, in display units
     summary: str
-    comparison_text: str
+    columns: list[dict]  # grid column definitions (header names carry the units)
+
+    def grid_rows(self) -> list[dict]:
+        return grid_rows(self.table)
 
 
 def describe_selection(state: ViewState, catalogue: Catalogue) -> dict[str, str]:
@@ -47,15 +51,18 @@ def describe_selection(state: ViewState, catalogue: Catalogue) -> dict[str, str]
             "counterpart": counterpart, "perspective": perspective, "period": period}
 
 
-def caption_for(state: ViewState, data: Dataset, catalogue: Catalogue, title: str) -> Caption:
+def caption_for(state: ViewState, data: Dataset, catalogue: Catalogue, title: str,
+                view_url: str = "") -> Caption:
     words = describe_selection(state, catalogue)
     subtitle = (f"{words['flow']} of {words['commodity']} {words['counterpart']}, "
                 f"{words['perspective']}; {words['period']}")
     return Caption(title=title, subtitle=subtitle, source_line=data.source_line,
-                   data_date=catalogue.latest_month or "", synthetic=data.synthetic)
+                   data_date=catalogue.latest_month or "", synthetic=data.synthetic,
+                   view_url=view_url)
 
 
-def map_view(state: ViewState, data: Dataset, catalogue: Catalogue) -> MapView:
+def map_view(state: ViewState, data: Dataset, catalogue: Catalogue,
+             view_url: str = "") -> ChartView:
     measure = Measure(state.measure)
     table = country_table(data.frame, state.selection, state.period, state.comparison)
     words = describe_selection(state, catalogue)
@@ -65,7 +72,7 @@ def map_view(state: ViewState, data: Dataset, catalogue: Catalogue) -> MapView:
                    counterpart_text=words["counterpart"])
     title = (f"{MEASURE_NAMES[measure]}: change, {words['period']}" if state.comparison
              else f"{MEASURE_NAMES[measure]} by country, {words['period']}")
-    figure = build_map(table, spec, caption_for(state, data, catalogue, title))
+    figure = build_map(table, spec, caption_for(state, data, catalogue, title, view_url))
     _outline_focus(figure, state.focus)
     what = f"{words['commodity']} {words['counterpart']}"
     role = "importer" if state.direction == "imports" else "exporter"
@@ -74,7 +81,7 @@ def map_view(state: ViewState, data: Dataset, catalogue: Catalogue) -> MapView:
     else:
         summary = ranking_sentence(table, "value", MEASURE_UNITS[measure], role, what,
                                    words["period"])
-    return MapView(figure, table, summary, words["period"])
+    return ChartView(figure, table, summary, grid_columns(state))
 
 
 def _outline_focus(figure: go.Figure, focus: str) -> None:
@@ -87,12 +94,33 @@ def _outline_focus(figure: go.Figure, focus: str) -> None:
 
 
 def grid_rows(table: pd.DataFrame) -> list[dict]:
-    """Table rows for the grid: plain JSON values, NaN as empty."""
-    out = table.reset_index().replace({np.nan: None})
-    for column in ("value", "baseline", "absolute", "percent", "ratio"):
-        if column in out:
-            out[column] = out[column].map(lambda v: None if v is None else round(float(v), 4))
+    """Table rows for the grid: plain JSON values, floats rounded, NaN as empty."""
+    out = table.reset_index() if table.index.name else table.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].round(4)
+        elif pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    out = out.astype(object).where(out.notna(), None)
     return out.to_dict("records")
+
+
+NUMBER_COLUMN = {"type": "rightAligned", "valueFormatter": {"function":
+                 "params.value == null ? 'no data' : d3.format(',.4~f')(params.value)"}}
+
+
+def columns_for(headers: dict[str, str], numeric: set[str] = frozenset(),
+                wide: set[str] = frozenset()) -> list[dict]:
+    """Grid columns in the given order; numeric ones right-aligned, wide ones flexible."""
+    columns = []
+    for field, name in headers.items():
+        column = {"field": field, "headerName": name}
+        if field in numeric:
+            column |= NUMBER_COLUMN
+        if field in wide:
+            column |= {"flex": 1, "minWidth": 260}
+        columns.append(column)
+    return columns
 
 
 def grid_columns(state: ViewState) -> list[dict]:

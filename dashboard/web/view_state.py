@@ -19,12 +19,22 @@ from dashboard.analytics.periods import freq_of
 NO_COMPARISON = ""
 ALL_PARTNERS = ""
 _RENAMED: dict[str, str] = {"supplier": "partner", "cmd": "commodity"}
+TABS = ["map", "surges", "dependency", "flows", "series", "mirror"]
+SURGE_RULES = ["prior_year", "year_earlier", "safeguard", "robust"]
+# Numeric parameters: (lowest, highest) accepted; anything else falls back with a notice.
+_NUMBERS = {"floor": (0.0, 1e7), "threshold": (1.0, 1000.0), "k": (1.0, 100.0),
+            "z": (0.5, 100.0), "top": (2, 30)}
+MAX_PEERS = 4
 _CHOICES = {
     "direction": [d.value for d in Direction],
     "perspective": [p.value for p in Perspective],
     "measure": [m.value for m in Measure],
     "basis": [b.value for b in Basis],
     "change": [c.value for c in Change],
+    "tab": TABS,
+    "rule": SURGE_RULES,
+    "series": ["tonnes", "share"],
+    "freq": ["M", "Q"],
 }
 MAX_QUERY_LENGTH = 2000
 
@@ -41,6 +51,17 @@ class ViewState:
     basis: str = Basis.TOTAL.value
     change: str = Change.PERCENT.value
     focus: str = ""
+    tab: str = "map"
+    # Surge detector: rule and its parameters (tonnes floor, ratio threshold, k, z).
+    rule: str = "prior_year"
+    floor: str = "1"
+    threshold: str = "2"
+    k: str = "1.25"
+    z: str = "3.5"
+    top: str = "8"  # Sankey: countries shown on each side
+    peers: str = ""  # time series: up to four comparison countries, "JPN,PHL"
+    series: str = "tonnes"
+    freq: str = "M"
 
     def to_query(self) -> str:
         """"?commodity=...&period=..." holding every field (defaults too: links stay exact)."""
@@ -51,6 +72,13 @@ class ViewState:
         return Selection(self.commodity, Direction(self.direction),
                          Perspective(self.perspective), self.partner or None,
                          Measure(self.measure))
+
+    @property
+    def peer_list(self) -> list[str]:
+        return [p for p in self.peers.split(",") if p]
+
+    def number(self, name: str) -> float:
+        return float(getattr(self, name))
 
     @property
     def comparison(self) -> Comparison | None:
@@ -96,12 +124,42 @@ def _check(key: str, value: str, catalogue: Catalogue) -> str | None:
         return "period is empty"
     if key in ("partner", "focus") and value and value.upper() not in catalogue.countries:
         return f"{key} {value!r} is not an ISO3 country code in the data"
+    if key in _NUMBERS:
+        return _check_number(key, value)
+    if key == "peers":
+        return _check_peers(value, catalogue)
+    return None
+
+
+def _check_number(key: str, value: str) -> str | None:
+    low, high = _NUMBERS[key]
+    try:
+        number = float(value)
+    except ValueError:
+        return f"{key}={value!r} is not a number"
+    if not low <= number <= high:  # also refuses nan and inf
+        return f"{key}={value!r} is outside {low:g}..{high:g}"
+    if isinstance(low, int) and number != int(number):
+        return f"{key}={value!r} is not a whole number"
+    return None
+
+
+def _check_peers(value: str, catalogue: Catalogue) -> str | None:
+    codes = [c.strip().upper() for c in value.split(",") if c.strip()]
+    unknown = [c for c in codes if c not in catalogue.countries]
+    if unknown:
+        return f"peers {', '.join(unknown)!r} are not ISO3 country codes in the data"
+    if len(codes) > MAX_PEERS:
+        return f"at most {MAX_PEERS} comparison countries"
     return None
 
 
 def _consistent(state: ViewState, defaults: ViewState, notices: list[str]) -> ViewState:
     """Fix combinations that are valid one by one but not together."""
-    state = replace(state, partner=state.partner.upper(), focus=state.focus.upper())
+    peers = ",".join(dict.fromkeys(c.strip().upper() for c in state.peers.split(",") if c.strip()))
+    numbers = {name: f"{float(getattr(state, name)):g}" for name in _NUMBERS}
+    state = replace(state, partner=state.partner.upper(), focus=state.focus.upper(), peers=peers,
+                    **numbers)
     if state.baseline == state.period and state.baseline:
         notices.append("The baseline equals the period; the comparison was turned off.")
         state = replace(state, baseline=NO_COMPARISON)
@@ -120,6 +178,7 @@ def default_view(catalogue: Catalogue) -> ViewState:
     if seed:
         return ViewState(commodity=commodity, period="2025-Q1", perspective="mirror",
                          partner="CHN" if "CHN" in catalogue.countries else "",
-                         baseline="2024", focus="KOR" if "KOR" in catalogue.countries else "")
+                         baseline="2024", focus="KOR" if "KOR" in catalogue.countries else "",
+                         peers=",".join(c for c in ("JPN", "PHL") if c in catalogue.countries))
     years = [p for p in periods if len(p) == 4]
     return ViewState(commodity=commodity, period=years[-1] if years else "")

@@ -6,7 +6,7 @@ import shutil
 import threading
 
 import pytest
-from browser_helpers import wait_for_map
+from browser_helpers import wait_for_chart, wait_for_map
 from werkzeug.serving import make_server
 
 from dashboard.ingest import dataset
@@ -31,8 +31,12 @@ def demo_data():
 
 
 @pytest.fixture(scope="session")
-def server_url(demo_data):
-    app = create_app(Settings(), demo_data)
+def server_url(demo_data, tmp_path_factory):
+    # Any page on 127.0.0.1 (another port: the embed host page) may frame the app;
+    # "localhost" may not, so a test can check that a frame is refused.
+    settings = Settings(cache_dir=tmp_path_factory.mktemp("cache"),
+                        frame_ancestors=("'self'", "http://127.0.0.1:*"))
+    app = create_app(settings, demo_data)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -77,13 +81,17 @@ def open_page(browser, server_url):
     watches: list[PageWatch] = []
     contexts = []
 
-    def make(path: str = "/", width: int = 1366, height: int = 768) -> PageWatch:
+    def make(path: str = "/", width: int = 1366, height: int = 768,
+             chart: str = "map") -> PageWatch:
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         watch = PageWatch(context.new_page(), server_url)
         watches.append(watch)
         watch.page.goto(server_url + path)
-        wait_for_map(watch.page)
+        if chart == "map":
+            wait_for_map(watch.page)
+        else:
+            wait_for_chart(watch.page, chart)
         return watch
 
     yield make

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browser_helpers import SCREENSHOTS, graph_data, value_locations, wait_for_map
+from browser_helpers import SCREENSHOTS, graph_data, value_locations, wait_for_map, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -15,8 +15,8 @@ def query(page) -> dict[str, str]:
 
 
 def wait_for_query(page, key: str, value: str) -> None:
-    page.wait_for_function(
-        "([k, v]) => new URLSearchParams(location.search).get(k) === v", arg=[key, value])
+    wait_until(page, "([k, v]) => new URLSearchParams(location.search).get(k) === v",
+               [key, value])
     wait_for_map(page)
 
 
@@ -78,7 +78,7 @@ def test_back_button_restores_the_previous_view(open_page):
     page.check("#control-change input[value='ratio']")
     wait_for_query(page, "change", "ratio")
     page.go_back()
-    page.wait_for_function("new URLSearchParams(location.search).get('change') !== 'ratio'")
+    wait_until(page, "new URLSearchParams(location.search).get('change') !== 'ratio'")
     wait_for_map(page)
     assert page.inner_text("#map-summary") == first
     assert page.is_checked("#control-change input[value='percent']")

@@ -1,0 +1,190 @@
+"""Mirror statistics: an importer's reported imports beside its partner's reported exports.
+
+The same shipment is reported twice: by the importer (flow "import", valued CIF, with
+freight and insurance) and by the exporter (flow "export", valued FOB). The two rarely
+agree: CIF/FOB valuation (the IMF uses a CIF/FOB factor of 1.06), timing (goods shipped
+in one month arrive in the next), transit and re-exports, and origin versus consignment.
+Some partners never report at all (490 "Other Asia, nes" is not a reporter), so only the
+exporter's side exists: such flows are listed with status "exporter only".
+
+Both sides are read from the FULL trade frame (not oriented rows). Re-imports and
+re-exports are left out; World and country groups are never paired.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.analytics.compare import _trace  # the one "source rows" text
+from dashboard.analytics.flows import Direction
+from dashboard.analytics.periods import describe_period, freq_of, rows_in_period
+from dashboard.ingest.schema import Flow
+
+IMF_CIF_FOB_FACTOR = 1.06
+CIF_FOB_NOTE = "CIF/FOB: imports are valued CIF, exports FOB; the IMF uses a 1.06 factor."
+TIMING_NOTE = ("Timing: goods shipped near the end of a period may be recorded by the"
+               " importer in the next one.")
+BOTH, EXPORTER_ONLY, IMPORTER_ONLY = "both", "exporter only", "importer only"
+MIRROR_COLUMNS = [
+    "country", "counterpart", "importer", "importer_name", "importer_kind", "exporter",
+    "exporter_name", "exporter_kind", "status", "importer_t", "exporter_t", "gap_t", "gap_pct",
+    "importer_value_usd", "exporter_value_usd", "value_gap_pct", "cif_fob_ratio",
+    "adjusted_value_gap_pct", "other_side_reports", "note", "importer_row_count",
+    "exporter_row_count", "importer_source_rows", "exporter_source_rows"]
+_PAIRED_KINDS = ("country", "area_nes")
+_PAIR = ["importer", "exporter"]
+_STATUS_ORDER = {BOTH: 0, EXPORTER_ONLY: 1, IMPORTER_ONLY: 2}
+
+
+def mirror_gap(frame: pd.DataFrame, commodity_code: str, period: str,
+               direction: Direction = Direction.IMPORTS,
+               country: str | None = None) -> pd.DataFrame:
+    """Per (importer, exporter) pair: both sides' tonnes and USD, and the gap between them.
+
+    importer_t / importer_value_usd: what the importer reported importing from the
+    exporter (flow "import", CIF); exporter_t / exporter_value_usd: what the exporter
+    reported exporting to the importer (flow "export", FOB). gap_t = importer_t -
+    exporter_t (t); gap_pct = gap_t / exporter_t (%); value_gap_pct likewise in USD (%);
+    cif_fob_ratio = importer_value_usd / exporter_value_usd (about 1.06 expected);
+    adjusted_value_gap_pct = the value gap after scaling the FOB side by 1.06 (%).
+    status: "both", "exporter only" or "importer only" (gaps are NaN unless "both").
+    other_side_reports: for a one-sided flow, whether the silent side reported this
+    product with anyone in the period (False: a non-reporter here, e.g. an area such as
+    Other Asia, nes, or a country with annual data only when a month is asked); always
+    True for "both".
+
+    `direction` names the view's side: IMPORTS makes `country` the importer and
+    `counterpart` the exporter, EXPORTS the other way round; `country` (ISO3) keeps only
+    that country's pairs. Sorted: "both" first by |gap_t|, then one-sided flows by tonnes.
+
+    >>> frame = pd.DataFrame({"reporter": ["KOR", "CHN", "CHN"],
+    ...     "partner": ["CHN", "KOR", "S19"], "reporter_name": ["South Korea", "China", "China"],
+    ...     "partner_name": ["China", "South Korea", "Other Asia, nes"],
+    ...     "reporter_kind": ["country"] * 3, "partner_kind": ["country", "country", "area_nes"],
+    ...     "flow": ["import", "export", "export"], "commodity_code": ["284690"] * 3,
+    ...     "period": ["2024"] * 3, "freq": ["A"] * 3, "net_weight_kg": [1200.0, 1000.0, 50.0],
+    ...     "value_usd": [10600.0, 10000.0, 500.0], "weight_estimated": [False] * 3,
+    ...     "source_file": ["f.csv"] * 3, "source_line": [2, 3, 4]})
+    >>> gaps = mirror_gap(frame, "284690", "2024")
+    >>> gaps[["importer", "status", "gap_t", "gap_pct", "cif_fob_ratio"]].values.tolist()
+    [['KOR', 'both', 0.2, 20.0, 1.06], ['S19', 'exporter only', nan, nan, nan]]
+    """
+    rows = frame[(frame["commodity_code"] == commodity_code)
+                 & frame["reporter_kind"].isin(_PAIRED_KINDS)
+                 & frame["partner_kind"].isin(_PAIRED_KINDS)]
+    imports = _side(rows[rows["flow"] == Flow.IMPORT], "importer", period)
+    exports = _side(rows[rows["flow"] == Flow.EXPORT], "exporter", period)
+    table = imports.join(exports, how="outer").reset_index()
+    if table.empty:
+        return pd.DataFrame(columns=MIRROR_COLUMNS)
+    _add_parties(table, rows, direction)
+    _add_gaps(table)
+    table = table[table["importer_row_count"] + table["exporter_row_count"] > 0].copy()
+    _add_other_side(table)
+    if country:
+        table = table[table["country"] == country].copy()
+    table["note"] = [_note(row, period) for _, row in table.iterrows()]
+    rank = table["gap_t"].abs().fillna(table["importer_t"].fillna(table["exporter_t"]))
+    table = table.assign(_status=table["status"].map(_STATUS_ORDER), _rank=rank)
+    table = table.sort_values(["_status", "_rank"], ascending=[True, False])
+    return table[MIRROR_COLUMNS].reset_index(drop=True)
+
+
+def _side(rows: pd.DataFrame, side: str, period: str) -> pd.DataFrame:
+    """One side's figures per (importer, exporter), counted once; coarse-only pairs marked."""
+    used, coarse = rows_in_period(rows, period)
+    own, other = ("reporter", "partner") if side == "importer" else ("partner", "reporter")
+    columns = [f"{side}_t", f"{side}_value_usd", f"{side}_row_count", f"{side}_estimated",
+               f"{side}_source_rows"]
+    if used.empty:
+        out = pd.DataFrame(columns=columns,
+                           index=pd.MultiIndex.from_arrays([[], []], names=_PAIR))
+    else:
+        grouped = used.assign(importer=used[own], exporter=used[other]).groupby(_PAIR)
+        out = pd.DataFrame(dict(zip(columns, (
+            grouped["net_weight_kg"].sum(min_count=1) / 1000,
+            grouped["value_usd"].sum(min_count=1), grouped.size(),
+            grouped["weight_estimated"].any(),
+            grouped[["source_file", "source_line"]].apply(_trace)))))
+    coarse_pairs = pd.MultiIndex.from_arrays([coarse[own], coarse[other]], names=_PAIR)
+    out = out.reindex(out.index.union(coarse_pairs.unique()))
+    out[f"{side}_coarse"] = out[f"{side}_row_count"].isna()
+    out.index.names = _PAIR
+    return out
+
+
+def _add_parties(table: pd.DataFrame, rows: pd.DataFrame, direction: Direction) -> None:
+    """Names and kinds of both parties, and the view's country / counterpart (in place)."""
+    names = dict(zip(rows["reporter"], rows["reporter_name"]))
+    names |= dict(zip(rows["partner"], rows["partner_name"]))
+    kinds = dict(zip(rows["reporter"], rows["reporter_kind"]))
+    kinds |= dict(zip(rows["partner"], rows["partner_kind"]))
+    for side in _PAIR:
+        table[f"{side}_name"] = table[side].map(names)
+        table[f"{side}_kind"] = table[side].map(kinds)
+    own, other = _PAIR if Direction(direction) == Direction.IMPORTS else _PAIR[::-1]
+    table["country"], table["counterpart"] = table[own], table[other]
+
+
+def _add_gaps(table: pd.DataFrame) -> None:
+    """Status, tonne and value gaps, the CIF/FOB ratio (in place)."""
+    for side in _PAIR:
+        table[f"{side}_row_count"] = table[f"{side}_row_count"].fillna(0).astype(int)
+        table[f"{side}_source_rows"] = table[f"{side}_source_rows"].fillna("")
+        for flag in (f"{side}_coarse", f"{side}_estimated"):
+            table[flag] = table[flag].astype("boolean").fillna(False).astype(bool)
+    has_imp, has_exp = table["importer_row_count"] > 0, table["exporter_row_count"] > 0
+    table["status"] = np.select([has_imp & has_exp, has_exp], [BOTH, EXPORTER_ONLY],
+                                default=IMPORTER_ONLY)
+    both = table["status"] == BOTH
+    exported_t = table["exporter_t"].where(table["exporter_t"] > 0)
+    exported_usd = table["exporter_value_usd"].where(table["exporter_value_usd"] > 0)
+    table["gap_t"] = (table["importer_t"] - table["exporter_t"]).where(both).round(6)  # 1 g
+    table["gap_pct"] = (table["gap_t"] / exported_t * 100).round(6)
+    table["cif_fob_ratio"] = (table["importer_value_usd"] / exported_usd).where(both).round(6)
+    table["value_gap_pct"] = ((table["cif_fob_ratio"] - 1) * 100).round(6)
+    table["adjusted_value_gap_pct"] = (
+        (table["cif_fob_ratio"] / IMF_CIF_FOB_FACTOR - 1) * 100).round(6)
+
+
+def _add_other_side(table: pd.DataFrame) -> None:
+    """Whether the silent side of a one-sided flow reports this product at all (in place)."""
+    importers = set(table.loc[table["importer_row_count"] > 0, "importer"])
+    exporters = set(table.loc[table["exporter_row_count"] > 0, "exporter"])
+    table["other_side_reports"] = np.select(
+        [table["status"] == EXPORTER_ONLY, table["status"] == IMPORTER_ONLY],
+        [table["importer"].isin(importers), table["exporter"].isin(exporters)], default=True)
+
+
+def _note(row: pd.Series, period: str) -> str:
+    """Why the two sides may differ, or why only one side is there."""
+    when = describe_period(period)
+    year = period[:4]
+    if row["status"] == BOTH:
+        parts = [CIF_FOB_NOTE]
+        if freq_of(period) != "A":
+            parts.append(TIMING_NOTE)
+    elif row["status"] == EXPORTER_ONLY:
+        parts = [f"Reported by the exporter only: {row['importer_name']} reported no import"
+                 f" from {row['exporter_name']} for {when}."]
+        if row["importer_kind"] == "area_nes":
+            parts.append(f"{row['importer_name']} is an area, not a reporter.")
+        elif row["importer_coarse"]:
+            parts.append(f"{row['importer_name']} reported only coarser data for {year}"
+                         f" (e.g. the whole year), which cannot be split into {when}.")
+        elif not row["other_side_reports"]:
+            parts.append(f"{row['importer_name']} reported no imports of this product from"
+                         " anyone: no mirror figure exists.")
+    else:
+        parts = [f"Reported by the importer only: {row['exporter_name']} reported no export"
+                 f" to {row['importer_name']} for {when}."]
+        if row["exporter_coarse"]:
+            parts.append(f"{row['exporter_name']} reported only coarser data for {year}"
+                         f" (e.g. the whole year), which cannot be split into {when}.")
+        elif not row["other_side_reports"]:
+            parts.append(f"{row['exporter_name']} reported no exports of this product to"
+                         " anyone: no mirror figure exists.")
+    if row["importer_estimated"] or row["exporter_estimated"]:
+        parts.append("Includes estimated weights (flagged by the reporter).")
+    return " ".join(parts)

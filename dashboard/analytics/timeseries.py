@@ -1,0 +1,226 @@
+"""Volumes over time for up to five countries (a focus and four comparisons), and policy events.
+
+Input is oriented rows (`country_table.selected_rows`): one commodity, one direction, the
+selected partner (or all partners). Rows are counted once: for each series and year the
+finest frequency the data has is used (`periods.finest_rows`).
+
+Annual-only years are never drawn as a monthly spike. When a country's data for a year
+is coarser than the chart's frequency (annual rows only, or quarterly rows on a monthly
+chart), that year comes back as ONE row labelled with the coarser period ("2024"), with
+`coverage` "annual data only" (or "quarterly data only"), `value` NaN so no line passes
+through it, and `average_value` holding the average per chart period, so a figure can
+mark it honestly (e.g. an open marker at the average month). Periods without any rows are
+absent: not reported is not zero.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from dashboard.analytics.compare import _trace  # the one "source rows" text
+from dashboard.analytics.periods import MONTHS, _container, finest_rows, freq_of
+
+MAX_COUNTRIES = 5  # the focus country and four comparisons
+COMPLETE = "complete"
+COARSE_COVERAGE = {"A": "annual data only", "Q": "quarterly data only"}
+SERIES_COLUMNS = ["country", "country_name", "period", "period_start", "months", "value",
+                  "average_value", "weight_t", "total_t", "row_count", "coverage",
+                  "source_rows"]
+EVENT_COLUMNS = ["date", "end_date", "event", "detail", "source", "url"]
+_FINENESS = {"M": 0, "Q": 1, "A": 2}
+_FREQ_OF_FINENESS = {0: "M", 1: "Q", 2: "A"}
+_PANDAS_FREQ = {"A": "Y", "Q": "Q", "M": "M"}
+
+
+class SeriesMode(StrEnum):
+    TONNES = "tonnes"  # net weight, t per period
+    SHARE = "share"  # 0..1, see volume_series
+
+
+def volume_series(rows: pd.DataFrame, countries: list[str], freq: str = "M",
+                  mode: str = SeriesMode.TONNES,
+                  all_partner_rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Long table, one row per country and period: net weight (t) or a share (0..1).
+
+    mode "tonnes": `value` is the net weight in t in the period.
+    mode "share" with `all_partner_rows` (the same selection with ALL partners): `value`
+    is the country's volume with the selected partner over its volume from all partners,
+    e.g. Korea's imports from China / Korea's imports from everywhere.
+    mode "share" without `all_partner_rows` (no partner selected): `value` is the
+    country's share of the total of every country in `rows` in that period. That total
+    holds only countries whose data has the chart's frequency that year (a country
+    reporting annually cannot be split into months); `total_t` shows the denominator.
+
+    Columns: country, country_name, period (label), period_start, months (1, 3, 12),
+    value (t or share 0..1; NaN for coarse years), average_value (value per chart period,
+    also for coarse years), weight_t (t), total_t (t, share denominator; NaN in tonnes
+    mode), row_count, coverage ("complete", "annual data only", "quarterly data only"),
+    source_rows. Ordered as `countries`, then by period.
+
+    >>> rows = pd.DataFrame({"country": ["KOR", "KOR", "KOR", "JPN"],
+    ...     "country_name": ["South Korea"] * 3 + ["Japan"], "counterpart": ["CHN"] * 4,
+    ...     "flow": ["import"] * 4, "commodity_code": ["280530"] * 4,
+    ...     "period": ["2024", "2025-01", "2025-02", "2025-01"], "freq": ["A", "M", "M", "M"],
+    ...     "net_weight_kg": [24000.0, 1000.0, 3000.0, 3000.0],
+    ...     "source_file": ["f.csv"] * 4, "source_line": [2, 3, 4, 5]})
+    >>> kor = volume_series(rows, ["KOR"])
+    >>> kor[["period", "value", "average_value", "coverage"]].values.tolist()[0]
+    ['2024', nan, 2.0, 'annual data only']
+    >>> kor["value"].tolist()[1:]
+    [1.0, 3.0]
+    >>> volume_series(rows, ["KOR"], mode="share")["value"].tolist()[1:]
+    [0.25, 1.0]
+    """
+    if len(countries) > MAX_COUNTRIES:
+        raise ValueError(f"at most {MAX_COUNTRIES} countries, got {len(countries)}")
+    if freq not in ("M", "Q"):
+        raise ValueError(f"freq must be 'M' or 'Q', got {freq!r}")
+    mode = SeriesMode(mode)
+    numerator = finest_rows(rows[rows["country"].isin(countries)])
+    if numerator.empty:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    mine = None
+    if all_partner_rows is not None:
+        mine = finest_rows(all_partner_rows[all_partner_rows["country"].isin(countries)])
+    targets = _year_targets([numerator] if mine is None else [numerator, mine], freq)
+    series = _sum_by_label(_labelled(numerator, targets), with_trace=True)
+    series["total_t"] = np.nan
+    if mode == SeriesMode.SHARE:
+        series["total_t"] = _denominators(series, rows, mine, targets)
+        series["value"] = series["weight_t"] / series["total_t"].where(series["total_t"] > 0)
+    else:
+        series["value"] = series["weight_t"]
+    return _finish(series, countries, freq, mode)
+
+
+def _year_targets(frames: list[pd.DataFrame], freq: str) -> pd.Series:
+    """Fineness to label each (country, year) at: the chart's, or coarser if the data is."""
+    parts = [f[["country"]].assign(year=f["period"].str.slice(0, 4),
+                                   fineness=f["freq"].map(_FINENESS)) for f in frames]
+    both = pd.concat(parts)
+    coarsest = both.groupby(["country", "year"])["fineness"].max()
+    return coarsest.clip(lower=_FINENESS[freq]).rename("target")
+
+
+def _labelled(rows: pd.DataFrame, targets: pd.Series) -> pd.DataFrame:
+    """Rows with `label`: the period of their (country, year) target frequency."""
+    keyed = rows.assign(year=rows["period"].str.slice(0, 4))
+    keyed = keyed.join(targets, on=["country", "year"])
+    labels = [_container(part, _FREQ_OF_FINENESS[fineness])
+              for fineness, part in keyed.groupby("target")]
+    label = pd.concat(labels) if labels else pd.Series(dtype="string")
+    return keyed.assign(label=label.reindex(keyed.index))
+
+
+def _sum_by_label(rows: pd.DataFrame, with_trace: bool) -> pd.DataFrame:
+    """Net weight (t), row count and source rows per (country, label)."""
+    if rows.empty:
+        return pd.DataFrame()
+    grouped = rows.groupby(["country", "label"], sort=False)
+    out = pd.DataFrame({
+        "country_name": grouped["country_name"].first(),
+        "weight_t": grouped["net_weight_kg"].sum(min_count=1) / 1000,
+        "row_count": grouped.size(),
+    })
+    if with_trace:
+        out["source_rows"] = grouped[["source_file", "source_line"]].apply(_trace)
+    return out.reset_index().rename(columns={"label": "period"})
+
+
+def _denominators(series: pd.DataFrame, rows: pd.DataFrame, mine: pd.DataFrame | None,
+                  targets: pd.Series) -> pd.Series:
+    """Share denominator (t) per series row: own all-partner total, or all countries' total."""
+    if mine is not None:
+        totals = _sum_by_label(_labelled(mine, targets), with_trace=False)
+        if totals.empty:
+            return pd.Series(np.nan, index=series.index)
+        lookup = totals.set_index(["country", "period"])["weight_t"]
+        keys = pd.MultiIndex.from_arrays([series["country"], series["period"]])
+        return pd.Series(lookup.reindex(keys).to_numpy(), index=series.index)
+    every = finest_rows(rows)
+    fineness = every["freq"].map(_FINENESS)
+    totals = {}
+    for freq in {freq_of(label) for label in series["period"]}:
+        usable = every[fineness <= _FINENESS[freq]]
+        by_label = usable.groupby(_container(usable, freq))["net_weight_kg"].sum()
+        totals |= (by_label / 1000).to_dict()
+    return series["period"].map(totals).astype(float)
+
+
+def _finish(series: pd.DataFrame, countries: list[str], freq: str,
+            mode: SeriesMode) -> pd.DataFrame:
+    """Coverage, period starts, averages for coarse years, order."""
+    label_freq = series["period"].map(freq_of)
+    series["months"] = label_freq.map(MONTHS)
+    series["coverage"] = label_freq.map(COARSE_COVERAGE).where(label_freq != freq, COMPLETE)
+    coarse = series["coverage"] != COMPLETE
+    per_period = MONTHS[freq] / series["months"]
+    # a share is already per period; tonnes of a coarse year are spread evenly over it
+    scale = per_period if mode == SeriesMode.TONNES else 1.0
+    series["average_value"] = series["value"] * scale
+    series.loc[coarse, "value"] = np.nan
+    series["period_start"] = [period_start(label) for label in series["period"]]
+    order = series["country"].map({c: i for i, c in enumerate(countries)})
+    series = series.assign(_order=order).sort_values(["_order", "period_start"])
+    return series[SERIES_COLUMNS].reset_index(drop=True)
+
+
+def period_start(label: str) -> pd.Timestamp:
+    """First day of a period label.
+
+    >>> str(period_start("2025-Q2").date()), str(period_start("2024").date())
+    ('2025-04-01', '2024-01-01')
+    """
+    freq = freq_of(label)
+    return pd.Period(label.replace("-Q", "Q"), freq=_PANDAS_FREQ[freq]).start_time
+
+
+def series_span(series: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """(first day, first day after the last period) of a `volume_series` table.
+
+    Pass it to `events_in_range` so the events shown match the chart's x range.
+    """
+    if series.empty:
+        return None, None
+    ends = [start + pd.DateOffset(months=int(months))
+            for start, months in zip(series["period_start"], series["months"])]
+    return pd.Timestamp(series["period_start"].min()), max(ends)
+
+
+def events_in_range(events: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
+    """Policy events that overlap [start, end] (dates as str or Timestamp; None: open).
+
+    `events` is data/policy_events.csv read with dtype=str: date (YYYY-MM-DD), end_date
+    (may be blank), event, detail, source, url. An event with an end date overlaps when
+    any day of it falls in the range. Returns the same columns with date and end_date as
+    datetime64 (end_date NaT when blank), blank text as "", sorted by date. Rows whose
+    date does not parse are dropped.
+
+    >>> events = pd.DataFrame({"date": ["2010-09-21", "2025-04-04", "bad"],
+    ...     "end_date": ["2010-11-20", None, ""], "event": ["Halt", "No. 18", "?"],
+    ...     "detail": ["", "", ""], "source": ["Press", "MOFCOM/GAC", ""], "url": [""] * 3})
+    >>> events_in_range(events, "2010-10-01", "2025-01-01")["event"].tolist()
+    ['Halt']
+    >>> events_in_range(events, "2025-01-01")["source"].tolist()
+    ['MOFCOM/GAC']
+    """
+    if events is None or events.empty:
+        return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c.endswith("date")
+                                          else "object") for c in EVENT_COLUMNS})
+    table = events.reindex(columns=EVENT_COLUMNS)
+    text = [c for c in EVENT_COLUMNS if not c.endswith("date")]
+    table[text] = table[text].fillna("").astype(str).apply(lambda s: s.str.strip())
+    table["date"] = pd.to_datetime(table["date"], format="%Y-%m-%d", errors="coerce")
+    table["end_date"] = pd.to_datetime(table["end_date"].replace("", None), format="%Y-%m-%d",
+                                       errors="coerce")
+    table = table[table["date"].notna()]
+    last_day = table["end_date"].fillna(table["date"])
+    inside = pd.Series(True, index=table.index)
+    if end is not None:
+        inside &= table["date"] <= pd.Timestamp(end)
+    if start is not None:
+        inside &= last_day >= pd.Timestamp(start)
+    return table[inside].sort_values("date").reset_index(drop=True)

@@ -1,0 +1,137 @@
+"""Mirror chart: importer-reported beside exporter-reported tonnes, pair by pair.
+
+Input is `analytics.mirror.mirror_gap` output. The pairs with the largest gaps are drawn
+(for a flow only one side reported, the whole reported amount is the gap). A one-sided
+flow whose silent side reports nothing of the product at all says nothing about
+discrepancies (that party is simply not in the data), so it is left out and counted in a
+note, except for areas such as Other Asia, nes, which can never report: flows to them are
+the classic sign of transshipment. Each bar's customdata is [importer, exporter] (ISO3),
+so a click can focus either side.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.analytics.mirror import BOTH, EXPORTER_ONLY
+from dashboard.figures.caption import Caption, apply_caption
+from dashboard.figures.style import MUTED_TEXT
+from dashboard.figures.text import format_amount
+
+IMPORTER_COLOUR = "#0072B2"  # Okabe-Ito blue
+EXPORTER_COLOUR = "#E69F00"  # Okabe-Ito orange
+SIDES = {"importer": "Reported by the importer (imports, CIF)",
+         "exporter": "Reported by the exporter (exports, FOB)"}
+
+
+def drawable(gaps: pd.DataFrame) -> pd.Series:
+    """True for pairs worth a bar: both sides, or a one-sided flow that is a real omission."""
+    silent_kind = gaps["importer_kind"].where(gaps["status"] == EXPORTER_ONLY,
+                                              gaps["exporter_kind"])
+    return ((gaps["status"] == BOTH) | gaps["other_side_reports"].astype(bool)
+            | (silent_kind == "area_nes"))
+
+
+def largest_gaps(gaps: pd.DataFrame, top: int = 15) -> pd.DataFrame:
+    """The `top` drawable pairs by |gap_t|; a one-sided flow counts with its whole tonnes."""
+    gaps = gaps[drawable(gaps)]
+    unmatched = gaps["importer_t"].where(gaps["status"] != BOTH).fillna(
+        gaps["exporter_t"].where(gaps["status"] != BOTH))
+    size = gaps["gap_t"].abs().where(gaps["status"] == BOTH, unmatched)
+    return gaps.assign(_size=size.fillna(0)).sort_values("_size", ascending=False,
+                                                         kind="stable").head(top)
+
+
+def build_mirror_chart(gaps: pd.DataFrame, caption: Caption, top: int = 15) -> go.Figure:
+    """Horizontal paired bars (t) per importer <- exporter pair, largest gap at the top."""
+    fig = go.Figure()
+    shown = largest_gaps(gaps, top) if len(gaps) else gaps
+    hidden = int((~drawable(gaps)).sum()) if len(gaps) else 0
+    if shown.empty:
+        text = "No flow reported by an importer or an exporter for this product and period."
+        if hidden:
+            text = (f"No mirror comparison: {hidden} flow(s) reported by one side only,<br>"
+                    "whose partner reports no trade of this product in this period.")
+        fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.5,
+                           showarrow=False, font={"size": 15, "color": MUTED_TEXT},
+                           name="no_data")
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return apply_caption(fig, caption)
+    _note_hidden(fig, hidden)
+    labels = [_pair_label(row) for _, row in shown.iterrows()]
+    hovers = [_hover(row) for _, row in shown.iterrows()]
+    pairs = [[row["importer"], row["exporter"]] for _, row in shown.iterrows()]
+    for side, colour in (("importer", IMPORTER_COLOUR), ("exporter", EXPORTER_COLOUR)):
+        fig.add_trace(go.Bar(
+            y=labels, x=[None if pd.isna(v) else float(v) for v in shown[f"{side}_t"]],
+            orientation="h", name=SIDES[side], marker={"color": colour},
+            customdata=pairs, text=hovers, textposition="none",
+            hovertemplate="%{text}<extra></extra>"))
+    fig.update_layout(
+        barmode="group", height=max(380, 170 + 44 * len(shown)), plot_bgcolor="white",
+        hoverlabel={"align": "left"}, bargap=0.25,
+        legend={"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"},
+        xaxis={"title": {"text": "Net weight (t)"}, "gridcolor": "#e6e6e6",
+               "rangemode": "tozero"},
+        yaxis={"autorange": "reversed", "automargin": True})
+    return apply_caption(fig, caption, top=120)
+
+
+def _note_hidden(fig: go.Figure, hidden: int) -> None:
+    if hidden:
+        fig.add_annotation(
+            text=f"Not drawn: {hidden} flow(s) reported by one side whose partner reports no"
+                 " trade of this product in this period (not in the data, no mirror).",
+            xref="paper", yref="paper", x=0, y=1, yshift=26, xanchor="left",
+            yanchor="bottom", showarrow=False, font={"size": 10, "color": MUTED_TEXT},
+            name="hidden_flows")
+
+
+def _pair_label(row: pd.Series) -> str:
+    importer, exporter = (html.escape(str(row[f"{s}_name"])) for s in ("importer", "exporter"))
+    label = f"{importer} \u2190 {exporter}"
+    return label if row["status"] == BOTH else f"{label} ({row['status']})"
+
+
+def _hover(row: pd.Series) -> str:
+    """Both sides in t and USD, the gaps, the CIF/FOB ratio, the note and the source rows."""
+    lines = [f"<b>{html.escape(str(row['importer_name']))} imports from "
+             f"{html.escape(str(row['exporter_name']))}</b>"]
+    for side, valuation in (("importer", "CIF"), ("exporter", "FOB")):
+        if row[f"{side}_row_count"] > 0:
+            lines.append(f"{SIDES[side].split(' (')[0]}: {format_amount(row[f'{side}_t'], 't')}"
+                         f", {valuation} {format_amount(row[f'{side}_value_usd'], 'USD')}")
+        else:
+            lines.append(f"{SIDES[side].split(' (')[0]}: not reported")
+    if row["status"] == BOTH:
+        lines.append(f"Gap (importer - exporter): {_signed(row['gap_t'], 't')}"
+                     f" ({_signed(row['gap_pct'], '%')} of the exporter's figure)")
+        lines.append(f"Value gap: {_signed(row['value_gap_pct'], '%')}; CIF/FOB ratio "
+                     f"{_ratio(row['cif_fob_ratio'])}; after the 1.06 factor "
+                     f"{_signed(row['adjusted_value_gap_pct'], '%')}")
+    lines += [html.escape(line) for line in textwrap.wrap(str(row["note"]), 80)]
+    for side in ("importer", "exporter"):
+        if row[f"{side}_source_rows"]:
+            lines.append(f"Source rows ({side}): {html.escape(_short(row[f'{side}_source_rows']))}")
+    return "<br>".join(lines)
+
+
+def _signed(number: float, unit: str) -> str:
+    if pd.isna(number):
+        return "n/a"
+    if unit == "%":
+        return f"{number:+,.1f}%"
+    return f"{'+' if number >= 0 else '-'}{format_amount(abs(number), unit)}"
+
+
+def _ratio(number: float) -> str:
+    return "n/a" if pd.isna(number) else f"{number:,.3f}"
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -1,0 +1,109 @@
+"""One sentence under each analytics chart, from the same numbers the chart draws.
+
+For readers who cannot see the chart, and for anyone who wants the point in words.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.analytics.periods import describe_period
+from dashboard.figures.text import format_amount
+
+
+def _names(rows: pd.DataFrame, limit: int = 4) -> str:
+    names = [str(n) for n in rows["country_name"].head(limit)]
+    more = len(rows) - len(names)
+    text = ", ".join(names[:-1]) + (f" and {names[-1]}" if len(names) > 1 else names[0])
+    return text + (f" (and {more} more)" if more > 0 else "")
+
+
+def surge_sentence(table: pd.DataFrame, words: dict[str, str], params) -> str:
+    """"Rule: ... 2 countries flagged: South Korea (Q1 2025: 10.5 t; all of 2024: 9.6 t ...)"."""
+    what = f"{words['commodity']} {words['counterpart']}"
+    flagged = table[table["flagged"]]
+    if flagged.empty:
+        assessed = int((table["status"] != "below floor").sum())
+        return (f"No country's {what} in {describe_period(params.period)} meets the rule"
+                f" ({assessed} countries assessed above the {params.floor_t:g} t floor).")
+    first = flagged.iloc[0]
+    return (f"{len(flagged)} {'country' if len(flagged) == 1 else 'countries'} flagged for "
+            f"{what}: {_names(flagged)}. {first['country_name']}: {first['explanation']}")
+
+
+def series_sentence(series: pd.DataFrame, name: str, period: str) -> str:
+    if series.empty:
+        return f"No rows for {name} in this selection: focus a country to see its series."
+    peak = series.loc[series["weight_t_per_month"].idxmax()]
+    return (f"{name}'s series runs from {describe_period(series['period'].iloc[0])} to "
+            f"{describe_period(series['period'].iloc[-1])}; its highest monthly rate was "
+            f"{format_amount(peak['weight_t_per_month'], 't')} per month in "
+            f"{describe_period(peak['period'])}. The compared period, "
+            f"{describe_period(period)}, is shaded.")
+
+
+def dependency_sentence(metrics, name: str, reference: pd.DataFrame) -> str:
+    if metrics is None:
+        return f"No import rows for {name} in this period: focus another country or period."
+    text = (f"In {describe_period(metrics.period)}, {name} bought "
+            f"{metrics.top_supplier_share:.1%} of its {format_amount(metrics.total_t, 't')} from "
+            f"{metrics.top_supplier_name}; the top three supplied {metrics.top3_share:.1%}; "
+            f"HHI {metrics.hhi:.2f} on a 0-1 scale ({metrics.concentration_band}), "
+            f"{metrics.supplier_count} suppliers.")
+    published = reference[reference.get("value", pd.Series(dtype=str)).fillna("") != ""] if len(
+        reference) else reference
+    if len(published):
+        fact = published.iloc[0]
+        text += (f" Published figure, not computed here: {fact['value']} {fact['unit']} "
+                 f"({fact['scope']}, {fact['year']}; {fact['source']}).")
+    return text
+
+
+def ranking_sentence(ranking: pd.DataFrame, supplier_name: str, chosen: bool) -> str:
+    default = "" if chosen else " (no partner chosen, so China is used; pick a partner to change)"
+    if ranking.empty:
+        return f"No importer has data on {supplier_name} for this period{default}."
+    exposed = ranking[ranking["supplier_share"] >= 0.65]
+    top = ranking.iloc[0]
+    return (f"{len(exposed)} of {len(ranking)} importers got at least 65% of their volume from "
+            f"{supplier_name}{default}; most exposed: {top['country_name']} "
+            f"({top['supplier_share']:.1%} of {format_amount(top['total_t'], 't')}).")
+
+
+def flows_sentence(flows: pd.DataFrame, words: dict[str, str]) -> str:
+    if flows.empty:
+        return f"No flows of {words['commodity']} in {words['period']}."
+    total = flows["weight_t"].sum()
+    largest = flows.sort_values("weight_t", ascending=False).iloc[0]
+    return (f"{format_amount(total, 't')} of {words['commodity']} in {words['period']}; the "
+            f"largest flow: {largest['source_name']} to {largest['target_name']}, "
+            f"{format_amount(largest['weight_t'], 't')} ({largest['weight_t'] / total:.0%}).")
+
+
+def timeseries_sentence(series: pd.DataFrame, mode: str) -> str:
+    if series.empty:
+        return "No series: focus a country (click the map) or add comparison countries."
+    parts = []
+    for name, rows in series.groupby("country_name", sort=False):
+        rows = rows.dropna(subset=["value"])
+        if rows.empty:
+            continue
+        last = rows.iloc[-1]
+        value = f"{last['value']:.0%}" if mode == "share" else format_amount(last["value"], "t")
+        parts.append(f"{name} {value} in {describe_period(str(last['period']))}")
+    return "Latest: " + "; ".join(parts) + ". Dashed lines mark policy events (hover for sources)."
+
+
+def mirror_sentence(gaps: pd.DataFrame) -> str:
+    if gaps.empty:
+        return "No flow in this selection was reported by both sides."
+    both = gaps[gaps["status"] == "both"]
+    one_side = len(gaps) - len(both)
+    if both.empty:
+        return f"{one_side} flows were reported by one side only; none by both."
+    widest = both.loc[both["gap_t"].abs().idxmax()]
+    return (f"{len(both)} flows were reported by both sides; the widest gap: "
+            f"{widest['importer_name']} from {widest['exporter_name']}, "
+            f"{format_amount(widest['importer_t'], 't')} reported by the importer against "
+            f"{format_amount(widest['exporter_t'], 't')} by the exporter. {one_side} flows were "
+            "reported by one side only.")

@@ -1,0 +1,216 @@
+"""Every chart of the page, by name: the one place page, embed and export get a view from.
+
+Each function decodes nothing and computes nothing itself: it picks the rows of the view
+state, calls analytics, then a figure builder, and says in one sentence what the chart shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from dashboard.analytics import bilateral, dependency, mirror, surges, timeseries
+from dashboard.analytics.catalogue import Catalogue
+from dashboard.analytics.country_table import Selection, selected_rows
+from dashboard.analytics.flows import Direction
+from dashboard.analytics.periods import describe_period
+from dashboard.figures import sentences
+from dashboard.figures.dependency import build_dependency_gauges, build_dependency_ranking
+from dashboard.figures.mirror import build_mirror_chart
+from dashboard.figures.sankey import build_sankey
+from dashboard.figures.surges import build_country_series_chart, build_surge_chart
+from dashboard.figures.timeseries import build_timeseries
+from dashboard.ingest.dataset import Dataset
+from dashboard.web.ids import ID, Chart
+from dashboard.web.render import ChartView, caption_for, columns_for, describe_selection, map_view
+from dashboard.web.view_state import ViewState
+
+DEFAULT_SUPPLIER = "CHN"  # the dependency ranking's supplier when no partner is chosen
+
+
+def surge_params(state: ViewState) -> surges.SurgeParams:
+    return surges.SurgeParams(
+        rule=surges.SurgeRule(state.rule), period=state.period, floor_t=state.number("floor"),
+        ratio_threshold=state.number("threshold"), k=state.number("k"),
+        z_threshold=state.number("z"))
+
+
+def all_partner_rows(state: ViewState, data: Dataset) -> pd.DataFrame:
+    """The selection's rows with every partner: what shares and dependency divide by."""
+    selection = Selection(state.commodity, Direction(state.direction),
+                          state.selection.perspective, None)
+    return selected_rows(data.frame, selection)
+
+
+def surge_view(state: ViewState, data: Dataset, catalogue: Catalogue,
+                view_url: str = "") -> ChartView:
+    params = surge_params(state)
+    table = surges.detect_surges(selected_rows(data.frame, state.selection), params)
+    words = describe_selection(state, catalogue)
+    caption = caption_for(state, data, catalogue,
+                          f"Import surges: {surges.rule_words(params)}", view_url)
+    figure = build_surge_chart(table, params, caption)
+    summary = sentences.surge_sentence(table, words, params)
+    columns = columns_for(
+        {"country_name": "Country", "iso3": "ISO3", "status": "Result",
+         "current_t": "Period (t)", "reference_t": "Reference (t)", "ratio": "Ratio (x)",
+         "score": "Score", "threshold": "Threshold", "explanation": "Why",
+         "source_rows": "Source lines (period)", "reference_source_rows": "Source lines (ref.)"},
+        numeric={"current_t", "reference_t", "ratio", "score", "threshold"},
+        wide={"explanation"})
+    return ChartView(figure, table, summary, columns)
+
+
+def surge_series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
+                view_url: str = "") -> ChartView:
+    params = surge_params(state)
+    focus = state.focus or ""
+    name = catalogue.countries.get(focus, "no country focused")
+    series = surges.country_series(selected_rows(data.frame, state.selection), focus)
+    caption = caption_for(state, data, catalogue, f"{name}: the whole series", view_url)
+    figure = build_country_series_chart(series, name, state.period, caption,
+                                        surges.reference_periods(params))
+    summary = sentences.series_sentence(series, name, state.period)
+    columns = columns_for(
+        {"period": "Period", "freq": "Frequency", "weight_t": "Net weight (t)",
+         "weight_t_per_month": "t per month", "value_usd": "Value (USD)",
+         "row_count": "Rows", "source_rows": "Source lines"},
+        numeric={"weight_t", "weight_t_per_month", "value_usd"}, wide={"source_rows"})
+    return ChartView(figure, series, summary, columns)
+
+
+def gauges_view(state: ViewState, data: Dataset, catalogue: Catalogue,
+                view_url: str = "") -> ChartView:
+    focus = state.focus or ""
+    shares = dependency.supplier_shares(all_partner_rows(state, data), focus, state.period)
+    metrics = dependency.dependency_metrics(shares)
+    hs6 = state.commodity[:6]
+    reference = dependency.reference_figures(data.reference_facts, focus, hs6) if len(
+        data.reference_facts) else pd.DataFrame()
+    name = catalogue.countries.get(focus, "no country focused")
+    caption = caption_for(state, data, catalogue, f"{name}: supplier dependency", view_url)
+    figure = build_dependency_gauges(metrics, reference, caption)
+    summary = sentences.dependency_sentence(metrics, name, reference)
+    if state.perspective == "mirror":
+        summary += (" Mirror data: only partners that report their exports are counted, so"
+                    " shares can overstate dependence.")
+    columns = columns_for(
+        {"counterpart_name": "Supplier", "counterpart": "Code", "weight_t": "Net weight (t)",
+         "value_usd": "Value (USD)", "share": "Share (0-1)", "coverage": "Coverage",
+         "source_rows": "Source lines"},
+        numeric={"weight_t", "value_usd", "share"}, wide={"source_rows"})
+    return ChartView(figure, shares, summary, columns)
+
+
+def ranking_view(state: ViewState, data: Dataset, catalogue: Catalogue,
+                view_url: str = "") -> ChartView:
+    supplier = state.partner or DEFAULT_SUPPLIER
+    ranking = dependency.dependency_ranking(all_partner_rows(state, data), state.period, supplier)
+    supplier_name = catalogue.countries.get(supplier, supplier)
+    caption = caption_for(state, data, catalogue,
+                          f"Who depends most on {supplier_name}", view_url)
+    figure = build_dependency_ranking(ranking, supplier_name, caption)
+    summary = sentences.ranking_sentence(ranking, supplier_name, bool(state.partner))
+    columns = columns_for(
+        {"country_name": "Importer", "iso3": "ISO3", "supplier_share": "Share (0-1)",
+         "supplier_t": f"From {supplier_name} (t)", "total_t": "From all (t)",
+         "hhi": "HHI (0-1)", "source_rows": "Source lines"},
+        numeric={"supplier_share", "supplier_t", "total_t", "hhi"}, wide={"source_rows"})
+    return ChartView(figure, ranking, summary, columns)
+
+
+def sankey_view(state: ViewState, data: Dataset, catalogue: Catalogue,
+                view_url: str = "") -> ChartView:
+    direction = Direction(state.direction)
+    flows = bilateral.top_flows(selected_rows(data.frame, state.selection), state.period,
+                                int(state.number("top")), direction)
+    caption = caption_for(state, data, catalogue, "Who ships to whom", view_url)
+    figure = build_sankey(flows, caption, direction)
+    words = describe_selection(state, catalogue) | {"period": describe_period(state.period)}
+    summary = sentences.flows_sentence(flows, words)
+    columns = columns_for(
+        {"source_name": "From", "target_name": "To", "weight_t": "Net weight (t)",
+         "value_usd": "Value (USD)", "row_count": "Rows"},
+        numeric={"weight_t", "value_usd"})
+    return ChartView(figure, flows, summary, columns)
+
+
+def series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
+                view_url: str = "") -> ChartView:
+    countries = [c for c in [state.focus, *state.peer_list] if c][:5]
+    everything = all_partner_rows(state, data) if state.partner else None
+    series = timeseries.volume_series(selected_rows(data.frame, state.selection), countries,
+                                      freq=state.freq, mode=state.series,
+                                      all_partner_rows=everything)
+    caption = caption_for(state, data, catalogue, "Volumes over time, with policy events",
+                          view_url)
+    events = timeseries.events_in_range(data.policy_events, *timeseries.series_span(series))
+    figure = build_timeseries(series, events, state.series, caption, focus=state.focus or None)
+    summary = sentences.timeseries_sentence(series, state.series)
+    columns = columns_for(
+        {"country_name": "Country", "period": "Period", "value": (
+            "Share of total (0-1)" if state.series == "share" else "Net weight (t)"),
+         "weight_t": "Net weight (t)", "row_count": "Rows"},
+        numeric={"value", "weight_t"})
+    return ChartView(figure, series, summary, columns)
+
+
+def mirror_view(state: ViewState, data: Dataset, catalogue: Catalogue,
+                view_url: str = "") -> ChartView:
+    gaps = mirror.mirror_gap(data.frame, state.commodity, state.period,
+                             Direction(state.direction))
+    if state.partner:  # the partner is the exporter of an import view, the importer of exports
+        side = "exporter" if state.direction == "imports" else "importer"
+        gaps = gaps[gaps[side] == state.partner].reset_index(drop=True)
+    caption = caption_for(state, data, catalogue, "Mirror gap: what each side reported", view_url)
+    figure = build_mirror_chart(gaps, caption)
+    summary = sentences.mirror_sentence(gaps)
+    columns = columns_for(
+        {"importer_name": "Importer", "exporter_name": "Exporter", "status": "Reported by",
+         "importer_t": "Importer says (t)", "exporter_t": "Exporter says (t)",
+         "gap_t": "Gap (t)", "gap_pct": "Gap (%)", "importer_value_usd": "Importer (USD, CIF)",
+         "exporter_value_usd": "Exporter (USD, FOB)", "cif_fob_ratio": "CIF/FOB",
+         "note": "Note"},
+        numeric={"importer_t", "exporter_t", "gap_t", "gap_pct", "importer_value_usd",
+                 "exporter_value_usd", "cif_fob_ratio"}, wide={"note"})
+    return ChartView(figure, gaps, summary, columns)
+
+
+RENDERERS: dict[Chart, Callable[[ViewState, Dataset, Catalogue, str], ChartView]] = {
+    Chart.MAP: map_view, Chart.SURGES: surge_view, Chart.SURGE_SERIES: surge_series_view,
+    Chart.GAUGES: gauges_view, Chart.RANKING: ranking_view, Chart.SANKEY: sankey_view,
+    Chart.SERIES: series_view, Chart.MIRROR: mirror_view,
+}
+TAB_TEXT_OUTPUTS = {"surges": [ID.SURGE_RULE_TEXT]}
+
+
+def render(chart: Chart, state: ViewState, data: Dataset, catalogue: Catalogue,
+           view_url: str = "") -> ChartView:
+    """The chart as the page shows it; view_url (the link back) is drawn into the figure."""
+    return RENDERERS[Chart(chart)](state, data, catalogue, view_url)
+
+
+def tab_texts(tab: str, state: ViewState, catalogue: Catalogue) -> list[str]:
+    if tab == "surges":
+        return [surges.rule_description(surge_params(state))]
+    return []
+
+
+def comparison_heading(state: ViewState, catalogue: Catalogue) -> str:
+    if state.comparison is None or state.tab != "map":
+        return ""
+    return f"Showing {describe_selection(state, catalogue)['period']}."
+
+
+def clicked_country(source: str, value: dict | None, grid_rows: list[dict] | None) -> str | None:
+    """ISO3 of what a user clicked: a map country, a Sankey node, a ranking bar, a table row."""
+    if not value:
+        return None
+    if source == "chart-surges" or "rowIndex" in value:
+        row = value.get("data") or {}
+        if not row and grid_rows and value.get("rowIndex") is not None:
+            row = grid_rows[value["rowIndex"]]
+        return row.get("iso3")
+    point = (value.get("points") or [{}])[0]
+    return point.get("location") or point.get("customdata") or point.get("y")

@@ -1,0 +1,31 @@
+"""WSGI entry point for production serving, e.g.
+
+    RARE_EARTH_BASE_PATH=/rare-earths/ .venv/bin/gunicorn --workers 4 --preload \\
+        --bind 127.0.0.1:8050 'dashboard.wsgi:server'
+
+Settings come from RARE_EARTH_* environment variables (see Settings.from_env and the
+README). Debug is never on here. Data with problems is refused unless
+RARE_EARTH_KEEP_VALID_ROWS=1, as with `serve`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from dashboard.ingest import dataset
+from dashboard.settings import Settings
+from dashboard.web.app import create_app
+
+
+def build(settings: Settings | None = None):
+    settings = settings or Settings.from_env()
+    data = dataset.load(list(settings.data_paths))
+    if data.problems and not settings.keep_valid_rows:
+        print(f"{len(data.problems):,} problems in the data: run `validate`, or set"
+              " RARE_EARTH_KEEP_VALID_ROWS=1 to serve the valid rows.", file=sys.stderr)
+        raise SystemExit(1)
+    return create_app(settings, data)
+
+
+app = build()
+server = app.server
