@@ -22,7 +22,7 @@ from dashboard.analytics.surges import (
     period_end,
     period_start,
     reference_label,
-    rule_description,
+    rule_words,
     threshold,
 )
 from dashboard.figures.caption import Caption, apply_caption
@@ -57,7 +57,9 @@ def build_surge_chart(table: pd.DataFrame, params: SurgeParams, caption: Caption
     """
     drawn = table[table["status"].isin(DRAWN)].head(top)
     fig = go.Figure()
-    fig.add_annotation(text=_wrap(rule_description(params), 150), xref="paper", yref="paper",
+    # The rule in short words (the page prints the full paragraph with its citations).
+    fig.add_annotation(text=f"Rule: {describe_period(params.period)} {rule_words(params)};"
+                            f" floor {params.floor_t:g} t", xref="paper", yref="paper",
                        x=0, y=1, yshift=8, xanchor="left", yanchor="bottom", align="left",
                        showarrow=False, font={"size": 11, "color": MUTED_TEXT}, name="rule")
     if drawn.empty:
@@ -70,7 +72,7 @@ def build_surge_chart(table: pd.DataFrame, params: SurgeParams, caption: Caption
                       legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
                               "yanchor": "bottom"}, hoverlabel={"align": "left"},
                       plot_bgcolor="white")
-    return apply_caption(fig, caption, top=150, bottom=84)
+    return apply_caption(fig, caption, top=110, bottom=84)
 
 
 def _draw_scores(fig: go.Figure, drawn: pd.DataFrame, params: SurgeParams) -> None:
