@@ -11,8 +11,11 @@ side) whichever way they were reported, so everything downstream reads one shape
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from enum import StrEnum
+from threading import Lock
 
+import numpy as np
 import pandas as pd
 
 from dashboard.ingest.schema import Flow
@@ -42,11 +45,33 @@ def source_flow(direction: Direction, perspective: Perspective) -> Flow:
     return _SOURCE_FLOW[(Direction(direction), Perspective(perspective))]
 
 
+# Positions of each (flow, commodity) in a frame, built once per frame: a view then reads
+# its few thousand rows instead of comparing strings across millions on every request.
+_PARTITIONS: OrderedDict[int, tuple[pd.DataFrame, dict]] = OrderedDict()
+_PARTITIONS_KEPT = 4
+_lock = Lock()
+
+
+def partition(frame: pd.DataFrame, flow: str, commodity_code: str) -> pd.DataFrame:
+    """The rows of one flow and commodity, from an index built on first use."""
+    with _lock:
+        entry = _PARTITIONS.get(id(frame))
+        if entry is None or entry[0] is not frame:  # ids can be reused by a new frame
+            indices = frame.groupby(["flow", "commodity_code"], observed=True, sort=False).indices
+            entry = (frame, {key: np.asarray(rows) for key, rows in indices.items()})
+            _PARTITIONS[id(frame)] = entry
+            while len(_PARTITIONS) > _PARTITIONS_KEPT:
+                _PARTITIONS.popitem(last=False)
+        _PARTITIONS.move_to_end(id(frame))
+    positions = entry[1].get((str(flow), str(commodity_code)))
+    return frame.iloc[positions] if positions is not None else frame.iloc[0:0]
+
+
 def orient(frame: pd.DataFrame, direction: Direction, perspective: Perspective,
            commodity_code: str) -> pd.DataFrame:
     """Rows of one commodity with `country*` and `counterpart*` columns added."""
     flow = source_flow(direction, perspective)
-    rows = frame[(frame["flow"] == flow) & (frame["commodity_code"] == commodity_code)]
+    rows = partition(frame, flow.value, commodity_code)
     own, other = ("reporter", "partner") if perspective == Perspective.REPORTER else (
         "partner", "reporter")
     renamed = {f"{own}{s}": f"country{s}" for s in _SIDES}

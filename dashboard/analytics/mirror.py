@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analytics.compare import _trace  # the one "source rows" text
-from dashboard.analytics.flows import Direction
+from dashboard.analytics.flows import Direction, partition
 from dashboard.analytics.periods import describe_period, freq_of, rows_in_period
 from dashboard.ingest.schema import Flow
 
@@ -70,9 +70,12 @@ def mirror_gap(frame: pd.DataFrame, commodity_code: str, period: str,
     >>> gaps[["importer", "status", "gap_t", "gap_pct", "cif_fob_ratio"]].values.tolist()
     [['KOR', 'both', 0.2, 20.0, 1.06], ['S19', 'exporter only', nan, nan, nan]]
     """
-    rows = frame[(frame["commodity_code"] == commodity_code)
-                 & frame["reporter_kind"].isin(_PAIRED_KINDS)
-                 & frame["partner_kind"].isin(_PAIRED_KINDS)]
+    def paired(flow: Flow) -> pd.DataFrame:
+        rows = partition(frame, flow.value, commodity_code)
+        return rows[rows["reporter_kind"].isin(_PAIRED_KINDS)
+                    & rows["partner_kind"].isin(_PAIRED_KINDS)]
+
+    rows = pd.concat([paired(Flow.IMPORT), paired(Flow.EXPORT)])
     imports = _side(rows[rows["flow"] == Flow.IMPORT], "importer", period)
     exports = _side(rows[rows["flow"] == Flow.EXPORT], "exporter", period)
     table = imports.join(exports, how="outer").reset_index()
