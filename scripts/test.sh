@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite: lint, unit, figure and browser tests.
+# Set up and run the whole test suite: lint, unit, figure, browser and Redis tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "installing Debian's chromium for the browser tests"
+# Debian packages the tests drive for real: Chromium (browser tests, server-side images)
+# and a Redis server (the shared cache across workers).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing Debian packages for the tests: ${missing[*]}"
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 .venv/bin/ruff check .
 .venv/bin/python -m pytest "$@"

@@ -10,15 +10,13 @@ from dashboard.figures.style import graph_config
 from dashboard.ingest.dataset import Dataset
 from dashboard.settings import Settings
 from dashboard.web import callbacks, layout, routes
+from dashboard.web.cache import make_cache
 from dashboard.web.uploads import UploadStore
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
 def create_app(settings: Settings, data: Dataset) -> Dash:
-    context = callbacks.Context(data, UploadStore(
-        settings.upload_dir, int(settings.max_upload_mb * 1e6), data),
-        public_base=settings.base_path)
     app = Dash(
         __name__,
         title="Rare-earth trade dashboard",
@@ -29,6 +27,9 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
         update_title=None,
         suppress_callback_exceptions=False,
     )
+    context = callbacks.Context(
+        data, UploadStore(settings.upload_dir, int(settings.max_upload_mb * 1e6), data),
+        public_base=settings.base_path, cache=make_cache(app.server, settings))
     # Uploads arrive base64-encoded inside the callback request (4/3 of the file size).
     app.server.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_mb * 1e6 * 1.4) + 1_000_000
     # Geometry is served from assets/topojson/, never from the plotly CDN.

@@ -12,7 +12,7 @@ from dash.exceptions import PreventUpdate
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.analytics.periods import describe_period, freq_of
 from dashboard.ingest.dataset import Dataset
-from dashboard.web import charts, layout
+from dashboard.web import cache, charts, layout
 from dashboard.web.ids import (
     CHART_TAB,
     EXPORT_LINKS,
@@ -48,19 +48,24 @@ class Bundle:
     data: Dataset
     catalogue: Catalogue
     defaults: ViewState
+    fingerprint: str = ""  # changes whenever the data does: part of every cache key
 
     @classmethod
-    def of(cls, data: Dataset) -> Bundle:
+    def of(cls, data: Dataset, name: str = "embedded") -> Bundle:
         catalogue = Catalogue.of(data.frame)
-        return cls(data, catalogue, default_view(catalogue))
+        weight = float(data.frame["net_weight_kg"].sum())
+        fingerprint = (f"{name}|{len(data.frame)}|{weight:.6g}|{data.source_line}|"
+                       f"{data.stats.get('rows_read', 0)}")
+        return cls(data, catalogue, default_view(catalogue), fingerprint)
 
 
 class Context:
     """The embedded data, and each browser session's upload (by its token)."""
 
     def __init__(self, data: Dataset, uploads: UploadStore | None = None, kept: int = 8,
-                 public_base: str = "/"):
+                 public_base: str = "/", cache=None):
         self.embedded = Bundle.of(data)
+        self.cache = cache  # rendered views (Flask-Caching: in-process or Redis)
         self.public_base = public_base  # where browsers reach the app, e.g. "/rare-earths/"
         self.uploads = uploads
         self._bundles: OrderedDict[str, Bundle] = OrderedDict()
@@ -77,7 +82,7 @@ class Context:
         data = self.uploads.load(token)
         if data is None:
             return self.embedded
-        bundle = Bundle.of(data)
+        bundle = Bundle.of(data, name=f"upload:{token}")
         with self._lock:
             self._bundles[token] = bundle
             while len(self._bundles) > self._kept:
@@ -221,12 +226,18 @@ def _register_tab(app: Dash, context: Context, tab: str, tab_charts: list[Chart]
         bundle, state, _ = context.view(search, token)
         if state.tab != tab:
             raise PreventUpdate  # hidden tabs are not computed
-        out = []
         link = view_link(href, state)  # drawn into each figure: it survives a download
-        for chart in tab_charts:
-            view = charts.render(chart, state, bundle.data, bundle.catalogue, link)
-            out += [view.figure, view.summary, view.grid_rows(), view.columns]
-        return out + charts.tab_texts(tab, state, bundle.catalogue)
+
+        def compute() -> list:
+            out = []
+            for chart in tab_charts:
+                view = charts.render(chart, state, bundle.data, bundle.catalogue, link)
+                out += [view.figure.to_plotly_json(), view.summary, view.grid_rows(),
+                        view.columns]
+            return out + charts.tab_texts(tab, state, bundle.catalogue)
+
+        return cache.cached(context.cache, cache.key("tab", tab, state.to_query(), link,
+                                                     bundle.fingerprint), compute)
 
 
 def _register_focus_and_presets(app: Dash, context: Context) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 import plotly.io as pio
 from dash import Dash
@@ -21,6 +22,7 @@ from dashboard import __version__
 from dashboard.figures.style import graph_config
 from dashboard.settings import Settings
 from dashboard.web import exports
+from dashboard.web.cache import cached
 from dashboard.web.ids import Chart
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -60,8 +62,10 @@ class Routes:
                                _fingerprint(bundle))
             if tag in request.if_none_match:
                 return self._cached(Response(status=304), tag, token)
-            file = exports.export_chart(bundle, chart, fmt, request.query_string.decode(),
-                                        self.page_url(), self.topojson_url())
+            file = cached(self.context.cache, f"export:{tag}:{self.page_url()}",
+                          lambda: exports.export_chart(
+                              bundle, chart, fmt, request.query_string.decode(),
+                              self.page_url(), self.topojson_url()))
         except exports.ExportError as error:
             return error_response(error.status, "Cannot export", str(error))
         response = Response(file.content, mimetype=file.mimetype)
@@ -72,20 +76,19 @@ class Routes:
         return self._cached(response, tag, token)
 
     def embed(self, name: str) -> Response:
-        query = request.query_string.decode("utf-8", "replace")
+        query = _without_image_size(request.query_string.decode("utf-8", "replace"))
         try:
             chart = Chart(name)
-            _, _, token = exports.split_query(query)
-        except (ValueError, exports.ExportError):
+        except ValueError:
             known = ", ".join(c.value for c in Chart)
             page = self.embed_page(name, None, [f"There is no chart named {name!r}. Charts: "
                                                 f"{known}."])
             return Response(page, status=404, mimetype="text/html")
+        view_query, _, token = exports.split_query(query)
         bundle = self.context.bundle(token)
         tag = exports.etag(__version__, "embed", name, query, _fingerprint(bundle))
         if tag in request.if_none_match:
             return self._cached(Response(status=304), tag, token)
-        view_query, _, _ = exports.split_query(query)
         from dashboard.web.view_state import from_query
 
         state, notices = from_query(view_query, bundle.defaults, bundle.catalogue)
@@ -173,8 +176,17 @@ class Routes:
 
 
 def _fingerprint(bundle) -> str:
-    data = bundle.data
-    return f"{len(data.frame)}|{data.source_line}|{data.stats.get('rows_read', 0)}"
+    return bundle.fingerprint
+
+
+def _without_image_size(query: str) -> str:
+    """An embed's query minus export-only width/height/scale: the frame sets the size.
+
+    Left in, a bad value (width=abc) made split_query fail and the embed answer
+    "no chart named 'map'" with a 404.
+    """
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(key, value) for key, value in pairs if key not in exports.IMAGE_PARAMS])
 
 
 def _script_json(text: str) -> str:

@@ -122,7 +122,7 @@ class UploadStore:
             raise UploadRefused("the upload did not arrive as a file")
         payload = contents.split(",", 1)[1]
         if len(payload) * 3 // 4 > self.max_bytes:
-            raise UploadRefused(f"the file is larger than the {self.max_bytes / 1e6:.0f} MB"
+            raise UploadRefused(f"the file is larger than the {self.max_bytes / 1e6:g} MB"
                                 " limit; split it by year or reporter, or ask the operator"
                                 " to serve it from the data folder")
         try:
