@@ -55,3 +55,29 @@ def test_iso2_iso3_and_friendly_names():
     assert [countries.from_iso(c).name for c in ("KOR", "TWN", "HKG")] == [
         "South Korea", "Taiwan", "Hong Kong"]
     assert countries.from_iso("W00").code == "WLD"
+
+
+@pytest.mark.parametrize("code", ["156.5", "1e400", "nan", "-1", "12345", ""])
+def test_a_code_that_is_not_a_whole_comtrade_number_is_refused(code):
+    with pytest.raises(countries.CountryLookupError, match="not a Comtrade code"):
+        countries.from_comtrade_code(code)
+
+
+def test_a_code_written_by_a_number_column_reads():
+    assert countries.from_comtrade_code("156.0").code == "CHN"
+
+
+def test_every_exact_spelling_resolves_to_its_code():
+    for label, code in countries.known_labels().items():
+        assert countries.from_label(label).code == countries.from_iso(code).code
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_a_blank_label_is_reported_as_blank(text):
+    with pytest.raises(countries.CountryLookupError, match="blank"):
+        countries.from_label(text)
+
+
+def test_aggregate_codes_resolve_in_any_case():
+    assert countries.from_iso("wld").code == "WLD"
+    assert countries.from_iso("eur").kind == PartyKind.GROUP

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from factories import LEGACY_COLUMNS, plus_row, write_rows
+from factories import LEGACY_COLUMNS, PLUS_COLUMNS, plus_row, write_rows
 
 from dashboard.analytics.periods import yearly_totals
 from dashboard.ingest import readers, schema
@@ -177,3 +177,60 @@ def test_semicolon_delimiter_and_bom(tmp_path):
     result = readers.read_file(path)
     assert result.problems == []
     assert result.frame["reporter"].tolist() == ["KOR"]
+
+
+def test_problems_come_in_line_order_and_paths_may_be_strings(tmp_path):
+    path = tmp_path / "tidy.csv"
+    path.write_text("reporter,partner,flow,commodity_code,period,net_weight_kg,value_usd\n"
+                    "KOR,Narnia,import,284690,2025-13,1,1\n"
+                    "KOR,CHN,transit,284690,2025-01,-1,1\n")
+    result = readers.read_file(str(path))
+    assert [p.line for p in result.problems] == sorted(p.line for p in result.problems)
+    assert {(p.line, p.column) for p in result.problems} == {
+        (2, "partner"), (2, "period"), (3, "flow"), (3, "net_weight_kg")}
+
+
+def test_a_workbook_names_the_sheet_it_read(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Imports"
+    book.active.append(["reporter", "partner", "flow", "commodity_code", "period",
+                        "net_weight_kg", "value_usd"])
+    book.active.append(["KOR", "CHN", "import", "284690", "2025-Q1", 5, 7])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    result = readers.read_file(path)
+    assert result.problems == []
+    assert result.layouts == {str(path): "tidy, sheet 'Imports'"}
+    assert result.frame["source_line"].tolist() == [2]
+
+
+def test_tidy_quantity_is_used_where_net_weight_is_blank(tmp_path):
+    path = tmp_path / "tidy.csv"
+    path.write_text("reporter,partner,flow,commodity_code,period,net_weight_kg,quantity,"
+                    "quantity_unit,value_usd\n"
+                    "KOR,CHN,import,284690,2025-01,10,3,t,1\n"
+                    "JPN,CHN,import,284690,2025-01,,3,t,1\n")
+    result = readers.read_file(path)
+    assert result.problems == []
+    assert result.frame["net_weight_kg"].tolist() == [10.0, 3000.0]
+
+
+def test_a_semicolon_file_reads_decimal_commas_unless_its_numbers_say_otherwise(tmp_path):
+    header = "reporter;partner;flow;commodity_code;period;net_weight_kg;value_usd\n"
+    comma, point = tmp_path / "comma.csv", tmp_path / "point.csv"
+    comma.write_text(header + "KOR;CHN;import;284690;2025-01;1,500;2\n")
+    point.write_text(header + "KOR;CHN;import;284690;2025-01;1,500;2.25\n")
+    assert readers.read_file(comma).frame["net_weight_kg"].tolist() == [1.5]
+    assert readers.read_file(point).frame["net_weight_kg"].tolist() == [1500.0]
+
+
+def test_a_repeated_column_the_layout_does_not_read_is_harmless(tmp_path):
+    columns = [*PLUS_COLUMNS, "customsDesc"]
+    rows = [{**plus_row(), "customsDesc": "TOTAL CPC"}]
+    path = write_rows(tmp_path / "plus.csv", columns, rows)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], lines[1][: -len("TOTAL CPC")] + "other"]) + "\n")
+    result = readers.read_file(path)
+    assert result.problems == [] and result.stats["rows_used"] == 1

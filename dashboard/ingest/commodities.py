@@ -50,13 +50,31 @@ for _i, _element in enumerate(_CHINA_METALS, start=11):
 APRIL_2025_CONTROLLED = frozenset(
     {"Samarium", "Gadolinium", "Terbium", "Dysprosium", "Lutetium", "Scandium", "Yttrium"})
 
-_CODE = re.compile(r"^\d{6}(\d{2}(\d{2})?)?$")
+_CODE = re.compile(r"^[0-9]{6}([0-9]{2}([0-9]{2})?)?$")
 
 
 def normalise_code(raw: str) -> str | None:
-    """Digits of an HS6 or 8/10-digit line ("2846.90.15" -> "28469015"), None if invalid."""
-    code = re.sub(r"[.\s]", "", str(raw))
+    """Digits of an HS6 or 8/10-digit line ("2846.90.15" -> "28469015"), None if invalid.
+
+    A trailing ".0" that a spreadsheet's number column adds ("284690.0") is dropped.
+    """
+    text = re.sub(r"\s", "", str(raw))
+    text = re.sub(r"^([0-9]{6}|[0-9]{8}|[0-9]{10})\.0$", r"\1", text)
+    code = text.replace(".", "")
     return code if _CODE.match(code) else None
+
+
+def explain(raw: str) -> str:
+    """Why a commodity code is refused, with the likely cause when it is recognisable."""
+    text = str(raw).strip()
+    rule = "commodity code must be HS6 or a national 8 or 10 digit line"
+    if re.fullmatch(r"\d(\.\d+)?[eE][+]?\d+", text):
+        return (f"{rule}; a spreadsheet wrote this code as a number in scientific notation:"
+                " format the column as text")
+    digits = re.sub(r"\D", "", text)
+    if text and digits == re.sub(r"[.\s]", "", text) and len(digits) in (5, 7, 9):
+        return f"{rule}; {len(digits)} digits: a leading or trailing zero lost?"
+    return rule
 
 
 def describe(code: str, fallback_name: str = "") -> Commodity:

@@ -105,10 +105,10 @@ def _country(record) -> Party:
 @lru_cache(maxsize=4096)
 def from_comtrade_code(code: int | str, iso_hint: str | None = None) -> Party:
     """Party for a UN Comtrade numeric reporter/partner code (842 -> USA, 0 -> World)."""
-    try:
-        number = int(float(str(code).strip()))
-    except ValueError:
-        raise CountryLookupError(f"country code {code!r} is not a number") from None
+    text = str(code).strip()
+    if not re.fullmatch(r"[0-9]{1,4}(\.0+)?", text):  # "156.0" from a number column is 156
+        raise CountryLookupError(f"country code {text[:40]!r} is not a Comtrade code (1-4 digits)")
+    number = int(text.split(".")[0])
     if number in _BY_NUMBER:
         return _aggregate(_BY_NUMBER[number])
     if number in _CODE_TO_ISO3:
@@ -128,11 +128,10 @@ def from_comtrade_code(code: int | str, iso_hint: str | None = None) -> Party:
 def from_iso(code: str) -> Party:
     """Party for an ISO3 or ISO2 code, one of our aggregate codes, or a Comtrade Plus ISO."""
     text = str(code).strip()
-    if text in _BY_CODE:
-        return _aggregate(_BY_CODE[text])
-    if text in _BY_PLUS_ISO:
-        return _aggregate(_BY_PLUS_ISO[text])
     upper = text.upper()
+    for table in (_BY_CODE, _BY_PLUS_ISO):
+        if text in table or upper in table:
+            return _aggregate(table.get(text) or table[upper])
     record = None
     if len(upper) == 3 and upper.isalpha():
         record = pycountry.countries.get(alpha_3=upper)
@@ -143,18 +142,40 @@ def from_iso(code: str) -> Party:
     return _country(record)
 
 
+def normalise_label(label: str) -> str:
+    """The form labels are compared in: case and runs of white space do not matter."""
+    return re.sub(r"\s+", " ", str(label)).strip().lower()
+
+
+@lru_cache(maxsize=1)
+def known_labels() -> dict[str, str]:
+    """Every exact spelling from_label accepts (normalised) -> ISO3 or aggregate code.
+
+    pycountry's names, official and common names and ISO codes, then our customs spellings
+    and aggregate names, which win where they differ. Nothing outside this table resolves.
+    """
+    index: dict[str, str] = {}
+    for record in pycountry.countries:
+        for name in (record.alpha_3, record.alpha_2, record.name,
+                     getattr(record, "official_name", ""), getattr(record, "common_name", "")):
+            if name:
+                index.setdefault(normalise_label(name), record.alpha_3)
+    index.update({normalise_label(row[3]): row[1] for row in _AGGREGATES})
+    index.update({normalise_label(label): code for label, code in _LABELS.items()})
+    return index
+
+
 @lru_cache(maxsize=4096)
 def from_label(label: str) -> Party:
     """Party for a country name, by exact match only; suggestions when none matches."""
-    key = re.sub(r"\s+", " ", str(label)).strip().lower()
-    if key in _LABELS:
-        return from_iso(_LABELS[key])
-    for record in pycountry.countries:
-        names = {record.name, getattr(record, "official_name", ""),
-                 getattr(record, "common_name", ""), record.alpha_2, record.alpha_3}
-        if key in {n.lower() for n in names if n}:
-            return _country(record)
-    raise CountryLookupError(f"unknown country {label!r}", _suggestions(key))
+    key = normalise_label(label)
+    if not key:
+        raise CountryLookupError("the country is blank")
+    code = known_labels().get(key)
+    if code is not None:
+        return from_iso(code)
+    shown = label if len(str(label)) <= 80 else f"{str(label)[:80]}..."
+    raise CountryLookupError(f"unknown country {shown!r}", _suggestions(key[:200]))
 
 
 def _suggestions(text: str) -> list[str]:

@@ -8,9 +8,10 @@ client comtradr writes (``partner2_code``) are the same layout.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -27,6 +28,12 @@ class Layout:
     required: tuple[str, ...]  # normalised header names that identify the layout
     to_staging: Callable[[pd.DataFrame], pd.DataFrame]
     source_names: dict[str, str]  # staging column -> header name quoted in problems
+    reads: tuple[str, ...] = ()  # every normalised header name to_staging looks at
+    # Known header names (normalised). When set, any other column is reported as unused:
+    # in the tidy format an unknown column is most often a misspelt optional one
+    # ("valuaton"), which would otherwise be dropped without a word. Comtrade layouts
+    # leave it empty: their files carry many columns this reader rightly ignores.
+    known: frozenset[str] = field(default_factory=frozenset)
 
 
 STAGING_COLUMNS = [
@@ -123,7 +130,6 @@ _TIDY_FLOWS = {"import": "M", "export": "X", "re-import": "RM", "re-export": "RX
 def _tidy(raw: pd.DataFrame) -> pd.DataFrame:
     flow_text = _text(raw, "flow")
     flow = flow_text.str.lower().map(_TIDY_FLOWS).fillna(flow_text)
-    has_kg = "netweightkg" in raw.columns
     return pd.DataFrame({
         "reporter_code": "",
         "reporter_iso": _text(raw, "reporter"),
@@ -137,16 +143,32 @@ def _tidy(raw: pd.DataFrame) -> pd.DataFrame:
         "year": "",
         "month": "",
         "period": _text(raw, "period"),
-        "weight": _text(raw, "netweightkg") if has_kg else _text(raw, "quantity"),
-        "weight_unit": "kg" if has_kg else _text(raw, "quantityunit"),
-        "qty": "",
-        "qty_unit": "",
+        # net_weight_kg where given; quantity + quantity_unit where it is blank or absent.
+        "weight": _text(raw, "netweightkg"),
+        "weight_unit": "kg",
+        "qty": _text(raw, "quantity"),
+        "qty_unit": _text(raw, "quantityunit"),
         "value": _text(raw, "valueusd"),
         "valuation": _text(raw, "valuation").str.upper(),
         "estimated": _text(raw, "weightestimated"),
         "is_total": True,
     })
 
+
+_PLUS_READS = ("reportercode", "reporteriso", "reporterdesc", "partnercode", "partneriso",
+               "partnerdesc", "partner2code", "flowcode", "cmdcode", "cmddesc", "refyear",
+               "refmonth", "customscode", "motcode", "netwgt", "qty", "qtyunitabbr",
+               "primaryvalue", "isnetwgtestimated")
+_LEGACY_READS = ("reportercode", "reporteriso", "reporter", "partnercode", "partneriso",
+                 "partner", "2ndpartnercode", "tradeflowcode", "commoditycode", "commodity",
+                 "year", "period", "customsproccode", "modeoftransportcode", "netweightkg",
+                 "qty", "qtyunit", "tradevalueus", "flag")
+_TIDY_READS = ("reporter", "reportername", "partner", "partnername", "flow", "commoditycode",
+               "commodityname", "period", "netweightkg", "quantity", "quantityunit",
+               "valueusd", "valuation", "weightestimated")
+# Columns of the trade frame itself, so a frame written out as CSV reads back in.
+_TRADE_FRAME_COLUMNS = ("reporterkind", "partnerkind", "hs6", "freq", "periodstart",
+                        "sourcefile", "sourceline")
 
 LAYOUTS = [
     Layout(
@@ -157,7 +179,10 @@ LAYOUTS = [
         _comtrade_plus,
         {"reporter_code": "reporterCode", "partner_code": "partnerCode", "flow": "flowCode",
          "cmd_code": "cmdCode", "year": "refYear", "month": "refMonth", "weight": "netWgt",
-         "weight_unit": "qtyUnitAbbr", "value": "primaryValue"},
+         "weight_unit": "qtyUnitAbbr", "value": "primaryValue", "reporter_iso": "reporterISO",
+         "partner_iso": "partnerISO", "reporter_desc": "reporterDesc",
+         "partner_desc": "partnerDesc", "qty": "qty", "qty_unit": "qtyUnitAbbr"},
+        _PLUS_READS,
     ),
     Layout(
         "comtrade_legacy", "legacy UN Comtrade CSV (35 columns)",
@@ -167,7 +192,10 @@ LAYOUTS = [
         {"reporter_code": "Reporter Code", "partner_code": "Partner Code",
          "flow": "Trade Flow Code", "cmd_code": "Commodity Code", "year": "Year",
          "month": "Period", "weight": "Netweight (kg)", "weight_unit": "Qty Unit",
-         "value": "Trade Value (US$)"},
+         "value": "Trade Value (US$)", "reporter_iso": "Reporter ISO",
+         "partner_iso": "Partner ISO", "reporter_desc": "Reporter", "partner_desc": "Partner",
+         "qty": "Qty", "qty_unit": "Qty Unit"},
+        _LEGACY_READS,
     ),
     Layout(
         "tidy", "the dashboard's tidy CSV or Parquet (see README)",
@@ -175,7 +203,12 @@ LAYOUTS = [
         _tidy,
         {"reporter_code": "reporter", "partner_code": "partner", "flow": "flow",
          "cmd_code": "commodity_code", "period": "period", "weight": "net_weight_kg",
-         "weight_unit": "quantity_unit", "value": "value_usd", "valuation": "valuation"},
+         "weight_unit": "quantity_unit", "value": "value_usd", "valuation": "valuation",
+         "reporter_iso": "reporter", "partner_iso": "partner", "reporter_desc": "reporter_name",
+         "partner_desc": "partner_name", "qty": "quantity", "qty_unit": "quantity_unit",
+         "estimated": "weight_estimated"},
+        _TIDY_READS,
+        frozenset(_TIDY_READS + _TRADE_FRAME_COLUMNS),
     ),
 ]
 
@@ -192,3 +225,47 @@ def detect(columns: list[str]) -> tuple[Layout | None, dict[str, list[str]]]:
             return layout, {}
         missing[layout.name] = lacking
     return None, missing
+
+
+def duplicated(columns: list[str], layout: Layout | None = None) -> dict[str, list[int]]:
+    """Names that occur more than once (after normalising) -> their field positions; only
+    those the layout reads, when one is given (a repeated column nobody reads is harmless).
+    """
+    positions: dict[str, list[int]] = {}
+    for index, name in enumerate(columns):
+        key = normalise_name(name)
+        if key and (layout is None or key in layout.reads):
+            positions.setdefault(key, []).append(index)
+    return {key: found for key, found in positions.items() if len(found) > 1}
+
+
+def unused(layout: Layout, columns: list[str]) -> list[tuple[str, str]]:
+    """(column, hint) for each header name the layout does not know, when it checks names.
+
+    Columns with no name at all (a trailing delimiter Excel leaves) are not reported.
+    """
+    if not layout.known:
+        return []
+    found = []
+    for name in columns:
+        key = normalise_name(name)
+        if key and key not in layout.known:
+            close = difflib.get_close_matches(key, sorted(layout.known), n=1, cutoff=0.75)
+            hint = f"; did you mean {_spelled(close[0])}?" if close else ""
+            found.append((str(name), hint))
+    return found
+
+
+def _spelled(key: str) -> str:
+    """The documented spelling of a normalised tidy name: "valueusd" -> "value_usd"."""
+    documented = {normalise_name(n): n for n in (
+        "reporter", "reporter_name", "partner", "partner_name", "flow", "commodity_code",
+        "commodity_name", "period", "net_weight_kg", "quantity", "quantity_unit", "value_usd",
+        "valuation", "weight_estimated", "reporter_kind", "partner_kind", "hs6", "freq",
+        "period_start", "source_file", "source_line")}
+    return documented.get(key, key)
+
+
+def closest_first(missing: dict[str, list[str]]) -> list[Layout]:
+    """Layouts ordered by how few required columns the header lacks (the likely intent)."""
+    return sorted(LAYOUTS, key=lambda layout: len(missing.get(layout.name, [])))

@@ -10,21 +10,27 @@ import re
 import numpy as np
 import pandas as pd
 
-_PATTERNS = [
-    # (regex, frequency, group holding the sub-period or None)
-    (re.compile(r"^(\d{4})$"), "A"),
-    (re.compile(r"^(\d{4})-?Q([1-4])$", re.I), "Q"),
-    (re.compile(r"^(\d{4})Q([1-4])$", re.I), "Q"),
-    (re.compile(r"^(\d{4})-(\d{1,2})$"), "M"),
-    (re.compile(r"^(\d{4})M(\d{1,2})$", re.I), "M"),
-    (re.compile(r"^(\d{4})(\d{2})$"), "M"),
-    (re.compile(r"^(\d{4})/(\d{1,2})$"), "M"),
-]
-_MONTH_NAMES = {m.lower(): i for i, m in enumerate(
+_MONTH_NAMES = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
-_NAMED_MONTH = re.compile(r"^([A-Za-z]{3})[a-z]*\.?\s+(\d{4})$")
+_Y = r"(?P<y>[0-9]{4})"
+_PATTERNS = [
+    # Each spelling files use, with named groups: y year, q quarter, m month, mon month name,
+    # d day. Nothing here guesses: a day-first date such as 01/03/2025 is not accepted.
+    re.compile(rf"^{_Y}(\.0)?$"),  # 2025, and 2025.0 from a spreadsheet's number column
+    re.compile(rf"^{_Y}\s*[-/ ]?\s*Q(?P<q>[0-9])$", re.I),  # 2025-Q1, 2025Q1, 2025 Q1
+    re.compile(rf"^Q(?P<q>[0-9])\s*[-/ ]?\s*{_Y}$", re.I),  # Q1 2025, Q1-2025, Q1/2025
+    re.compile(rf"^{_Y}(-|/|M)(?P<m>[0-9]{{1,2}})$", re.I),  # 2025-03, 2025/3, 2025M03
+    re.compile(rf"^{_Y}(?P<m>[0-9]{{2}})$"),  # 202503
+    re.compile(rf"^(?P<m>[0-9]{{1,2}})[/-]{_Y}$"),  # 03/2025, 3-2025
+    re.compile(rf"^(?P<mon>[A-Za-z]{{3,9}})\.?[\s-]+{_Y}$"),  # Mar 2025, March 2025, Mar-2025
+    re.compile(rf"^{_Y}[\s-]+(?P<mon>[A-Za-z]{{3,9}})$"),  # 2025 Mar
+    # A date on the first of a month (what a spreadsheet makes of "2025-03") is that month.
+    re.compile(rf"^{_Y}-(?P<m>[0-9]{{1,2}})-(?P<d>[0-9]{{1,2}})([ T]00:00(:00)?)?$"),
+]
 
 FIRST_YEAR, LAST_YEAR = 1960, 2100
+SPELLINGS = ("2025", "2025-Q1", "2025Q1", "Q1 2025", "2025-03", "2025M03", "202503",
+             "2025/03", "03/2025", "Mar 2025", "March 2025", "2025-03-01")
 
 
 def parse_period(text: str) -> tuple[str, str] | None:
@@ -35,27 +41,72 @@ def parse_period(text: str) -> tuple[str, str] | None:
     >>> parse_period("2025-13") is None
     True
     """
+    parts = _parts(text)
+    return None if parts is None or _impossible(*parts) else _label(*parts)
+
+
+def explain(text: str) -> str:
+    """Why a spelling is not a period, in words a person can act on.
+
+    >>> explain("2025-13")
+    'month 13 does not exist'
+    """
+    parts = _parts(text)
+    if parts is None:
+        if not str(text).strip():
+            return "the period is blank"
+        return ("not a period: write a year (2025), a quarter (2025-Q1) or a month (2025-03);"
+                " day-first dates are not guessed")
+    return _impossible(*parts) or "not a period"
+
+
+def _parts(text: str) -> tuple[int, str, int, int] | None:
+    """(year, freq, quarter or month, day) for a recognised spelling, else None."""
     text = str(text).strip()
-    named = _NAMED_MONTH.match(text)
-    if named and named.group(1).lower() in _MONTH_NAMES:
-        return _label(int(named.group(2)), "M", _MONTH_NAMES[named.group(1).lower()])
-    for pattern, freq in _PATTERNS:
+    for pattern in _PATTERNS:
         match = pattern.match(text)
-        if match:
-            sub = int(match.group(2)) if match.lastindex and match.lastindex > 1 else 0
-            return _label(int(match.group(1)), freq, sub)
+        if not match:
+            continue
+        found = match.groupdict()
+        year = int(found["y"])
+        if found.get("q"):
+            return year, "Q", int(found["q"]), 1
+        if found.get("mon"):
+            month = _MONTH_NAMES.get(found["mon"][:3].lower())
+            if month is None or not _is_month_name(found["mon"]):
+                return None
+            return year, "M", month, 1
+        if found.get("m"):
+            return year, "M", int(found["m"]), int(found.get("d") or 1)
+        return year, "A", 0, 1
     return None
 
 
-def _label(year: int, freq: str, sub: int) -> tuple[str, str] | None:
+def _is_month_name(word: str) -> bool:
+    """"Mar", "March", "Sept" are month names; "Marble" is not."""
+    full = ["january", "february", "march", "april", "may", "june", "july", "august",
+            "september", "october", "november", "december"]
+    word = word.lower()
+    return any(name.startswith(word) for name in full) or word == "sept"
+
+
+def _impossible(year: int, freq: str, sub: int, day: int) -> str:
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        return None
+        return f"year {year} is outside {FIRST_YEAR}-{LAST_YEAR}"
+    if freq == "Q" and not 1 <= sub <= 4:
+        return f"quarter {sub} does not exist"
+    if freq == "M" and not 1 <= sub <= 12:
+        return f"month {sub} does not exist"
+    if day != 1:
+        return "a date, not a month: write the month (2025-03); only the 1st of a month is read"
+    return ""
+
+
+def _label(year: int, freq: str, sub: int, day: int = 1) -> tuple[str, str]:
     if freq == "A":
         return f"{year}", "A"
     if freq == "Q":
         return f"{year}-Q{sub}", "Q"
-    if not 1 <= sub <= 12:
-        return None
     return f"{year}-{sub:02d}", "M"
 
 

@@ -27,6 +27,11 @@ class Reason(StrEnum):
     BAD_COMMODITY = "bad commodity code"
     BAD_PERIOD = "bad period"
     DUPLICATE_KEY = "duplicate key"
+    FILE_TOO_LARGE = "file too large"  # over the size limit; see readers.DEFAULT_MAX_BYTES
+    DUPLICATE_COLUMN = "duplicate column"  # a header name twice; rows whose copies differ
+    UNUSED_COLUMN = "unused column"  # a tidy-format column the reader does not know
+    UNUSED_SHEET = "unused sheet"  # a workbook sheet beside the one that was read
+    UNKNOWN_VALUATION = "unknown valuation"  # neither CIF nor FOB
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,21 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """"file:3: column netWgt value 'abc': bad number: ..."; "file: empty file: ..." """
         where = f"{self.file}:{self.line}" if self.line else self.file
         column = f" column {self.column}" if self.column else ""
         value = f" value {self.value!r}" if self.value != "" else ""
-        return f"{where}:{column}{value}: {self.reason.value}: {self.message}"
+        at = f"{where}:{column}{value}" if column or value else where
+        return f"{at}: {self.reason.value}: {self.message}"
+
+
+MAX_VALUE_CHARS = 200
+
+
+def shorten(value: object, limit: int = MAX_VALUE_CHARS) -> str:
+    """A value as text, cut to `limit` characters so one huge field cannot flood a report."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 PROBLEM_COLUMNS = ["file", "line", "column", "value", "reason", "message"]

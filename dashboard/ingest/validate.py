@@ -3,30 +3,38 @@
 Validation is lazy (it collects every problem rather than stopping at the first) and
 vectorised: lookups run once per distinct value, so a million rows cost seconds.
 Each problem is tied to the staging row's source line; a row with any problem is set
-aside whole, so the frame never holds a half-valid row.
+aside whole, so the frame never holds a half-valid row. Each bad cell gets one problem.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
 
 from dashboard.ingest import commodities, countries, periods, schema
-from dashboard.ingest.problems import Problem, Reason
+from dashboard.ingest.problems import Problem, Reason, shorten
 from dashboard.ingest.schema import Flow, PartyKind
 
 _FLOWS = {"M": Flow.IMPORT, "X": Flow.EXPORT, "RM": Flow.RE_IMPORT, "RX": Flow.RE_EXPORT}
 _IMPORT_FLOWS = {"M", "RM"}
 KG_PER_UNIT = {
-    "kg": 1.0, "kgs": 1.0, "kilogram": 1.0, "kilograms": 1.0,
+    "kg": 1.0, "kgs": 1.0, "kilogram": 1.0, "kilograms": 1.0, "kgm": 1.0,
+    "weight in kilograms": 1.0,
     "t": 1000.0, "tonne": 1000.0, "tonnes": 1000.0, "ton": 1000.0, "mt": 1000.0,
-    "metric ton": 1000.0, "metric tons": 1000.0,
+    "metric ton": 1000.0, "metric tons": 1000.0, "metric tonne": 1000.0,
+    "metric tonnes": 1000.0, "tne": 1000.0,
     "g": 0.001, "gram": 0.001, "grams": 0.001,
     "100 kg": 100.0, "100kg": 100.0, "dt": 100.0,
+    "lb": 0.45359237, "lbs": 0.45359237, "pound": 0.45359237, "pounds": 0.45359237,
 }
 _TRUE = {"true", "1", "yes", "y", "t"}
 # Absurd beyond any physical trade: more than all the rare earths mined in a century.
 MAX_PLAUSIBLE_KG = 1e12
+MAX_PLAUSIBLE_USD = 1e15  # ten times world GDP
+# Written in place of a number that was not reported: read as a blank cell.
+MISSING_MARKERS = frozenset({"nan", "n/a", "na", "null", "none", "..", ":", "not available"})
 
 
 class _Collector:
@@ -38,21 +46,31 @@ class _Collector:
         self.problems: list[Problem] = []
 
     def add(self, mask: pd.Series, field: str, reason: Reason, message) -> None:
-        """Report each row in mask; message is a string or a function of the raw value."""
+        """Report each row in mask; message is a string, a function of the raw value, or a
+        Series of messages aligned with the staging rows."""
         mask = mask.fillna(False).astype(bool)
         if not mask.any():
             return
         self.bad |= mask
         column = self.names.get(field, field)
-        for line, value in zip(self.staging.loc[mask, "line"], self.staging.loc[mask, field]):
-            text = message(value) if callable(message) else message
-            self.problems.append(Problem(self.file, int(line), column, str(value), reason, text))
+        rows = self.staging.loc[mask]
+        texts = (message.loc[mask] if isinstance(message, pd.Series)
+                 else rows[field].map(message) if callable(message)
+                 else [message] * len(rows))
+        for line, value, text in zip(rows["line"], rows[field], texts):
+            self.problems.append(Problem(self.file, int(line), column, shorten(value), reason,
+                                         str(text)))
 
 
 def build_frame(
-    staging: pd.DataFrame, file: str, source_names: dict[str, str]
+    staging: pd.DataFrame, file: str, source_names: dict[str, str], *,
+    decimal_comma: bool = False,
 ) -> tuple[pd.DataFrame, list[Problem], dict]:
-    """The trade frame for the total rows of one file, the problems, and row counts."""
+    """The trade frame for the total rows of one file, the problems, and row counts.
+
+    decimal_comma: how to read a number that could be either ("1,500"); the file's own
+    unambiguous numbers decide first (see numbers.parse_numbers).
+    """
     rows_read = len(staging)
     breakdown = ~staging["is_total"].astype(bool)
     staging = staging.loc[~breakdown].reset_index(drop=True)
@@ -62,7 +80,7 @@ def build_frame(
     _commodity(staging, collector, out)
     _period(staging, collector, out)
     _parties(staging, collector, out)
-    _quantities(staging, collector, out)
+    _quantities(staging, collector, out, decimal_comma)
     keep = ~collector.bad
     out = out.loc[keep]
     out["source_file"] = file
@@ -80,13 +98,16 @@ def build_frame(
 
 def _flows(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) -> None:
     flow = staging["flow"].str.upper()
-    known = flow.isin(list(_FLOWS))
-    collector.add(~known, "flow", Reason.UNKNOWN_FLOW,
+    blank = flow == ""
+    collector.add(blank, "flow", Reason.MISSING_VALUE, "the flow is blank")
+    collector.add(~blank & ~flow.isin(list(_FLOWS)), "flow", Reason.UNKNOWN_FLOW,
                   "flow must be import (M), export (X), re-import (RM) or re-export (RX)")
     out["flow"] = flow.map(_FLOWS).astype("object").fillna("")
-    given = staging["valuation"].where(staging["valuation"].isin(["CIF", "FOB"]), "")
+    valuation = staging["valuation"].str.strip().str.upper()
+    collector.add(~valuation.isin(["", "CIF", "FOB"]), "valuation", Reason.UNKNOWN_VALUATION,
+                  "valuation must be CIF or FOB (or blank: CIF for imports, FOB for exports)")
     implied = np.where(flow.isin(list(_IMPORT_FLOWS)), "CIF", "FOB")
-    out["valuation"] = given.where(given != "", implied)
+    out["valuation"] = valuation.where(valuation != "", implied)
 
 
 def _commodity(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) -> None:
@@ -95,10 +116,12 @@ def _commodity(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) 
     for raw, desc in pairs.itertuples(index=False):
         code = commodities.normalise_code(raw)
         described[(raw, desc)] = commodities.describe(code, desc) if code else None
-    found = [described[key] for key in zip(staging["cmd_code"], staging["cmd_desc"])]
+    found = [described[key] for key in zip(staging["cmd_code"].tolist(),
+                                           staging["cmd_desc"].tolist())]
     missing = pd.Series([c is None for c in found], index=staging.index)
-    collector.add(missing, "cmd_code", Reason.BAD_COMMODITY,
-                  "commodity code must be HS6 or a national 8 or 10 digit line")
+    blank = staging["cmd_code"] == ""
+    collector.add(blank, "cmd_code", Reason.MISSING_VALUE, "the commodity code is blank")
+    collector.add(missing & ~blank, "cmd_code", Reason.BAD_COMMODITY, commodities.explain)
     out["commodity_code"] = [c.code if c else "" for c in found]
     out["hs6"] = [c.hs6 if c else "" for c in found]
     out["commodity_name"] = [c.name if c else "" for c in found]
@@ -109,14 +132,16 @@ def _period(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) -> 
         parsed = {p: periods.parse_period(p) for p in staging["period"].unique()}
         labels = staging["period"].map(lambda p: parsed[p][0] if parsed[p] else None)
         freqs = staging["period"].map(lambda p: parsed[p][1] if parsed[p] else None)
-        collector.add(labels.isna(), "period", Reason.BAD_PERIOD,
-                      "period must be a year (2025), quarter (2025-Q1) or month (2025-03)")
+        blank = staging["period"] == ""
+        collector.add(blank, "period", Reason.MISSING_VALUE, "the period is blank")
+        collector.add(labels.isna() & ~blank, "period", Reason.BAD_PERIOD, periods.explain)
         out["period"], out["freq"] = labels.fillna(""), freqs.fillna("")
         return
     built = periods.period_from_year_month(staging["year"], staging["month"])
     bad_year = ~pd.to_numeric(staging["year"], errors="coerce").between(
         periods.FIRST_YEAR, periods.LAST_YEAR)
-    collector.add(bad_year, "year", Reason.BAD_PERIOD, "year is not a plausible year")
+    collector.add(bad_year, "year", Reason.BAD_PERIOD,
+                  f"the year must be a number from {periods.FIRST_YEAR} to {periods.LAST_YEAR}")
     collector.add(~built["valid"] & ~bad_year, "month", Reason.BAD_PERIOD,
                   "month must be 1-12, or 52 for a whole year")
     out["period"], out["freq"] = built["period"].fillna(""), built["freq"].fillna("")
@@ -124,15 +149,19 @@ def _period(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) -> 
 
 def _parties(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) -> None:
     for side in ("reporter", "partner"):
-        keys = list(zip(staging[f"{side}_code"], staging[f"{side}_iso"], staging[f"{side}_desc"]))
+        code, iso, desc = (staging[f"{side}_{part}"] for part in ("code", "iso", "desc"))
+        keys = list(zip(code.tolist(), iso.tolist(), desc.tolist()))
         resolved = {key: _resolve_party(*key) for key in set(keys)}
         parties = [resolved[key] for key in keys]
-        failed = pd.Series([isinstance(p, str) for p in parties], index=staging.index)
-        field = f"{side}_code" if (staging[f"{side}_code"] != "").any() else f"{side}_iso"
-        messages = {key: value for key, value in resolved.items() if isinstance(value, str)}
-        by_value = {key[0] if field.endswith("code") else key[1]: m for key, m in messages.items()}
-        collector.add(failed, field, Reason.UNKNOWN_COUNTRY,
-                      lambda value, by_value=by_value: by_value.get(value, "unknown country"))
+        errors = pd.Series([p if isinstance(p, str) else "" for p in parties], index=staging.index)
+        failed = errors != ""
+        blank = (code == "") & (iso == "") & (desc == "")
+        collector.add(blank, f"{side}_code", Reason.MISSING_VALUE, f"the {side} is blank")
+        # The problem names the column the failed lookup used: code, else ISO, else name.
+        used = {f"{side}_code": code != "", f"{side}_iso": (code == "") & (iso != ""),
+                f"{side}_desc": (code == "") & (iso == "") & (desc != "")}
+        for field, mask in used.items():
+            collector.add(failed & mask, field, Reason.UNKNOWN_COUNTRY, errors)
         ok = [p if not isinstance(p, str) else None for p in parties]
         out[side] = [p.code if p else "" for p in ok]
         out[f"{side}_name"] = [p.name if p else "" for p in ok]
@@ -151,56 +180,154 @@ def _resolve_party(code: str, iso: str, desc: str):
                 return countries.from_label(iso)
         return countries.from_label(desc)
     except (countries.CountryLookupError, ValueError) as error:
-        return str(error) or f"unknown country {code or iso or desc!r}"
+        return str(error) or f"unknown country {shorten(code or iso or desc, 80)!r}"
 
 
-def _numbers(text: pd.Series) -> pd.Series:
-    """Parse numbers written with spaces or thousands commas ("1 234", "1,234.5")."""
-    cleaned = text.str.replace(r"[\s\u00a0]", "", regex=True)
-    thousands = cleaned.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
-    cleaned = cleaned.where(~thousands, cleaned.str.replace(",", "", regex=False))
-    return pd.to_numeric(cleaned, errors="coerce")
-
-
-def _quantities(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) -> None:
-    weight = _weight_kg(staging, collector)
-    value = _checked_number(staging, collector, "value")
-    collector.add(weight.isna() & value.isna() & (staging["weight"] == "")
-                  & (staging["value"] == ""), "weight", Reason.MISSING_VALUE,
-                  "the row has neither a weight nor a value")
+def _quantities(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame,
+                decimal_comma: bool) -> None:
+    staging = staging.assign(**{field: _blank_markers(staging[field])
+                                for field in ("weight", "qty", "value")})
+    # A file writes all its numbers one way: the columns that show it decide for the rest.
+    decimal_comma = decimal_convention(
+        pd.concat([staging["weight"], staging["qty"], staging["value"]]), decimal_comma)
+    weight = _weight_kg(staging, collector, decimal_comma)
+    value = _checked_number(staging, collector, "value", decimal_comma, MAX_PLAUSIBLE_USD)
+    collector.add((staging["weight"] == "") & (staging["qty"] == "") & (staging["value"] == ""),
+                  "value", Reason.MISSING_VALUE, "the row has neither a weight nor a value")
     out["net_weight_kg"] = weight
     out["value_usd"] = value
     out["weight_estimated"] = staging["estimated"].str.lower().isin(_TRUE)
 
 
-def _checked_number(staging: pd.DataFrame, collector: _Collector, field: str) -> pd.Series:
+def _blank_markers(text: pd.Series) -> pd.Series:
+    """ "n/a", "NaN", ".." and the like say the number was not reported: a blank cell."""
+    return text.where(~text.str.strip().str.lower().isin(MISSING_MARKERS), "")
+
+
+def _checked_number(staging: pd.DataFrame, collector: _Collector, field: str,
+                    decimal_comma: bool, limit: float | None = None,
+                    rows: pd.Series | None = None) -> pd.Series:
+    """The field as numbers; one problem per bad cell among `rows` (default: all)."""
     text = staging[field]
-    number = _numbers(text)
-    collector.add((text != "") & (number.isna() | np.isinf(number)), field, Reason.BAD_NUMBER,
-                  "not a finite number")
-    collector.add(number < 0, field, Reason.NEGATIVE_QUANTITY,
+    rows = (text != "") if rows is None else rows & (text != "")
+    number, conflict = parse_numbers(text, decimal_comma)
+    collector.add(rows & conflict, field, Reason.BAD_NUMBER, conflict_message)
+    unreadable = rows & ~conflict & ~np.isfinite(number)
+    collector.add(unreadable, field, Reason.BAD_NUMBER, bad_number_message)
+    finite = rows & np.isfinite(number)
+    collector.add(finite & (number < 0), field, Reason.NEGATIVE_QUANTITY,
                   "a traded quantity or value cannot be negative")
-    collector.add(number > MAX_PLAUSIBLE_KG * 1e3, field, Reason.BAD_NUMBER,
-                  "implausibly large: check the unit and the decimal separator")
-    return number.where(np.isfinite(number) & (number >= 0))
+    if limit is not None:
+        collector.add(finite & (number > limit), field, Reason.BAD_NUMBER,
+                      f"implausibly large (over {limit:.0e}): check the unit and the decimal"
+                      " separator")
+    return number.where(np.isfinite(number) & (number >= 0) & ~conflict)
 
 
-def _weight_kg(staging: pd.DataFrame, collector: _Collector) -> pd.Series:
+def _weight_kg(staging: pd.DataFrame, collector: _Collector, decimal_comma: bool) -> pd.Series:
     """Net weight in kg, from the weight column or, where it is blank, the quantity."""
-    use_qty = (staging["weight"] == "") & (staging["qty"] != "")
-    staging = staging.assign(
-        weight=staging["weight"].where(~use_qty, staging["qty"]),
-        weight_unit=staging["weight_unit"].where(~use_qty, staging["qty_unit"]),
-    )
-    number = _checked_number(staging, collector, "weight")
-    unit = staging["weight_unit"].str.strip().str.lower()
+    given = staging["weight"] != ""
+    use_qty = ~given & (staging["qty"] != "")
+    weight = _checked_number(staging, collector, "weight", decimal_comma, rows=given)
+    qty = _checked_number(staging, collector, "qty", decimal_comma, rows=use_qty)
+    weight_factor = _unit_factor(staging, collector, "weight_unit", given)
+    qty_factor = _unit_factor(staging, collector, "qty_unit", use_qty)
+    kg = (weight * weight_factor).where(given, qty * qty_factor)
+    too_large = kg > MAX_PLAUSIBLE_KG
+    message = (f"implausibly large weight (over {MAX_PLAUSIBLE_KG:.0e} kg): check the unit and"
+               " the decimal separator")
+    collector.add(too_large & given, "weight", Reason.BAD_NUMBER, message)
+    collector.add(too_large & use_qty, "qty", Reason.BAD_NUMBER, message)
+    return kg.where(~too_large)
+
+
+def _unit_factor(staging: pd.DataFrame, collector: _Collector, field: str,
+                 rows: pd.Series) -> pd.Series:
+    unit = staging[field].str.strip().str.lower()
     factor = unit.map(KG_PER_UNIT)
-    collector.add((staging["weight"] != "") & factor.isna(), "weight_unit", Reason.UNKNOWN_UNIT,
-                  lambda u: f"unit {u!r} is not a weight; known: {', '.join(sorted(KG_PER_UNIT))}")
-    kg = number * factor
-    collector.add(kg > MAX_PLAUSIBLE_KG, "weight", Reason.BAD_NUMBER,
-                  "implausibly large weight: check the unit and the decimal separator")
-    return kg
+    blank = rows & (unit == "")
+    collector.add(blank, field, Reason.MISSING_VALUE,
+                  "the quantity has no unit: give one (kg, t, g, 100 kg, lb)")
+    collector.add(rows & ~blank & factor.isna(), field, Reason.UNKNOWN_UNIT,
+                  lambda u: f"unit {shorten(u, 40)!r} is not a weight; known: "
+                            f"{', '.join(sorted(KG_PER_UNIT))}")
+    return factor.astype("float64")
+
+
+# Numbers as people write them: "1 234,5" (French), "1.234,5" (German), "1,234.5",
+# "1'234.5" (Swiss). Spaces and apostrophes are grouping only; whether "," or "." is the
+# decimal mark is decided per column by its unambiguous values ("1234,5" or "0.25"); a value
+# that could be either ("1,500") follows them, or the file's convention when none says.
+_GROUPING = r"[\s\u00a0\u202f'\u2019]"
+_D = "[0-9]"  # ASCII digits only: Python's \d also matches other scripts' digits
+_EXP = rf"(?:[eE][+-]?{_D}+)?"
+_POINT = re.compile(rf"[+-]?(?:{_D}{{1,3}}(?:,{_D}{{3}})+(?:\.{_D}*)?|{_D}*\.{_D}+{_EXP}"
+                    rf"|{_D}+\.|{_D}+{_EXP})")
+_COMMA = re.compile(rf"[+-]?(?:{_D}{{1,3}}(?:\.{_D}{{3}})+(?:,{_D}*)?|{_D}*,{_D}+{_EXP}"
+                    rf"|{_D}+,|{_D}+{_EXP})")
+_EITHER = re.compile(rf"[+-]?{_D}{{1,3}}[.,]{_D}{{3}}")  # "1,500": 1.5 or 1500
+_PLAIN = re.compile(rf"[+-]?{_D}+{_EXP}")
+
+
+def _styles(text: pd.Series) -> tuple[pd.Series, ...]:
+    """Text without grouping; which values are plain, decimal-point style, decimal-comma style,
+    and which could be either ("1,500")."""
+    cleaned = text.astype(str).str.replace(_GROUPING, "", regex=True)
+    plain = cleaned.str.fullmatch(_PLAIN)
+    point = cleaned.str.fullmatch(_POINT) & ~plain
+    comma = cleaned.str.fullmatch(_COMMA) & ~plain
+    either = cleaned.str.fullmatch(_EITHER)
+    return cleaned, plain, point, comma, either
+
+
+def decimal_convention(text: pd.Series, default: bool = False) -> bool:
+    """True when the values that are unambiguous use a decimal comma (and none a point)."""
+    _, _, point, comma, either = _styles(text)
+    point_seen, comma_seen = bool((point & ~either).any()), bool((comma & ~either).any())
+    return comma_seen if point_seen != comma_seen else default
+
+
+def parse_numbers(text: pd.Series, decimal_comma: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Numbers, and a mask of values in the other decimal convention than the column's.
+
+    >>> numbers, conflict = parse_numbers(pd.Series(["1.234,5", "7", "1,5"]))
+    >>> numbers.tolist(), conflict.tolist()
+    ([1234.5, 7.0, 1.5], [False, False, False])
+    """
+    cleaned, plain, point, comma, either = _styles(text)
+    point_seen, comma_seen = (point & ~either).any(), (comma & ~either).any()
+    use_comma = comma_seen if point_seen != comma_seen else decimal_comma
+    if use_comma:
+        converted = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        conflict = point & ~either & ~comma
+        readable = comma | plain
+    else:
+        converted = cleaned.str.replace(",", "", regex=False)
+        conflict = comma & ~either & ~point
+        readable = point | plain
+    converted = converted.where(readable, cleaned)  # left as written: "inf", "12 kg", ...
+    with np.errstate(over="ignore"):
+        number = pd.to_numeric(converted.where(~conflict, ""), errors="coerce").astype("float64")
+    return number, conflict
+
+
+def conflict_message(value: str) -> str:
+    """Why a value in the other decimal convention is refused."""
+    return ("this column holds numbers with a decimal comma and others with a decimal point,"
+            " so this one cannot be read safely: write the whole column one way")
+
+
+def bad_number_message(value: str) -> str:
+    text = str(value).strip()
+    if text in {"-", "\u2013", "\u2014"}:
+        return (f"{text!r} can mean zero or not available: write 0, or leave the cell blank")
+    if text.lstrip("+-").lower() in {"inf", "infinity"} or re.fullmatch(r"[+-]?[\d.,]+[eE]\+?\d+",
+                                                                        text):
+        return "not a finite number"
+    if re.search(r"\d", text) and re.search(r"[^\d\s.,+\-'eE]", text):
+        return ("a number with other characters (a unit or currency sign?): write only the"
+                " number, and give the unit in its own column")
+    return "not a number: write digits, with a decimal point or comma"
 
 
 def drop_duplicate_keys(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
@@ -217,5 +344,18 @@ def drop_duplicate_keys(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem
             row.source_file, int(row.source_line), "", " ".join(str(getattr(row, c)) for c in key),
             Reason.DUPLICATE_KEY,
             f"same reporter, partner, flow, commodity and period as "
-            f"{original['source_file']}:{original['source_line']} (that row is kept)"))
+            f"{original['source_file']}:{original['source_line']} (that row is kept);"
+            f" {_compare_figures(row, original)}"))
     return frame.loc[~repeated], problems
+
+
+def _compare_figures(row, original) -> str:
+    pairs = [("net weight kg", row.net_weight_kg, original["net_weight_kg"]),
+             ("value USD", row.value_usd, original["value_usd"])]
+    differ = [f"{name} {_figure(mine)} here, {_figure(kept)} there" for name, mine, kept in pairs
+              if not (mine == kept or (pd.isna(mine) and pd.isna(kept)))]
+    return "figures differ: " + ", ".join(differ) if differ else "identical figures"
+
+
+def _figure(number: float) -> str:
+    return "blank" if pd.isna(number) else f"{number:,.10g}"
