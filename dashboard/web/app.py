@@ -9,7 +9,7 @@ from dash import Dash
 from dashboard.figures.style import graph_config
 from dashboard.ingest.dataset import Dataset
 from dashboard.settings import Settings
-from dashboard.web import callbacks, layout, routes
+from dashboard.web import callbacks, guard, layout, routes
 from dashboard.web.cache import make_cache
 from dashboard.web.uploads import UploadStore
 
@@ -39,6 +39,7 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
                              settings.max_upload_mb)
     callbacks.register(app, context)
     routes.Routes(app, context, settings, route_prefix(settings))
+    guard.register(app)
     return app
 
 

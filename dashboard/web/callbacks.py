@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, fields
 from threading import Lock
@@ -73,7 +74,7 @@ class Context:
 
     def bundle(self, token: str | None) -> Bundle:
         """The session's upload, else the embedded data (also for an unknown token)."""
-        if not token or self.uploads is None:
+        if not token or not isinstance(token, str) or self.uploads is None:
             return self.embedded
         with self._lock:
             if token in self._bundles:
@@ -91,8 +92,9 @@ class Context:
 
     def view(self, search: str | None, token: str | None = None
              ) -> tuple[Bundle, ViewState, list[str]]:
-        bundle = self.bundle(token)
-        state, notices = from_query(search or "", bundle.defaults, bundle.catalogue)
+        bundle = self.bundle(token if isinstance(token, str) else None)
+        search = search if isinstance(search, str) else ""
+        state, notices = from_query(search, bundle.defaults, bundle.catalogue)
         return bundle, state, notices
 
 
@@ -106,18 +108,23 @@ def control_value(name: str, text: str):
 
 
 def field_text(name: str, value) -> str:
-    """A control's value as view-state text."""
-    if value is None:
+    """A control's value as view-state text ("" for anything unusable: it is then checked)."""
+    if value is None or isinstance(value, dict):
         return ""
     if name == "peers":
-        return ",".join(value)
+        return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
     if name in NUMBER_FIELDS:
-        return f"{float(value):g}"
+        try:
+            return f"{float(value):g}"
+        except (TypeError, ValueError):
+            return str(value)
     return str(value)
 
 
 def state_from_controls(values: list) -> ViewState:
-    return ViewState(**{name: field_text(name, value) for name, value in zip(FIELDS, values)})
+    texts = {name: field_text(name, value) for name, value in zip(FIELDS, values)}
+    # Text a browser could never send in a URL (lone surrogates) is dropped, not crashed on.
+    return ViewState(**{k: v.encode("utf-8", "ignore").decode("utf-8") for k, v in texts.items()})
 
 
 def register(app: Dash, context: Context) -> None:
@@ -244,7 +251,7 @@ def _register_focus_and_presets(app: Dash, context: Context) -> None:
     @app.callback(Output(ID.PRESET_WHOLE_YEAR, "children"), Output(ID.PRESET_AVERAGE, "children"),
                   Output(ID.PRESET_SAME_PERIOD, "children"), Input(ID.PERIOD, "value"))
     def label_presets(period):
-        return preset_labels(period or context.embedded.defaults.period)
+        return preset_labels(usable_period(period, context.embedded.defaults.period))
 
     @app.callback(Output(ID.BASELINE, "value", allow_duplicate=True),
                   Output(ID.BASIS, "value", allow_duplicate=True),
@@ -252,7 +259,8 @@ def _register_focus_and_presets(app: Dash, context: Context) -> None:
                   Input(ID.PRESET_SAME_PERIOD, "n_clicks"), State(ID.PERIOD, "value"),
                   prevent_initial_call=True)
     def apply_preset(_whole, _average, _same, period):
-        return preset_baseline(ctx.triggered_id, period or context.embedded.defaults.period)
+        return preset_baseline(ctx.triggered_id,
+                               usable_period(period, context.embedded.defaults.period))
 
     @app.callback(Output(ID.FOCUS, "value", allow_duplicate=True),
                   Input(graph_id(Chart.MAP), "clickData"),
@@ -292,6 +300,14 @@ def view_link(href: str | None, state: ViewState) -> str:
     """The page's address with this view's query: the link that reopens the view."""
     page = (href or "").split("?", 1)[0].split("#", 1)[0]
     return f"{page}{state.to_query()}" if page.startswith(("http://", "https://")) else ""
+
+
+PERIOD_LABEL = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
+
+
+def usable_period(period, default: str) -> str:
+    """A canonical period label from a control, else the default (never trust the client)."""
+    return period if isinstance(period, str) and PERIOD_LABEL.match(period) else default
 
 
 def preset_labels(period: str) -> tuple[str, str, str]:

@@ -203,14 +203,27 @@ def comparison_heading(state: ViewState, catalogue: Catalogue) -> str:
     return f"Showing {describe_selection(state, catalogue)['period']}."
 
 
-def clicked_country(source: str, value: dict | None, grid_rows: list[dict] | None) -> str | None:
-    """ISO3 of what a user clicked: a map country, a Sankey node, a ranking bar, a table row."""
-    if not value:
+def clicked_country(source: str, value, grid_rows) -> str | None:
+    """ISO3 of what a user clicked: a map country, a Sankey node, a ranking bar, a table row.
+
+    Everything here came from the browser, so every shape is checked before use.
+    """
+    if not isinstance(value, dict):
         return None
-    if source == "chart-surges" or "rowIndex" in value:
-        row = value.get("data") or {}
-        if not row and grid_rows and value.get("rowIndex") is not None:
-            row = grid_rows[value["rowIndex"]]
-        return row.get("iso3")
-    point = (value.get("points") or [{}])[0]
-    return point.get("location") or point.get("customdata") or point.get("y")
+    if "rowIndex" in value:  # a grid cell: look the row up in the rows the grid shows
+        index = value.get("rowIndex")
+        if isinstance(index, int) and isinstance(grid_rows, list) and 0 <= index < len(
+                grid_rows) and isinstance(grid_rows[index], dict):
+            code = grid_rows[index].get("iso3")
+            return code if isinstance(code, str) else None
+        return None
+    points = value.get("points")
+    if not isinstance(points, list) or not points or not isinstance(points[0], dict):
+        return None
+    for key in ("location", "customdata"):
+        code = points[0].get(key)
+        if isinstance(code, list) and code:
+            code = code[0]
+        if isinstance(code, str):
+            return code
+    return None

@@ -1,0 +1,75 @@
+"""Checks a callback request before Dash runs it: a malformed one gets a clean 400.
+
+Dash answers a payload naming an unknown callback, or inputs it did not declare, with an
+exception (a 500). Those are the client's mistakes, so they are refused here, in the one
+error shape, and a 500 keeps meaning a bug of ours. Values are typed here for the inputs
+that must be text; callbacks treat every value defensively as well.
+"""
+
+from __future__ import annotations
+
+from dash import Dash
+from flask import request
+
+from dashboard.web.routes import error_response
+
+MAX_BODY_BYTES = 96_000_000  # a 50 MB upload arrives base64-encoded inside the JSON
+TEXT_PROPERTIES = {"search", "href", "pathname", "filename"}
+
+
+def register(app: Dash) -> None:
+    endpoint = f"{app.config.routes_pathname_prefix}_dash-update-component"
+
+    @app.server.before_request
+    def refuse_malformed_callback_requests():
+        if request.path != endpoint:
+            return None
+        if request.method != "POST":
+            return error_response(405, "Method not allowed", "callbacks are POST requests")
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return error_response(413, "Too large", "the callback request is too large")
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # absurdly nested JSON
+            return error_response(400, "Bad callback request", "the body is nested too deeply")
+        problem = callback_problem(body, app.callback_map)
+        if problem:
+            return error_response(400, "Bad callback request", problem)
+        return None
+
+
+def callback_problem(body, callback_map: dict) -> str | None:
+    """Why a callback request body cannot be run, or None when it is well formed."""
+    if not isinstance(body, dict):
+        return "the body is not a JSON object"
+    output = body.get("output")
+    if not isinstance(output, str) or output not in callback_map:
+        return "the request names no callback of this app"
+    spec = callback_map[output]
+    problem = _outputs_problem(body.get("outputs"), spec)
+    if problem:
+        return problem
+    for part in ("inputs", "state"):
+        declared = [(str(d["id"]), d["property"]) for d in spec.get(part, [])]
+        given = body.get(part, [])
+        if not isinstance(given, list) or len(given) != len(declared):
+            return f"{part} must list the callback's {len(declared)} {part}"
+        for item, (component, prop) in zip(given, declared):
+            if not isinstance(item, dict) or (item.get("id"), item.get("property")) != (
+                    component, prop):
+                return f"{part} do not match the callback's declared {part}"
+            value = item.get("value")
+            if prop in TEXT_PROPERTIES and value is not None and not isinstance(value, str):
+                return f"{component}.{prop} must be text"
+    return None
+
+
+def _outputs_problem(outputs, spec: dict) -> str | None:
+    declared = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
+    expected = [(str(o.component_id), o.component_property) for o in declared]
+    given = outputs if isinstance(outputs, list) else [outputs]
+    if len(given) != len(expected) or not all(isinstance(o, dict) for o in given):
+        return f"outputs must list the callback's {len(expected)} outputs"
+    if [(o.get("id"), o.get("property")) for o in given] != expected:
+        return "outputs do not match the callback's declared outputs"
+    return None

@@ -1,0 +1,91 @@
+"""Fuzz Dash's callback endpoint: malformed bodies and hostile values never give a 5xx."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dashboard.ingest import dataset
+from dashboard.settings import DEFAULT_DATA, Settings
+from dashboard.web.app import create_app
+
+ENDPOINT = "/_dash-update-component"
+MAP_OUTPUT = b"..map.figure...map-summary.children...map-table.rowData...map-table.columnDefs.."
+HOSTILE_VALUES = [
+    None, "", 0, -1, 1.5e308, True, [], {}, [None], {"a": [1, 2]}, "x" * 100_000,
+    "<img src=x onerror=alert(1)>", "../../etc/passwd", "?commodity=%00&period=\u0000",
+    "?" + "a=1&" * 3000, "?focus=KOR&peers=" + ",".join(["KOR"] * 50), "data:,", "=1+1",
+    "?period=2025-Q1&baseline=2025-Q1", "?k=1e309&z=-0&floor=nan&top=1e9", "\ud800",
+]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    app = create_app(Settings(cache_dir=tmp_path_factory.mktemp("cache"), max_upload_mb=1),
+                     dataset.load([DEFAULT_DATA]))
+    return app, app.server.test_client()
+
+
+def valid_body(output: str, spec: dict) -> dict:
+    inputs = [{"id": str(i["id"]), "property": i["property"], "value": None}
+              for i in spec["inputs"]]
+    declared = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
+    outputs = [{"id": str(o.component_id), "property": o.component_property} for o in declared]
+    return {"output": output, "outputs": outputs if len(outputs) > 1 else outputs[0],
+            "inputs": inputs,
+            "state": [{"id": str(s["id"]), "property": s["property"], "value": None}
+                      for s in spec.get("state", [])],
+            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"] if inputs else []}
+
+
+def assert_clean(response) -> None:
+    assert response.status_code < 500, response.data[:400]
+    if response.status_code >= 400:
+        error = response.get_json()["error"]
+        assert set(error) == {"status", "title", "detail"}
+        assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_every_input_of_every_callback_with_hostile_values(client):
+    app, http = client
+    cases = 0
+    for output, spec in app.callback_map.items():
+        for position in range(len(spec["inputs"])):
+            for value in HOSTILE_VALUES:
+                body = valid_body(output, spec)
+                body["inputs"][position]["value"] = value
+                body["changedPropIds"] = [
+                    f"{body['inputs'][position]['id']}.{body['inputs'][position]['property']}"]
+                data = json.dumps(body, allow_nan=True)
+                assert_clean(http.post(ENDPOINT, data=data, content_type="application/json"))
+                cases += 1
+    assert cases > 500
+
+
+@pytest.mark.parametrize("body", [
+    b"", b"not json", b"[]", b"null", b"{}", b'{"output": 1}', b'{"output": "nope..x"}',
+    b'{"output": "' + MAP_OUTPUT + b'", "inputs": []}',
+    b'{"output": "' + MAP_OUTPUT + b'",'
+    b' "inputs": [{"id": "url", "property": "search", "value": 5},'
+    b' {"id": "session-dataset", "property": "data", "value": null}],'
+    b' "state": [{"id": "url", "property": "href", "value": null}]}',
+    b'{"output": "' + MAP_OUTPUT + b'",'
+    b' "inputs": [{"id": "evil", "property": "search", "value": ""},'
+    b' {"id": "session-dataset", "property": "data", "value": null}], "state": []}',
+    b'{"a": ' * 5000 + b"1" + b"}" * 5000,
+])
+def test_malformed_bodies_get_a_400_in_the_one_error_shape(client, body):
+    _, http = client
+    response = http.post(ENDPOINT, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert_clean(response)
+
+
+def test_wrong_method_and_huge_body(client):
+    _, http = client
+    assert_clean(http.get(ENDPOINT))
+    huge = b'{"output": "' + b"x" * 3_000_000 + b'"}'
+    response = http.post(ENDPOINT, data=huge, content_type="application/json")
+    assert response.status_code in (400, 413)
+    assert_clean(response)
