@@ -1,0 +1,182 @@
+"""The read cache: a hit equals a fresh read; a change or a broken file is a miss, not a crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+import pandas as pd
+import pytest
+from factories import plus_row
+
+from dashboard.ingest import cache, dataset, readers, schema
+
+
+@pytest.fixture
+def folder(plus_file, tmp_path):
+    """Two customs files (breakdown rows, World, a bad row, a duplicate across files) and a
+    sidecar; returns the data folder."""
+    plus_file([plus_row(weight="1000"), plus_row(weight="600", customs="C01"),
+               plus_row(partner="0", weight="1000"), plus_row(month=2, weight="-5"),
+               plus_row(month=3, partner="384")], name="a.csv")
+    plus_file([plus_row(weight="999"), plus_row(month=4, reporter="392")], name="b.csv")
+    (tmp_path / "a.meta.json").write_text(json.dumps(
+        {"title": "A", "source": "Test source A", "licence": "CC0", "synthetic": True}))
+    return tmp_path
+
+
+@pytest.fixture
+def raw_reads(monkeypatch):
+    """Counts the raw files read, so a test can tell a cache hit from a miss."""
+    count = {"files": 0}
+    real = readers.read_file
+
+    def counting(path, **options):
+        count["files"] += 1
+        return real(path, **options)
+
+    monkeypatch.setattr(readers, "read_file", counting)
+    return count
+
+
+def assert_same(got: dataset.Dataset, expected: dataset.Dataset) -> None:
+    pd.testing.assert_frame_equal(got.frame, expected.frame)
+    assert got.problems == expected.problems
+    assert got.stats == expected.stats
+    assert got.layouts == expected.layouts
+    assert got.provenance == expected.provenance
+
+
+def test_hit_gives_the_same_dataset_without_reading_raw_files(folder, tmp_path, raw_reads):
+    cache_dir = tmp_path / "cache"
+    fresh = dataset.load([folder])
+    first = dataset.load([folder], cache_dir=cache_dir)
+    assert raw_reads["files"] == 4  # 2 without cache, 2 to build the cache
+    hit = dataset.load([folder], cache_dir=cache_dir)
+    assert raw_reads["files"] == 4
+    assert fresh.problems and fresh.stats["breakdown_rows"] == 1  # a non-trivial dataset
+    schema.check(hit.frame)
+    assert_same(first, fresh)
+    assert_same(hit, fresh)
+    assert hit.source_line == fresh.source_line and hit.synthetic
+
+
+def test_load_reads_like_read_many(folder):
+    """dataset merges per-file results itself (for progress); it must match readers."""
+    files = dataset.trade_files([folder])
+    expected = readers.read_many(files)
+    got = dataset.load([folder])
+    pd.testing.assert_frame_equal(got.frame, expected.frame)
+    assert (got.problems, got.stats, got.layouts) == (
+        expected.problems, expected.stats, expected.layouts)
+
+
+def test_progress_is_told_after_each_raw_file(folder, tmp_path):
+    calls = []
+    dataset.load([folder], cache_dir=tmp_path / "cache",
+                 progress=lambda rows, rate: calls.append((rows, rate)))
+    assert [rows for rows, _ in calls] == [5, 7]
+    assert all(rate > 0 for _, rate in calls)
+    dataset.load([folder], cache_dir=tmp_path / "cache", progress=calls.append)
+    assert len(calls) == 2  # a hit reads no raw rows
+
+
+@pytest.mark.parametrize("name", ["a.csv", "a.meta.json"])
+def test_touched_source_or_sidecar_invalidates(folder, tmp_path, raw_reads, name):
+    cache_dir = tmp_path / "cache"
+    dataset.load([folder], cache_dir=cache_dir)
+    stat = (folder / name).stat()
+    os.utime(folder / name, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    dataset.load([folder], cache_dir=cache_dir)
+    assert raw_reads["files"] == 4
+    dataset.load([folder], cache_dir=cache_dir)
+    assert raw_reads["files"] == 4  # rebuilt once, then a hit again
+
+
+def test_changed_sidecar_text_reaches_provenance(folder, tmp_path):
+    cache_dir = tmp_path / "cache"
+    dataset.load([folder], cache_dir=cache_dir)
+    (folder / "a.meta.json").write_text(json.dumps({"source": "A corrected source line"}))
+    got = dataset.load([folder], cache_dir=cache_dir)
+    assert "A corrected source line" in got.source_line
+
+
+def test_added_file_invalidates(folder, tmp_path, plus_file, raw_reads):
+    cache_dir = tmp_path / "cache"
+    dataset.load([folder], cache_dir=cache_dir)
+    plus_file([plus_row(month=9, reporter="842")], name="c.csv")
+    got = dataset.load([folder], cache_dir=cache_dir)
+    assert "USA" in set(got.frame["reporter"])
+
+
+def test_cache_version_change_invalidates(folder, tmp_path, raw_reads, monkeypatch):
+    cache_dir = tmp_path / "cache"
+    dataset.load([folder], cache_dir=cache_dir)
+    monkeypatch.setattr(cache, "CACHE_VERSION", cache.CACHE_VERSION + 1)
+    dataset.load([folder], cache_dir=cache_dir)
+    assert raw_reads["files"] == 4
+
+
+@pytest.mark.parametrize("damage", [
+    lambda entry: (entry / cache.FRAME_FILE).write_bytes(b"not parquet"),
+    lambda entry: (entry / cache.FRAME_FILE).write_bytes(
+        (entry / cache.FRAME_FILE).read_bytes()[:200]),
+    lambda entry: (entry / cache.FRAME_FILE).unlink(),
+    lambda entry: (entry / cache.META_FILE).write_text("{truncated"),
+    lambda entry: (entry / cache.META_FILE).write_text(json.dumps({"key": None})),
+], ids=["garbage-frame", "truncated-frame", "missing-frame", "garbage-meta", "empty-meta"])
+def test_corrupt_cache_is_ignored_and_rebuilt(folder, tmp_path, raw_reads, damage):
+    cache_dir = tmp_path / "cache"
+    fresh = dataset.load([folder], cache_dir=cache_dir)
+    damage(cache.entry_dir(cache_dir, [folder]))
+    assert_same(dataset.load([folder], cache_dir=cache_dir), fresh)
+    assert raw_reads["files"] == 4
+    assert_same(dataset.load([folder], cache_dir=cache_dir), fresh)
+    assert raw_reads["files"] == 4  # the rebuilt entry is used
+
+
+def test_frame_from_another_write_is_a_miss(folder, tmp_path, plus_file, raw_reads):
+    """A reader racing a writer may see one file new and the other old: never mix them."""
+    cache_dir = tmp_path / "cache"
+    other = tmp_path / "other"
+    other.mkdir()
+    (folder / "b.csv").rename(other / "b.csv")
+    dataset.load([folder], cache_dir=cache_dir)
+    dataset.load([other], cache_dir=cache_dir)
+    foreign = cache.entry_dir(cache_dir, [other]) / cache.FRAME_FILE
+    (cache.entry_dir(cache_dir, [folder]) / cache.FRAME_FILE).write_bytes(foreign.read_bytes())
+    dataset.load([folder], cache_dir=cache_dir)
+    assert raw_reads["files"] == 3
+
+
+def test_unwritable_cache_dir_still_loads(folder, tmp_path):
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("a file where the cache folder should be")
+    got = dataset.load([folder], cache_dir=not_a_folder)
+    assert got.stats["rows_read"] == 7
+
+
+def test_a_loader_waits_for_the_one_building_and_uses_its_entry(folder, tmp_path, raw_reads,
+                                                                monkeypatch):
+    """Workers starting together must not each read the raw files (gigabytes at 5M rows)."""
+    cache_dir = tmp_path / "cache"
+    missed, real_read, loaded = threading.Event(), cache.read, []
+
+    def read(*args):
+        entry = real_read(*args)
+        missed.set()
+        return entry
+
+    monkeypatch.setattr(cache, "read", read)
+    with cache.lock(cache_dir, [folder]):  # this test is the process building the entry
+        waiter = threading.Thread(
+            target=lambda: loaded.append(dataset.load([folder], cache_dir=cache_dir)))
+        waiter.start()
+        assert missed.wait(30)  # the waiter found no entry; it now waits for the lock
+        files = dataset.trade_files([folder])
+        sources = files + [dataset.sidecar_path(f) for f in files]
+        cache.write(cache_dir, [folder], sources, dataset._read_raw(files, None))
+    waiter.join(30)
+    assert len(loaded) == 1
+    assert raw_reads["files"] == 2  # read once, by the builder
