@@ -139,8 +139,14 @@ def _totals_lines(data: dataset_module.Dataset) -> list[str]:
     return lines
 
 
+def print_progress(rows_read: int, rows_per_second: float) -> None:
+    print(f"read and validated {rows_read:,} rows ({rows_per_second:,.0f} rows/s); the result"
+          " is cached, so the next start skips this", file=sys.stderr, flush=True)
+
+
 def run_serve(settings: Settings) -> int:
-    data = dataset_module.load(list(settings.data_paths))
+    data = dataset_module.load(list(settings.data_paths), cache_dir=settings.data_cache_dir,
+                               progress=print_progress)
     if data.problems and not settings.keep_valid_rows:
         print(format_summary(data), file=sys.stderr)
         print("\nRefusing to serve data with problems. Fix them, or pass --keep-valid-rows to"

@@ -32,6 +32,11 @@ class Settings:
     def upload_dir(self) -> Path:
         return self.cache_dir / "uploads"
 
+    @property
+    def data_cache_dir(self) -> Path:
+        """Validated trade data (Parquet), so raw files are read and checked once."""
+        return self.cache_dir / "trade"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
         """Settings for a WSGI server (gunicorn), from RARE_EARTH_* variables."""

@@ -19,7 +19,7 @@ from dashboard.web.app import create_app
 
 def build(settings: Settings | None = None):
     settings = settings or Settings.from_env()
-    data = dataset.load(list(settings.data_paths))
+    data = dataset.load(list(settings.data_paths), cache_dir=settings.data_cache_dir)
     if data.problems and not settings.keep_valid_rows:
         print(f"{len(data.problems):,} problems in the data: run `validate`, or set"
               " RARE_EARTH_KEEP_VALID_ROWS=1 to serve the valid rows.", file=sys.stderr)

@@ -183,11 +183,12 @@ def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     build = _robust_reference if params.rule == SurgeRule.ROBUST else _period_reference
     reference = build(rows, params)
     table = pd.DataFrame(index=current.index.union(reference.index))
-    table["current_t"] = current["net_weight_kg"].reindex(table.index) / 1000
-    table.loc[~table.index.isin(current.index), "current_t"] = 0.0  # no rows: none reported
-    table = table.join(reference[["reference_t", "score", "gap", "detail"]])
-    table["reference_source_rows"] = reference["source_rows"].reindex(table.index).fillna("")
-    table["source_rows"] = current["source_rows"].reindex(table.index).fillna("")
+    table["current_kg"] = current["net_weight_kg"].reindex(table.index)
+    table.loc[~table.index.isin(current.index), "current_kg"] = 0.0  # no rows: none reported
+    table["current_t"] = table["current_kg"] / 1000
+    table = table.join(reference[["reference_t", "reference_kg", "score", "gap", "detail"]])
+    table["reference_source_rows"] = _text(reference["source_rows"].reindex(table.index))
+    table["source_rows"] = _text(current["source_rows"].reindex(table.index))
     _judge(table, params)
     names = rows.drop_duplicates("country").set_index("country")["country_name"]
     table.insert(0, "country_name", names.reindex(table.index))
@@ -200,11 +201,16 @@ def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
 
 def _judge(table: pd.DataFrame, params: SurgeParams) -> None:
     """Add ratio, threshold, status, flagged and explanation (in place)."""
-    table[["gap", "detail"]] = table[["gap", "detail"]].fillna("")
+    table["gap"], table["detail"] = _text(table["gap"]), _text(table["detail"])
     if params.rule in (SurgeRule.SAFEGUARD, SurgeRule.ROBUST):  # rules that need history
         absent = table["gap"].eq("") & table["reference_t"].isna()
         table.loc[absent, "gap"] = "no rows in the reference periods"
-    table["ratio"] = table["current_t"] / table["reference_t"].where(table["reference_t"] > 0)
+    # From kilograms, not tonnes: 0.3 t / 0.1 t is 2.9999999999999996 in floating point,
+    # so a period exactly at the threshold would not be flagged by "at least 3x".
+    # reference_kg sums the reference periods (ROBUST: the median month x the months).
+    periods = 1 if params.rule == SurgeRule.ROBUST else len(reference_periods(params))
+    reference_kg = table["reference_kg"].where(table["reference_kg"] > 0)
+    table["ratio"] = table["current_kg"] * periods / reference_kg
     if params.rule != SurgeRule.ROBUST:
         table["score"] = table["ratio"]
     table["threshold"] = threshold(params)
@@ -255,6 +261,7 @@ def _period_reference(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
                        for label, t in zip(labels, totals)})
     out = pd.DataFrame(index=index)
     out["reference_t"] = kg.mean(axis=1, skipna=False) / 1000
+    out["reference_kg"] = kg.sum(axis=1, skipna=False)  # of all reference periods: the ratio
     out["score"] = np.nan
     out["source_rows"] = ["; ".join(s for s in parts if isinstance(s, str) and s)
                           for parts in zip(*(t["source_rows"].reindex(index) for t in totals))]
@@ -301,6 +308,7 @@ def _robust_reference(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     z = _robust_z(now, past, median)
     out = pd.DataFrame(index=past.index.rename("country"))
     out["reference_t"] = median * months_in(params.period)
+    out["reference_kg"] = out["reference_t"] * 1000
     out["score"] = z.max(axis=1)
     counts = past.notna().sum(axis=1)
     out["gap"] = np.where(counts < MIN_WINDOW_MONTHS,
@@ -338,6 +346,11 @@ def _robust_detail(params: SurgeParams, now: pd.Series, z: pd.Series, past: pd.S
     return (f"highest month {describe_period(peak)} {_t(now[peak])} against a median of"
             f" {_t(median)} a month (MAD {_t(mad)}) over the {params.window_months} months"
             f" before ({past.notna().sum()} with data): robust z {z[peak]:,.1f}")
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """A text column with "" for missing (an all-missing column may come back as floats)."""
+    return column.astype(object).where(column.notna(), "")
 
 
 def _t(tonnes: float) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow
 from dash import Dash
 
 from dashboard.figures.style import graph_config
@@ -40,6 +41,8 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
     callbacks.register(app, context)
     routes.Routes(app, context, settings, route_prefix(settings))
     guard.register(app)
+    # Building the page's menus leaves Arrow temporaries behind; a worker lives long.
+    pyarrow.default_memory_pool().release_unused()
     return app
 
 
