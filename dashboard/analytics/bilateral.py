@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.analytics.compare import _trace  # the one "source rows" text
+from dashboard.analytics.compare import source_traces  # the one "source rows" text
 from dashboard.analytics.flows import Direction
 from dashboard.analytics.periods import rows_in_period
 
@@ -113,7 +113,10 @@ def _sum_links(links: pd.DataFrame) -> pd.DataFrame:
         "weight_t": grouped["net_weight_kg"].sum() / 1000,
         "value_usd": grouped["value_usd"].sum(min_count=1),
         "row_count": grouped.size(),
-        "source_rows": grouped[["source_file", "source_line"]].apply(_trace),
-    }).reset_index()
+    })
+    traces = source_traces(links.assign(_link=links["source"] + "\x1f" + links["target"]),
+                           "_link")
+    out["source_rows"] = [traces.get(f"{s}\x1f{t}", "") for s, _, _, t, _, _ in out.index]
+    out = out.reset_index()
     out = out.sort_values(["weight_t", "source", "target"], ascending=[False, True, True])
     return out[FLOW_COLUMNS].reset_index(drop=True)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 # _trace is the one implementation of the "source rows" text; reused rather than copied.
-from dashboard.analytics.compare import _trace, period_totals
+from dashboard.analytics.compare import period_totals, source_traces
 from dashboard.analytics.flows import with_counterpart
 from dashboard.analytics.periods import describe_period, rows_in_period
 
@@ -187,7 +187,7 @@ def dependency_ranking(rows: pd.DataFrame, period: str, supplier: str,
 def _traces(rows: pd.DataFrame) -> pd.Series:
     if rows.empty:
         return pd.Series(dtype=str)
-    return rows.groupby("country").apply(_trace, include_groups=False)
+    return source_traces(rows, "country")
 
 
 def reference_figures(facts: pd.DataFrame, country: str, hs6: str, year: str | int | None = None,

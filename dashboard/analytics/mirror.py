@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.compare import _trace  # the one "source rows" text
+from dashboard.analytics.compare import source_traces  # the one "source rows" text
 from dashboard.analytics.flows import Direction, partition
 from dashboard.analytics.periods import describe_period, freq_of, rows_in_period
 from dashboard.ingest.schema import Flow
@@ -104,12 +104,14 @@ def _side(rows: pd.DataFrame, side: str, period: str) -> pd.DataFrame:
         out = pd.DataFrame(columns=columns,
                            index=pd.MultiIndex.from_arrays([[], []], names=_PAIR))
     else:
-        grouped = used.assign(importer=used[own], exporter=used[other]).groupby(_PAIR)
+        paired = used.assign(importer=used[own], exporter=used[other])
+        grouped = paired.groupby(_PAIR)
+        counts = grouped.size()
         out = pd.DataFrame(dict(zip(columns, (
             grouped["net_weight_kg"].sum(min_count=1) / 1000,
-            grouped["value_usd"].sum(min_count=1), grouped.size(),
+            grouped["value_usd"].sum(min_count=1), counts,
             grouped["weight_estimated"].any(),
-            grouped[["source_file", "source_line"]].apply(_trace)))))
+            source_traces(paired, _PAIR).reindex(counts.index)))))
     coarse_pairs = pd.MultiIndex.from_arrays([coarse[own], coarse[other]], names=_PAIR)
     out = out.reindex(out.index.union(coarse_pairs.unique()))
     out[f"{side}_coarse"] = out[f"{side}_row_count"].isna()

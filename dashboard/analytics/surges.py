@@ -26,7 +26,7 @@ import pandas as pd
 
 # _trace and _container are the one implementation of "source rows" text and of
 # rolling months up to quarters; reused rather than copied.
-from dashboard.analytics.compare import _trace, period_totals
+from dashboard.analytics.compare import period_totals, source_traces
 from dashboard.analytics.periods import (
     MONTHS,
     _container,
@@ -318,8 +318,7 @@ def _robust_reference(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     out["detail"] = [_robust_detail(params, now.loc[c], z.loc[c], past.loc[c])
                      for c in out.index]
     in_window = months[months["period"].isin(window)]
-    traces = (in_window.groupby("country").apply(_trace, include_groups=False)
-              if len(in_window) else pd.Series(dtype=str))
+    traces = source_traces(in_window, "country")
     out["source_rows"] = traces.reindex(out.index).fillna("")
     return out
 
@@ -402,14 +401,16 @@ def country_series(rows: pd.DataFrame, iso3: str) -> pd.DataFrame:
     coarsest = order.groupby(fine["period"].str.slice(0, 4)).transform("max")
     freq = coarsest.map({0: "M", 1: "Q", 2: "A"})
     labels = pd.concat([_container(fine[freq == f], f) for f in freq.unique()])
-    grouped = fine.assign(label=labels.reindex(fine.index), target=freq).groupby("label")
+    labelled = fine.assign(label=labels.reindex(fine.index), target=freq)
+    grouped = labelled.groupby("label")
     series = pd.DataFrame({
         "freq": grouped["target"].first(),
         "weight_t": grouped["net_weight_kg"].sum(min_count=1) / 1000,
         "value_usd": grouped["value_usd"].sum(min_count=1),
         "row_count": grouped.size(),
-        "source_rows": grouped.apply(_trace, include_groups=False),
-    }).rename_axis("period").reset_index()
+    })
+    series["source_rows"] = source_traces(labelled, "label").reindex(series.index).fillna("")
+    series = series.rename_axis("period").reset_index()
     series["period_start"] = series["period"].map(period_start)
     series["months"] = series["freq"].map(MONTHS)
     series["weight_t_per_month"] = series["weight_t"] / series["months"]

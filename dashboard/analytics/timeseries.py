@@ -20,7 +20,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.compare import _trace  # the one "source rows" text
+from dashboard.analytics.compare import source_traces  # the one "source rows" text
 from dashboard.analytics.periods import MONTHS, _container, finest_rows, freq_of
 
 MAX_COUNTRIES = 5  # the focus country and four comparisons
@@ -126,7 +126,8 @@ def _sum_by_label(rows: pd.DataFrame, with_trace: bool) -> pd.DataFrame:
         "row_count": grouped.size(),
     })
     if with_trace:
-        out["source_rows"] = grouped[["source_file", "source_line"]].apply(_trace)
+        traces = source_traces(rows, ["country", "label"])
+        out["source_rows"] = [traces.get(key, "") for key in out.index]
     return out.reset_index().rename(columns={"label": "period"})
 
 
