@@ -89,3 +89,17 @@ def test_wrong_method_and_huge_body(client):
     response = http.post(ENDPOINT, data=huge, content_type="application/json")
     assert response.status_code in (400, 413)
     assert_clean(response)
+
+
+def test_well_formed_requests_pass_the_guard_also_with_allow_duplicate_outputs(client):
+    """The browser names allow_duplicate outputs "property@<hash>": those must run."""
+    app, http = client
+    duplicates = [key for key in app.callback_map if "@" in key]
+    assert duplicates
+    for output in duplicates:
+        body = valid_body(output, app.callback_map[output])
+        named = [part.rsplit(".", 1) for part in output.strip(".").split("...")]
+        outputs = [{"id": component, "property": prop} for component, prop in named]
+        body["outputs"] = outputs if len(outputs) > 1 else outputs[0]
+        response = http.post(ENDPOINT, json=body)
+        assert response.status_code in (200, 204), (output, response.data[:300])

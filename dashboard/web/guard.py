@@ -70,6 +70,7 @@ def _outputs_problem(outputs, spec: dict) -> str | None:
     given = outputs if isinstance(outputs, list) else [outputs]
     if len(given) != len(expected) or not all(isinstance(o, dict) for o in given):
         return f"outputs must list the callback's {len(expected)} outputs"
-    if [(o.get("id"), o.get("property")) for o in given] != expected:
+    # Outputs declared with allow_duplicate arrive as "property@<hash>".
+    if [(o.get("id"), str(o.get("property")).split("@", 1)[0]) for o in given] != expected:
         return "outputs do not match the callback's declared outputs"
     return None

@@ -157,7 +157,7 @@ def upload_panel(max_mb: float) -> html.Div:
                             className="ag-theme-alpine table", style={"height": "240px"},
                             defaultColDef={"sortable": True, "resizable": True}),
                  id=ID.UPLOAD_PROBLEMS_BOX, hidden=True),
-    ], className="upload-panel")
+    ], className="upload-panel", **{"data-max-bytes": str(int(max_mb * 1e6))})
 
 
 def chart_block(chart: Chart, graph_config: dict, table_title: str | None = None,
