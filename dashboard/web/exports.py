@@ -121,7 +121,9 @@ def filtered_rows(state: ViewState, data) -> pd.DataFrame:
 def labelled_table(table: pd.DataFrame, columns: list[dict]) -> pd.DataFrame:
     """The chart's rows with the grid's headers (they carry the units)."""
     out = table.reset_index() if table.index.name else table.copy()
-    names = {c["field"]: c["headerName"] for c in columns}
+    names = {"baseline_source_rows": "Source lines (baseline)",
+             "reported_by_text": "Reported by", "reference_source_rows": "Source lines (ref.)"}
+    names |= {c["field"]: c["headerName"] for c in columns}
     return out.rename(columns=names)
 
 
@@ -129,7 +131,8 @@ def csv_header(state: ViewState, bundle, view_url: str, units: str) -> dict[str,
     words = describe_selection(state, bundle.catalogue)
     filters = (f"{words['flow']} of {words['commodity']} {words['counterpart']}, "
                f"{words['perspective']}; {words['period']}")
-    return export.make_header(source=bundle.data.source_line, units=units, filters=filters,
+    source = bundle.data.source_line.removeprefix("Source: ")
+    return export.make_header(source=source, units=units, filters=filters,
                               view_url=view_url, synthetic=bundle.data.synthetic)
 
 
