@@ -374,3 +374,24 @@ def test_upload_store_refuses_a_file_over_the_limit_and_says_the_limit(small_dat
 def test_export_parameters_are_not_view_parameters():
     view, sizes, token = exports.split_query("?width=800&height=500&period=2024&dataset=abc")
     assert view == "period=2024" and sizes == {"width": 800, "height": 500} and token == "abc"
+
+
+def test_upload_row_and_time_limits_fail_cleanly(tmp_path):
+    """Besides the size limit: too many rows, or too slow a read, is refused with a reason."""
+    from dashboard.ingest import dataset as dataset_module
+    from dashboard.settings import DEFAULT_DATA
+    from dashboard.web.uploads import UploadRefused, UploadStore
+
+    rows = [plus_row(month=m) for m in range(1, 13)]
+    text = write_rows(tmp_path / "f.csv", PLUS_COLUMNS, rows).read_bytes()
+    contents = "data:text/csv;base64," + base64.b64encode(text).decode()
+    base = dataset_module.load([DEFAULT_DATA / "reference_facts.csv"])
+    few_rows = UploadStore(tmp_path / "a", 10_000_000, base, max_rows=5)
+    with pytest.raises(UploadRefused, match="over the 5-row limit"):
+        few_rows.save("f.csv", contents)
+    no_time = UploadStore(tmp_path / "b", 10_000_000, base, max_seconds=0.0001)
+    with pytest.raises(UploadRefused, match="took longer than"):
+        no_time.save("f.csv", contents)
+    assert not any((tmp_path / "a").iterdir()) and not any((tmp_path / "b").iterdir())
+    ok = UploadStore(tmp_path / "c", 10_000_000, base).save("f.csv", contents)
+    assert ok.token and ok.rows_used == 12

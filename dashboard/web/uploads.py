@@ -15,6 +15,8 @@ import re
 import secrets
 import shutil
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +28,8 @@ from dashboard.ingest import readers, schema
 from dashboard.ingest.dataset import Dataset, Provenance
 from dashboard.ingest.problems import Problem, Reason
 
+MAX_ROWS = 2_000_000  # rows read; more belongs in the data folder, read once and cached
+MAX_SECONDS = 60.0  # reading and validating; a slower file is refused, the page stays usable
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ ()-]+")
 MAX_SHOWN_PROBLEMS = 500
@@ -53,8 +57,10 @@ def safe_filename(name: str) -> str:
 
 
 class UploadStore:
-    def __init__(self, folder: Path, max_bytes: int, base: Dataset, cached: int = 8):
+    def __init__(self, folder: Path, max_bytes: int, base: Dataset, cached: int = 8,
+                 max_rows: int = MAX_ROWS, max_seconds: float = MAX_SECONDS):
         self.folder, self.max_bytes, self.base = folder, max_bytes, base
+        self.max_rows, self.max_seconds = max_rows, max_seconds
         self._memory: OrderedDict[str, Dataset] = OrderedDict()
         self._cached, self._lock = cached, Lock()
 
@@ -67,7 +73,16 @@ class UploadStore:
         folder.mkdir(parents=True)
         path = folder / name
         path.write_bytes(raw)
-        result = readers.read_many([path])
+        try:
+            result = self._read_in_time(path)
+        except UploadRefused:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        if result.stats.get("rows_read", 0) > self.max_rows:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise UploadRefused(
+                f"{name} has {result.stats['rows_read']:,} rows, over the {self.max_rows:,}-row"
+                " limit for uploads; ask the operator to serve it from the data folder")
         problems = [_renamed(p, name) for p in result.problems]
         if result.frame.empty:
             shutil.rmtree(folder, ignore_errors=True)
@@ -83,6 +98,22 @@ class UploadStore:
                    f" ({result.layouts.get(str(path), 'unknown layout')});"
                    f" {len(problems):,} problems.")
         return UploadResult(token, name, used, result.stats.get("rows_read", 0), problems, message)
+
+    def _read_in_time(self, path: Path):
+        """Read in a worker thread; past the time limit the user gets an answer, not a hang.
+
+        A thread cannot be stopped: a slow read finishes in the background and is discarded.
+        """
+        pool = ThreadPoolExecutor(max_workers=1)
+        future = pool.submit(readers.read_many, [path])
+        try:
+            return future.result(timeout=self.max_seconds)
+        except FutureTimeout:
+            raise UploadRefused(
+                f"reading {path.name} took longer than {self.max_seconds:g} s; split it, or"
+                " ask the operator to serve it from the data folder") from None
+        finally:
+            pool.shutdown(wait=False)
 
     def load(self, token: str | None) -> Dataset | None:
         """The session's dataset, or None for a missing, expired or forged token."""
