@@ -118,7 +118,7 @@ def test_map_exports_match_the_page(open_page, server_url, demo_data):
     status, headers, body = fetch(server_url + href)
     assert status == 200 and headers["Content-Type"].startswith("text/csv")
     header, rows = read_csv(body)
-    assert header["source"].startswith("Source: Synthetic demo data")
+    assert header["source"].startswith("Synthetic demo data")
     assert header["synthetic"] == "yes"
     assert header["view_url"] == f"{server_url}/{asked.to_query()}"
     # The CSV is the page's table: same countries in the same order, same numbers.
