@@ -75,7 +75,7 @@ def apply_caption(fig: go.Figure, caption: Caption, top: int = 84, bottom: int =
     fig.update_layout(
         title={"text": f"<b>{title}</b><br><span style='font-size:13px;color:{MUTED_TEXT}'>"
                        + "<br>".join(subtitle) + "</span>",
-               "xref": "paper", "x": 0, "xanchor": "left",
+               "xref": "container", "x": 0.01, "xanchor": "left",
                "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 8 + badge_room},
                "font": {"size": 17}},
         margin={"t": top, "b": bottom, "l": 10, "r": 10},
@@ -88,10 +88,11 @@ def apply_caption(fig: go.Figure, caption: Caption, top: int = 84, bottom: int =
         xanchor="left", yanchor="bottom", align="left", showarrow=False,
         font={"size": 11, "color": MUTED_TEXT}, name="source_line")
     if caption.synthetic:
-        # Above the title, on its own line, so it never covers the subtitle.
+        # On its own row above the title, at the right: it never covers the title, whatever
+        # the width of the axis labels that decide where the plot (paper x=0) starts.
         fig.add_annotation(
-            text=f"<b>{SYNTHETIC_BADGE}</b>", xref="paper", yref="paper", x=0, y=1,
-            yshift=top - 2, xanchor="left", yanchor="top", showarrow=False,
+            text=f"<b>{SYNTHETIC_BADGE}</b>", xref="paper", yref="paper", x=1, y=1,
+            yshift=top - 2, xanchor="right", yanchor="top", showarrow=False,
             font={"size": 11, "color": "white"}, bgcolor=SYNTHETIC_BADGE_COLOUR, borderpad=3,
             name="synthetic_badge")
     return fig
