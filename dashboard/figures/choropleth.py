@@ -108,11 +108,15 @@ def _colouring(values: pd.Series, spec: MapSpec) -> dict:
     """Trace settings for colour: z, its range, the scale and the colour bar."""
     if spec.column == "ratio":
         return _log_ticks(values, base=2, title="ratio (x)", diverging=True)
-    if spec.column in ("absolute", "percent"):
+    if spec.column == "percent":
+        # A fall cannot pass -100%: the scale runs -100..+limit with white at 0.
+        limit = max(float(np.nanpercentile(values.clip(lower=0), 95)), 100.0)
+        return {"z": list(values.clip(-100, limit)), "zmin": -100, "zmax": limit, "zmid": 0,
+                "colorscale": DIVERGING_SCALE, "colorbar": _colorbar("change (%)")}
+    if spec.column == "absolute":
         limit = float(np.nanpercentile(np.abs(values), 95)) or 1.0
-        title = "change (%)" if spec.column == "percent" else f"change ({spec.unit})"
         return {"z": list(values.clip(-limit, limit)), "zmin": -limit, "zmax": limit,
-                "colorscale": DIVERGING_SCALE, "colorbar": _colorbar(title)}
+                "colorscale": DIVERGING_SCALE, "colorbar": _colorbar(f"change ({spec.unit})")}
     return _log_ticks(values, base=10, title=spec.unit, diverging=False)
 
 
