@@ -446,7 +446,7 @@ def _text_table(path: Path, head: bytes, gzipped: bool, max_bytes: int) -> _Tabl
     if header is None:
         stream.close()
         raise _fail(path, Reason.EMPTY_FILE, "the file is empty (only blank lines)")
-    names = next(csv.reader([header.rstrip("\r\n")], delimiter=delimiter), [])
+    names = _fields(header.rstrip("\r\n"), delimiter)
     shown = {"utf-8-sig": "UTF-8", "gb18030": "GBK/GB18030", "cp1252": "Windows-1252"}
     delimiters = {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}
     return _Table([c.strip() for c in names], number,
@@ -537,7 +537,7 @@ def _split_at_ascii(data: bytes) -> tuple[bytes, bytes]:
 def _detect_delimiter(text: str) -> str:
     """The candidate that splits the first non-blank line into the most fields."""
     line = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: len(next(csv.reader([line], delimiter=d), [])) for d in _DELIMITERS}
+    counts = {d: len(_fields(line, d)) for d in _DELIMITERS}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 1 else ","
 

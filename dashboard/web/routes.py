@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import plotly.io as pio
 from dash import Dash
+from dash.exceptions import DependencyException
 from flask import Response, request
 from plotly.offline import get_plotlyjs
 from werkzeug.exceptions import HTTPException
@@ -48,6 +49,7 @@ class Routes:
         server.add_url_rule(f"{prefix}embed-assets/<asset>", "embed_asset", self.embed_asset)
         server.add_url_rule(f"{prefix}healthz", "healthz", self.health)
         server.register_error_handler(HTTPException, self.http_error)
+        server.register_error_handler(DependencyException, self.unknown_script)
         server.register_error_handler(Exception, self.unexpected_error)
         server.after_request(self.security_headers)
 
@@ -58,13 +60,14 @@ class Routes:
             chart = exports.chart_of(name, fmt)
             _, _, token = exports.split_query(request.query_string.decode("utf-8", "replace"))
             bundle = self.context.bundle(token)
-            tag = exports.etag(__version__, name, fmt, request.query_string.decode(),
+            query = request.query_string.decode("utf-8", "replace")  # bots send any bytes
+            tag = exports.etag(__version__, name, fmt, query,
                                _fingerprint(bundle))
             if tag in request.if_none_match:
                 return self._cached(Response(status=304), tag, token)
             file = cached(self.context.cache, f"export:{tag}:{self.page_url()}",
                           lambda: exports.export_chart(
-                              bundle, chart, fmt, request.query_string.decode(),
+                              bundle, chart, fmt, query,
                               self.page_url(), self.topojson_url()))
         except exports.ExportError as error:
             return error_response(error.status, "Cannot export", str(error))
@@ -149,6 +152,9 @@ class Routes:
 
     def http_error(self, error: HTTPException) -> Response:
         return error_response(error.code or 500, error.name, error.description or "")
+
+    def unknown_script(self, error: Exception) -> Response:
+        return error_response(404, "Not found", "no such script is served by this app")
 
     def unexpected_error(self, error: Exception) -> Response:
         self.app.logger.exception("unexpected error on %s", request.path)
