@@ -149,22 +149,40 @@ def _register_export_links(app: Dash, context: Context) -> None:
         return export_links(context.public_base, state, token, href)
 
 
+OPTION_CONTROLS = [ID.COMMODITY, *layout.PERIOD_CONTROLS, *layout.COUNTRY_CONTROLS]
+
+
 def _register_url_sync(app: Dash, context: Context) -> None:
     controls = [Input(CONTROL_FOR_FIELD[name], "value") for name in FIELDS]
     control_outputs = [Output(CONTROL_FOR_FIELD[name], "value") for name in FIELDS]
+    # A dropdown drops a value missing from its options: the options travel with the values.
+    option_outputs = [Output(c, "options", allow_duplicate=True) for c in OPTION_CONTROLS]
 
     @app.callback(Output(ID.URL, "search"), *control_outputs, Output(ID.NOTICE, "children"),
-                  Output(ID.NOTICE, "hidden"), Input(ID.URL, "search"), *controls,
-                  State(ID.DATASET, "data"))
+                  Output(ID.NOTICE, "hidden"), *option_outputs, Input(ID.URL, "search"),
+                  *controls, State(ID.DATASET, "data"),
+                  prevent_initial_call="initial_duplicate")
     def sync_url_and_controls(search, *values_and_token):
         """The URL drives the controls on load and on back/forward; controls drive the URL."""
         *values, token = values_and_token
         if ctx.triggered_id in (None, ID.URL):
-            _, state, notices = context.view(search, token)
+            bundle, state, notices = context.view(search, token)
             shown = [control_value(name, getattr(state, name)) for name in FIELDS]
-            return no_update, *shown, " ".join(notices), not notices
+            return no_update, *shown, " ".join(notices), not notices, *options_for(bundle)
+        chosen = dict(zip(FIELDS, values))
+        if chosen["commodity"] is None or chosen["period"] is None:
+            raise PreventUpdate  # a dropdown emptied while its options change, not a choice
         _, state, _ = context.view(state_from_controls(values).to_query(), token)
-        return state.to_query(), *([no_update] * len(FIELDS)), no_update, no_update
+        return (state.to_query(), *([no_update] * len(FIELDS)), no_update, no_update,
+                *([no_update] * len(OPTION_CONTROLS)))
+
+
+def options_for(bundle: Bundle) -> list[list[dict]]:
+    """Menus of the commodity, period and country controls, in OPTION_CONTROLS order."""
+    catalogue = bundle.catalogue
+    periods, countries = layout.period_options(catalogue), layout.country_options(catalogue)
+    return [layout.commodity_options(catalogue), *[periods] * len(layout.PERIOD_CONTROLS),
+            *[countries] * len(layout.COUNTRY_CONTROLS)]
 
 
 def _register_dataset(app: Dash, context: Context) -> None:
