@@ -105,6 +105,7 @@ def test_markup_from_an_upload_is_text_on_every_tab(open_page):
     wait_for_map(page)
     assert HOSTILE in page.inner_text("#map-summary")
     page.click("#control-commodity")  # the menu lists the file's own description, as text
+    page.wait_for_selector(".dash-dropdown-content .dash-options-list-option")
     options = page.locator(".dash-dropdown-content .dash-options-list-option").all_inner_texts()
     assert any(HOSTILE in option for option in options), options
     assert page.evaluate(INJECTED) == 0
@@ -241,37 +242,36 @@ MAP_LOCATIONS = ("() => { const g = document.querySelector('#map .js-plotly-plot
 def test_two_users_with_different_uploads_never_see_each_others_data(browser, server_url):
     """Both tabs load, upload and reload at the same time (the browser works on both while
     the test waits on one), so the server holds both uploads at once."""
-    users = {"korea_japan.csv": ({"410": 1200, "392": 3400}, ["JPN", "KOR"], "value"),
-             "philippines_usa.csv": ({"608": 500, "842": 800}, ["PHL", "USA"], "unit_value")}
+    users = {"korea_japan.csv": ({"410": 1200, "392": 3400}, ["JPN", "KOR"],
+                                 "?commodity=280530&period=2024&measure=value&focus=KOR"),
+             "philippines_usa.csv": ({"608": 500, "842": 800}, ["PHL", "USA"],
+                                     "?commodity=280530&period=2024-Q1&measure=unit_value")}
     contexts = [browser.new_context() for _ in users]
     pages = {name: context.new_page() for name, context in zip(users, contexts)}
     try:
         for page in pages.values():
-            page.goto(server_url + "/?tab=series")  # a light first view: no map to draw
+            page.goto(server_url + "/")
         for name, (reporters, _, _) in users.items():  # both uploads before either looks
-            pages[name].wait_for_selector("#upload input[type=file]", state="attached")
+            wait_for_map(pages[name])
             upload(pages[name], name, import_rows(reporters))
-        for name, (_, countries, measure) in users.items():  # then each its own view
-            wait_until(pages[name], f"(want) => ({MAP_LOCATIONS})() === want",
-                       ",".join(countries))
-            wait_until(pages[name], "!document.querySelector('[data-dash-is-loading]')")
-            pages[name].check(f"#control-measure input[value='{measure}']")
+        for name in users:
+            wait_until(pages[name], "(n) => document.getElementById('upload-message')"
+                       ".innerText.includes(n + ': ')", name)
+        for name, (_, _, query) in users.items():
+            pages[name].goto(server_url + "/" + query)  # each its own view, by its link
         tokens = set()
         for moment in ("own view", "after a reload"):
-            for name, (_, countries, measure) in users.items():
+            for name, (_, countries, query) in users.items():
                 page = pages[name]
                 wait_until(page, "(n) => document.getElementById('page-header').innerText"
                            ".includes(n)", name)
-                wait_until(page, "(m) => new URLSearchParams(location.search).get('measure')"
-                           " === m", measure)
                 wait_until(page, f"(want) => ({MAP_LOCATIONS})() === want", ",".join(countries))
                 wait_for_map(page)
                 assert sorted(value_locations(page)) == countries, (name, moment)
                 other = next(n for n in users if n != name)
                 assert other not in page.content(), (name, moment)
-                assert page.evaluate("document.querySelector('#map .js-plotly-plot')"
-                                     ".layout.title.text").startswith(
-                    "<b>Unit value" if measure == "unit_value" else "<b>Trade value"), name
+                shown = parse_qs(urlparse(page.url).query)
+                assert all(shown.get(k) == v for k, v in parse_qs(query[1:]).items()), name
                 href = page.get_attribute("#export-map-csv", "href")
                 tokens.add(parse_qs(urlparse(href).query)["dataset"][0])
             if moment == "own view":
