@@ -16,9 +16,9 @@ RARE_EARTH_CACHE_DIR in a temporary folder, then:
 3. runs it for --seconds (default 60, at most 600) with wrk and a Lua script when wrk is
    installed, else with a Python thread pool (urllib); it prints which;
 4. prints requests/s, p50/p95/p99 latency, the errors (non-2xx/3xx answers and socket
-   errors), the answers per kind, and each gunicorn worker's resident memory (RSS, and
-   with its Chromium children for image export) in the first and last 10% of the run
-   (the first and last minute for runs of 10 minutes), to show whether memory climbs.
+   errors), the answers per kind, and each gunicorn worker's resident memory (RSS; and
+   the PSS of the Chromium it starts for image export) in the first and last 10% of the
+   run (the first and last minute for runs of 10 minutes), to show whether memory climbs.
 
 Only 127.0.0.1 is ever contacted. Nothing is written outside a temporary folder, which is
 removed at the end unless --keep is given.
@@ -128,8 +128,21 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def pss_mb(pid: int) -> float:
+    """Proportional set size: shared pages split between the processes sharing them, so
+    the ten or so processes of one Chromium can be added up without counting twice."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 class MemorySampler(threading.Thread):
-    """Each worker's RSS, and with its descendants (Chromium for PNG), once a second."""
+    """Once a second: each worker's RSS, and the PSS of its descendants (the Chromium that
+    kaleido starts in a worker on its first PNG)."""
 
     def __init__(self, master: int):
         super().__init__(daemon=True)
@@ -139,8 +152,8 @@ class MemorySampler(threading.Thread):
         while not self.stop.is_set():
             now = time.monotonic()
             for worker in children(self.master):
-                tree = sum(rss_mb(p) for p in descendants(worker))
-                self.samples.append((now, worker, rss_mb(worker), rss_mb(worker) + tree))
+                chromium = sum(pss_mb(p) for p in descendants(worker))
+                self.samples.append((now, worker, rss_mb(worker), chromium))
             self.stop.wait(1.0)
 
 
@@ -454,8 +467,8 @@ def run_python(base: str, requests: list[Request], schedule: list[int], seconds:
 
 def memory_report(samples: list, start: float, end: float) -> list[str]:
     window = max(5.0, min(60.0, (end - start) / 10))
-    lines = [f"worker memory (RSS MB; with Chromium children in brackets), mean over the first"
-             f" and last {window:.0f} s:"]
+    lines = [f"worker memory in MB (RSS of the worker; in brackets the PSS of its Chromium"
+             f" children), mean over the first and last {window:.0f} s:"]
     for worker in sorted({s[1] for s in samples}):
         mine = [s for s in samples if s[1] == worker]
         first = [s for s in mine if s[0] <= start + window]
@@ -468,10 +481,10 @@ def memory_report(samples: list, start: float, end: float) -> list[str]:
             return statistics.fmean(r[column] for r in rows)
 
         lines.append(
-            f"  worker {worker}: first {mean(first, 2):7.1f} [{mean(first, 3):7.1f}]   "
-            f"last {mean(last, 2):7.1f} [{mean(last, 3):7.1f}]   "
+            f"  worker {worker}: first {mean(first, 2):7.1f} [{mean(first, 3):6.0f}]   "
+            f"last {mean(last, 2):7.1f} [{mean(last, 3):6.0f}]   "
             f"change {mean(last, 2) - mean(first, 2):+6.1f} MB "
-            f"(peak {max(r[2] for r in mine):.1f})")
+            f"(peak {max(r[2] for r in mine):.1f}; Chromium peak {max(r[3] for r in mine):.0f})")
     return lines
 
 

@@ -15,10 +15,22 @@ def wait_until(page, expression: str, arg=None, timeout: float = 30.0) -> None:
     the app's Content-Security-Policy (rightly) forbids; page.evaluate is not affected.
     """
     deadline = time.monotonic() + timeout
-    while not page.evaluate(expression, arg):
+    while not _holds(page, expression, arg):
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout:.0f} s waiting for: {expression}")
         page.wait_for_timeout(50)
+
+
+def _holds(page, expression: str, arg) -> bool:
+    """The condition, or False while a navigation has the page half-built."""
+    from playwright.sync_api import Error
+
+    try:
+        return bool(page.evaluate(expression, arg))
+    except Error as error:
+        if "Execution context was destroyed" in str(error) or "null" in str(error):
+            return False
+        raise
 
 
 def wait_for_map(page) -> None:
