@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.ingest import cache, readers, schema, validate
+from dashboard.ingest import cache, readers
 from dashboard.ingest.problems import Problem
 
 REFERENCE_FACTS_FILE = "reference_facts.csv"
@@ -120,30 +120,10 @@ def _read_raw(files: list[Path], progress: Progress | None) -> cache.Entry:
         rows += results[-1].stats.get("rows_read", 0)
         if progress:
             progress(rows, rows / max(time.perf_counter() - start, 1e-9))
-    merged = _merge(results)
+    merged = readers.merge_results(results)
     details = {"stats": merged.stats, "layouts": merged.layouts,
                "provenance": [asdict(read_provenance(f)) for f in files]}
     return cache.Entry(merged.frame, merged.problems, details)
-
-
-def _merge(results: list[readers.ReadResult]) -> readers.ReadResult:
-    """What readers.read_many makes of the same files (a test holds the two equal):
-    duplicates across files are reported like duplicates within one."""
-    frames = [r.frame for r in results if len(r.frame)]
-    frame = pd.concat(frames, ignore_index=True) if frames else schema.empty_frame()
-    frame, duplicates = validate.drop_duplicate_keys(frame)
-    stats: dict[str, int] = {}
-    for result in results:
-        for key, count in result.stats.items():
-            stats[key] = stats.get(key, 0) + count
-    stats["rows_used"] = len(frame)
-    stats["duplicate_rows"] = stats.get("duplicate_rows", 0) + len(duplicates)
-    return readers.ReadResult(
-        frame=schema.conform(frame),
-        problems=[p for r in results for p in r.problems] + duplicates,
-        stats=stats,
-        layouts={k: v for r in results for k, v in r.layouts.items()},
-    )
 
 
 def sidecar_path(path: Path) -> Path:

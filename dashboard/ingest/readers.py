@@ -88,7 +88,11 @@ def data_files(paths: list[Path]) -> list[Path]:
 
 def read_many(paths: list[Path], *, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
     """Read every file; duplicates across files are reported like duplicates within one."""
-    results = [read_file(path, max_bytes=max_bytes) for path in data_files(paths)]
+    return merge_results([read_file(path, max_bytes=max_bytes) for path in data_files(paths)])
+
+
+def merge_results(results: list[ReadResult]) -> ReadResult:
+    """One result for several files: frames joined, duplicate keys across files reported."""
     frames = [r.frame for r in results if len(r.frame)]
     frame = pd.concat(frames, ignore_index=True) if frames else schema.empty_frame()
     frame, duplicates = validate.drop_duplicate_keys(frame)
