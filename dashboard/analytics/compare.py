@@ -91,7 +91,9 @@ def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.Da
 
 
 def source_traces(rows: pd.DataFrame, by: str | list[str]) -> pd.Series:
-    """`_trace` for every group at once (no per-group Python frames: it runs per request).
+    """"file.csv lines 12, 40, 41 (+3 more)" per group: the rows each figure was summed from.
+
+    Vectorised (no per-group Python frames): it runs on every request.
 
     >>> rows = pd.DataFrame({"country": ["KOR"] * 7 + ["JPN"], "source_file": ["a/f.csv"] * 8,
     ...                      "source_line": [9, 3, 4, 5, 6, 7, 8, 2]})
@@ -116,17 +118,6 @@ def source_traces(rows: pd.DataFrame, by: str | list[str]) -> pd.Series:
         lambda n: f" (+{n} more)" if n > 0 else "")
     level = keys[0] if len(keys) == 1 else keys
     return parts.groupby(level=level, observed=True).agg("; ".join)
-
-
-def _trace(group: pd.DataFrame) -> str:
-    """"file.csv lines 12, 40, 41 (+3 more)": the rows a figure was summed from."""
-    parts = []
-    for file, lines in group.groupby("source_file", observed=True)["source_line"]:
-        file = PurePath(str(file)).name  # the file's name: no server paths on screen
-        shown = ", ".join(str(n) for n in sorted(lines)[:MAX_TRACE_LINES])
-        more = f" (+{len(lines) - MAX_TRACE_LINES} more)" if len(lines) > MAX_TRACE_LINES else ""
-        parts.append(f"{file} lines {shown}{more}")
-    return "; ".join(parts)
 
 
 def measure_values(totals: pd.DataFrame, measure: Measure) -> pd.Series:

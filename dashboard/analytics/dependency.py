@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-# _trace is the one implementation of the "source rows" text; reused rather than copied.
+# source_traces is the one implementation of the "source rows" text; reused, not copied.
 from dashboard.analytics.compare import period_totals, source_traces
 from dashboard.analytics.flows import with_counterpart
 from dashboard.analytics.periods import describe_period, rows_in_period

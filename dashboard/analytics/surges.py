@@ -24,7 +24,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-# _trace and _container are the one implementation of "source rows" text and of
+# source_traces and _container are the one implementation of "source rows" text and of
 # rolling months up to quarters; reused rather than copied.
 from dashboard.analytics.compare import period_totals, source_traces
 from dashboard.analytics.periods import (
