@@ -60,6 +60,27 @@ def months_in(label: str) -> int:
     return MONTHS[freq_of(label)]
 
 
+_PANDAS_FREQ = {"A": "Y", "Q": "Q", "M": "M"}
+
+
+def label_start(label: str) -> pd.Timestamp:
+    """First day of a period label.
+
+    >>> str(label_start("2025-Q2").date()), str(label_start("2024").date())
+    ('2025-04-01', '2024-01-01')
+    """
+    return pd.Period(label.replace("-Q", "Q"), freq=_PANDAS_FREQ[freq_of(label)]).start_time
+
+
+def label_end(label: str) -> pd.Timestamp:
+    """First day after a period label (an exclusive end): "2025-Q1" -> 2025-04-01.
+
+    >>> str(label_end("2025-Q1").date()), str(label_end("2025-12").date())
+    ('2025-04-01', '2026-01-01')
+    """
+    return label_start(label) + pd.DateOffset(months=months_in(label))
+
+
 def describe_period(label: str) -> str:
     """Words for a label: "2025-Q1" -> "Q1 2025", "2025-03" -> "March 2025"."""
     freq = freq_of(label)

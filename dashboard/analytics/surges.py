@@ -33,6 +33,8 @@ from dashboard.analytics.periods import (
     describe_period,
     finest_rows,
     freq_of,
+    label_end,
+    label_start,
     months_in,
 )
 
@@ -372,14 +374,8 @@ def _shift_year(label: str, years: int) -> str:
     return f"{int(label[:4]) + years}{label[4:]}"
 
 
-def period_start(label: str) -> pd.Timestamp:
-    """First day of a period label: "2025-Q2" -> 2025-04-01."""
-    return pd.Timestamp(f"{_months_of(label)[0]}-01")
-
-
-def period_end(label: str) -> pd.Timestamp:
-    """First day after a period: "2025-Q1" -> 2025-04-01 (an exclusive end for shading)."""
-    return pd.Timestamp(f"{_months_of(label)[-1]}-01") + pd.offsets.MonthBegin(1)
+# One implementation of a label's first day and exclusive end, kept under these names here.
+period_start, period_end = label_start, label_end
 
 
 SERIES_COLUMNS = ["period", "freq", "period_start", "months", "weight_t", "weight_t_per_month",

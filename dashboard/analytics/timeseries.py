@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analytics.compare import source_traces  # the one "source rows" text
-from dashboard.analytics.periods import MONTHS, _container, finest_rows, freq_of
+from dashboard.analytics.periods import MONTHS, _container, finest_rows, freq_of, label_start
 
 MAX_COUNTRIES = 5  # the focus country and four comparisons
 COMPLETE = "complete"
@@ -169,14 +169,7 @@ def _finish(series: pd.DataFrame, countries: list[str], freq: str,
     return series[SERIES_COLUMNS].reset_index(drop=True)
 
 
-def period_start(label: str) -> pd.Timestamp:
-    """First day of a period label.
-
-    >>> str(period_start("2025-Q2").date()), str(period_start("2024").date())
-    ('2025-04-01', '2024-01-01')
-    """
-    freq = freq_of(label)
-    return pd.Period(label.replace("-Q", "Q"), freq=_PANDAS_FREQ[freq]).start_time
+period_start = label_start  # one implementation, in analytics.periods
 
 
 def series_span(series: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
