@@ -39,7 +39,7 @@ _STATUS_ORDER = {BOTH: 0, EXPORTER_ONLY: 1, IMPORTER_ONLY: 2}
 
 def mirror_gap(frame: pd.DataFrame, commodity_code: str, period: str,
                direction: Direction = Direction.IMPORTS,
-               country: str | None = None) -> pd.DataFrame:
+               country: str | None = None, counterpart: str | None = None) -> pd.DataFrame:
     """Per (importer, exporter) pair: both sides' tonnes and USD, and the gap between them.
 
     importer_t / importer_value_usd: what the importer reported importing from the
@@ -87,6 +87,8 @@ def mirror_gap(frame: pd.DataFrame, commodity_code: str, period: str,
     _add_other_side(table)
     if country:
         table = table[table["country"] == country].copy()
+    if counterpart:  # the view's partner: the exporter of imports, the importer of exports
+        table = table[table["counterpart"] == counterpart].copy()
     table["note"] = [_note(row, period) for _, row in table.iterrows()]
     rank = table["gap_t"].abs().fillna(table["importer_t"].fillna(table["exporter_t"]))
     table = table.assign(_status=table["status"].map(_STATUS_ORDER), _rank=rank)

@@ -32,7 +32,6 @@ SERIES_COLUMNS = ["country", "country_name", "period", "period_start", "months",
 EVENT_COLUMNS = ["date", "end_date", "event", "detail", "source", "url"]
 _FINENESS = {"M": 0, "Q": 1, "A": 2}
 _FREQ_OF_FINENESS = {0: "M", 1: "Q", 2: "A"}
-_PANDAS_FREQ = {"A": "Y", "Q": "Q", "M": "M"}
 
 
 class SeriesMode(StrEnum):

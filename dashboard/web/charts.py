@@ -159,10 +159,7 @@ def series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 def mirror_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                 view_url: str = "") -> ChartView:
     gaps = mirror.mirror_gap(data.frame, state.commodity, state.period,
-                             Direction(state.direction))
-    if state.partner:  # the partner is the exporter of an import view, the importer of exports
-        side = "exporter" if state.direction == "imports" else "importer"
-        gaps = gaps[gaps[side] == state.partner].reset_index(drop=True)
+                             Direction(state.direction), counterpart=state.partner or None)
     caption = caption_for(state, data, catalogue, "Mirror gap: what each side reported", view_url)
     figure = build_mirror_chart(gaps, caption)
     summary = sentences.mirror_sentence(gaps)
