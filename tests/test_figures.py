@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 from factories import plus_row
+from purity import top_level_imports
 
 from dashboard.analytics.compare import Comparison
 from dashboard.analytics.country_table import Selection, country_table
@@ -102,10 +102,9 @@ PURE_LAYERS = ["ingest", "analytics", "figures"]
 
 @pytest.mark.parametrize("layer", PURE_LAYERS)
 def test_pure_layers_never_import_dash(layer):
-    for path in (Path(__file__).parents[1] / "dashboard" / layer).glob("*.py"):
-        tree = ast.parse(path.read_text())
-        imported = {alias.name.split(".")[0] for node in ast.walk(tree)
-                    if isinstance(node, ast.Import) for alias in node.names}
-        imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
-                     if isinstance(node, ast.ImportFrom)}
+    paths = sorted((Path(__file__).parents[1] / "dashboard" / layer).glob("*.py"))
+    imports = top_level_imports(paths)
+    assert set(imports) == set(paths)
+    assert "pandas" in set().union(*imports.values()), "the reader sees the imports"
+    for path, imported in imports.items():
         assert not imported & {"dash", "dash_ag_grid", "flask"}, path
