@@ -136,8 +136,13 @@ def compare(rows: pd.DataFrame, comparison: Comparison, measure: Measure) -> pd.
     Unit values are intensive (USD/kg), so a baseline in unit value is never scaled.
     Percent and ratio are NaN where the baseline is zero or missing ("new" trade).
     """
-    current = period_totals(rows, comparison.period)
-    base = period_totals(rows, comparison.baseline)
+    return compare_totals(period_totals(rows, comparison.period),
+                          period_totals(rows, comparison.baseline), comparison, measure)
+
+
+def compare_totals(current: pd.DataFrame, base: pd.DataFrame, comparison: Comparison,
+                   measure: Measure) -> pd.DataFrame:
+    """`compare` from the two periods' `period_totals` tables."""
     scale = 1.0 if measure == Measure.UNIT_VALUE else comparison.scale
     table = pd.DataFrame(index=current.index.union(base.index))
     table["value"] = measure_values(current, measure)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from threading import Lock
 
 import pandas as pd
 
-from dashboard.analytics.compare import Comparison, Measure, compare, measure_values, period_totals
+from dashboard.analytics.compare import Comparison, Measure, compare_totals, measure_values
 from dashboard.analytics.flows import Direction, Perspective, orient, with_counterpart
+from dashboard.analytics.period_index import PeriodIndex
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,40 @@ def selected_rows(frame: pd.DataFrame, selection: Selection) -> pd.DataFrame:
     return rows[rows["country_kind"] == "country"]
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What a map needs of a selection for any period: built once, then reused."""
+
+    index: PeriodIndex
+    names: pd.Series  # country name by ISO3
+    reported_by_text: str
+
+
+# The last selections' prepared rows, per frame: a change of period, comparison, measure or
+# focus then costs array sums, not a pass of pandas over the rows (the map's cold path).
+_PREPARED: OrderedDict[tuple[int, Selection], tuple[pd.DataFrame, _Prepared]] = OrderedDict()
+_PREPARED_KEPT = 16
+_lock = Lock()
+
+
+def _prepared(frame: pd.DataFrame, selection: Selection) -> _Prepared:
+    key = (id(frame), replace(selection, measure=Measure.WEIGHT))
+    with _lock:
+        entry = _PREPARED.get(key)
+        if entry is not None and entry[0] is frame:  # ids can be reused by a new frame
+            _PREPARED.move_to_end(key)
+            return entry[1]
+    rows = selected_rows(frame, selection)
+    prepared = _Prepared(PeriodIndex(rows, "country"),
+                         rows.drop_duplicates("country").set_index("country")["country_name"],
+                         _reported_by(rows, selection.perspective))
+    with _lock:
+        _PREPARED[key] = (frame, prepared)
+        while len(_PREPARED) > _PREPARED_KEPT:
+            _PREPARED.popitem(last=False)
+    return prepared
+
+
 def country_table(frame: pd.DataFrame, selection: Selection, period: str,
                   comparison: Comparison | None = None) -> pd.DataFrame:
     """Per country (index ISO3): value in display units, and the change when comparing.
@@ -35,18 +72,18 @@ def country_table(frame: pd.DataFrame, selection: Selection, period: str,
     Columns: country_name, value, [baseline, absolute, percent, ratio], estimated,
     coverage, row_count, source_rows, reported_by_text.
     """
-    rows = selected_rows(frame, selection)
+    prepared = _prepared(frame, selection)
     if comparison is not None:
-        table = compare(rows, comparison, selection.measure)
-        counts = period_totals(rows, comparison.period)["row_count"]
-        table["row_count"] = counts.reindex(table.index).fillna(0).astype(int)
+        current = prepared.index.totals(comparison.period)
+        base = prepared.index.totals(comparison.baseline)
+        table = compare_totals(current, base, comparison, selection.measure)
+        table["row_count"] = current["row_count"].reindex(table.index).fillna(0).astype(int)
     else:
-        totals = period_totals(rows, period)
+        totals = prepared.index.totals(period)
         table = totals[["row_count", "estimated", "coverage", "source_rows"]].copy()
         table.insert(0, "value", measure_values(totals, selection.measure))
-    names = rows.drop_duplicates("country").set_index("country")["country_name"]
-    table.insert(0, "country_name", names.reindex(table.index))
-    table["reported_by_text"] = _reported_by(rows, selection.perspective)
+    table.insert(0, "country_name", prepared.names.reindex(table.index))
+    table["reported_by_text"] = prepared.reported_by_text
     table.index.name = "iso3"
     return table.sort_values("value", ascending=False, na_position="last")
 

@@ -1,0 +1,118 @@
+"""Period totals from arrays: what `compare.period_totals` computes, without pandas per call.
+
+A map view asks for the same selection's totals again and again, for a period and its
+baseline, in every comparison. `PeriodIndex` does the work that does not depend on the
+period once (the finest-frequency rule, sorting, parsing labels into numbers) and keeps
+plain numpy arrays; a period's totals are then masks and `bincount`s over a few thousand
+numbers and a short loop that writes source traces for the rows used.
+
+`compare.period_totals` stays the reference definition: a property test checks that
+both give the same table.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+import numpy as np
+import pandas as pd
+
+from dashboard.analytics.compare import MAX_TRACE_LINES
+from dashboard.analytics.periods import _FINENESS, finest_rows, freq_of
+
+
+class PeriodIndex:
+    """One selection's rows (finest frequency kept), grouped by `by`, ready for any period."""
+
+    def __init__(self, rows: pd.DataFrame, by: str = "country"):
+        self.by = by
+        finest = finest_rows(rows)
+        finest = finest.sort_values([by, "source_file", "source_line"], kind="stable")
+        keys = finest[by].astype(str).to_numpy(dtype=object)
+        self.keys, self.group = np.unique(keys, return_inverse=True)
+        files = finest["source_file"].astype(str).to_numpy(dtype=object)
+        file_names, file_codes = np.unique(files, return_inverse=True)
+        self.file_labels = [PurePath(name).name for name in file_names]
+        # Sorted by (key, file, line), so (key, file) runs are contiguous.
+        self.run = self.group.astype(np.int64) * max(len(file_names), 1) + file_codes
+        self.file = file_codes
+        self.line = finest["source_line"].to_numpy(dtype=np.int64)
+        period = finest["period"].astype(str)
+        self.year = pd.to_numeric(period.str.slice(0, 4)).to_numpy(dtype=np.int64)
+        self.fineness = finest["freq"].astype(str).map(_FINENESS).to_numpy(dtype=np.int64)
+        month = pd.to_numeric(period.str.slice(5, 7).where(self.fineness == 0), errors="coerce")
+        self.month = month.fillna(0).to_numpy(dtype=np.int64)
+        stated_quarter = pd.to_numeric(period.str.slice(6, 7).where(self.fineness == 1),
+                                       errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+        self.quarter = np.where(self.fineness == 0, (self.month - 1) // 3 + 1, stated_quarter)
+        self.weight = finest["net_weight_kg"].to_numpy(dtype=np.float64, na_value=np.nan)
+        self.value = finest["value_usd"].to_numpy(dtype=np.float64, na_value=np.nan)
+        self.estimated = finest["weight_estimated"].to_numpy(dtype=bool, na_value=False)
+
+    def masks(self, label: str) -> tuple[np.ndarray, np.ndarray]:
+        """Rows that make up `label`, and rows of that year too coarse for it."""
+        in_year = self.year == int(label[:4])
+        freq = freq_of(label)
+        need = _FINENESS[freq]
+        fine = self.fineness <= need
+        used = in_year & fine
+        if freq == "Q":
+            used &= self.quarter == int(label[6])
+        elif freq == "M":
+            used &= self.month == int(label[5:7])
+        return used, in_year & ~fine
+
+    def totals(self, label: str) -> pd.DataFrame:
+        """The same table as `compare.period_totals(rows, label, by)`."""
+        used, coarse = self.masks(label)
+        n = len(self.keys)
+        group = self.group[used]
+        count = np.bincount(group, minlength=n)
+        present = count > 0
+        table = pd.DataFrame({
+            "net_weight_kg": _sum_min_count_1(group, self.weight[used], n)[present],
+            "value_usd": _sum_min_count_1(group, self.value[used], n)[present],
+            "row_count": count[present].astype(np.int64),
+            "estimated": np.bincount(group, weights=self.estimated[used], minlength=n)[present]
+            > 0,
+        }, index=pd.Index(self.keys[present], name=self.by, dtype="string"))
+        table["source_rows"] = self._traces(used)
+        table["coverage"] = "complete"
+        missing = np.setdiff1d(np.unique(self.group[coarse]), np.flatnonzero(present))
+        if len(missing):
+            gaps = pd.DataFrame(index=pd.Index(self.keys[missing], name=self.by, dtype="string"))
+            gaps["coverage"] = "annual data only"
+            gaps["row_count"], gaps["estimated"], gaps["source_rows"] = 0, False, ""
+            table = pd.concat([table, gaps])
+        table.index.name = self.by
+        return table
+
+    def _traces(self, used: np.ndarray) -> list[str]:
+        """"file.csv lines 3, 4, 5, 6, 7 (+2 more)" per key, files joined with "; "."""
+        rows = np.flatnonzero(used)
+        if not len(rows):
+            return []
+        runs = self.run[rows]
+        starts = np.flatnonzero(np.r_[True, runs[1:] != runs[:-1]])
+        ends = np.r_[starts[1:], len(rows)]
+        texts: list[str] = []
+        current_key = -1
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            first = rows[start]
+            shown = ", ".join(map(str, self.line[rows[start:min(end, start + MAX_TRACE_LINES)]]))
+            extra = end - start - MAX_TRACE_LINES
+            part = (f"{self.file_labels[self.file[first]]} lines {shown}"
+                    + (f" (+{extra} more)" if extra > 0 else ""))
+            if self.group[first] == current_key:
+                texts[-1] += "; " + part
+            else:
+                texts.append(part)
+                current_key = self.group[first]
+        return texts
+
+
+def _sum_min_count_1(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per group sum of the non-missing values; NaN where a group has none (min_count=1)."""
+    known = ~np.isnan(values)
+    sums = np.bincount(group[known], weights=values[known], minlength=n)
+    return np.where(np.bincount(group[known], minlength=n) > 0, sums, np.nan)
