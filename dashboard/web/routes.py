@@ -7,6 +7,7 @@ proxy can serve a popular embedded chart without the app recomputing it.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from pathlib import Path
@@ -16,7 +17,6 @@ import plotly.io as pio
 from dash import Dash
 from dash.exceptions import DependencyException
 from flask import Response, request
-from plotly.offline import get_plotlyjs
 from werkzeug.exceptions import HTTPException
 
 from dashboard import __version__
@@ -27,6 +27,9 @@ from dashboard.web.cache import cached
 from dashboard.web.ids import Chart
 
 STATIC = Path(__file__).resolve().parent / "static"
+# The page's plotly.js: only the trace types the figures draw (frontend/plotly-partial),
+# 1.6 MB instead of the full 4.8 MB bundle. Embeds load the same file.
+PLOTLY_BUNDLE = Path(__file__).resolve().parents[2] / "assets" / "plotly" / "plotly-partial.min.js"
 EMBED_ASSETS = {"embed.js": "application/javascript", "host.js": "application/javascript",
                 "embed.css": "text/css"}
 CACHE_SECONDS = 300
@@ -104,7 +107,7 @@ class Routes:
 
     def embed_asset(self, asset: str) -> Response:
         if asset == "plotly.min.js":
-            response = Response(get_plotlyjs(), mimetype="application/javascript")
+            response = Response(_plotly_bundle(), mimetype="application/javascript")
         elif asset in EMBED_ASSETS:
             response = Response((STATIC / asset).read_text(encoding="utf-8"),
                                 mimetype=EMBED_ASSETS[asset])
@@ -179,6 +182,11 @@ class Routes:
                          "font-src 'self' data:; connect-src 'self'; object-src 'none'; "
                          f"base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}")
         return self._csp
+
+
+@functools.cache
+def _plotly_bundle() -> bytes:
+    return PLOTLY_BUNDLE.read_bytes()
 
 
 def _fingerprint(bundle) -> str:
