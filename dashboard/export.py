@@ -14,6 +14,7 @@ import csv
 import html
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -67,10 +68,30 @@ def start_image_server(browser_path: str | None = None) -> None:
         _start_locked(browser_path)
 
 
+class _OneLineTaskErrors(logging.Filter):
+    """asyncio's "Task exception was never retrieved" as one line, without a traceback.
+
+    When Chromium dies, kaleido leaves tasks that failed; asyncio logs each from the task's
+    finalizer, which can run in the middle of any `ast.parse` (garbage collection). On
+    CPython 3.11, formatting a traceback there parses source too, and the nested parse makes
+    the outer one fail with "AST constructor recursion depth mismatch".
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and "never retrieved" in str(record.msg):
+            record.msg = f"{record.msg} ({record.exc_info[1]!r})"
+            record.exc_info = None
+        return True
+
+
+_task_error_filter = _OneLineTaskErrors()
+
+
 def _start_locked(browser_path: str | None) -> None:
     global _server_running
     if _server_running:
         return
+    logging.getLogger("asyncio").addFilter(_task_error_filter)  # once: filters are a set
     import kaleido  # imported on first use: CSV and HTML exports never need it
     import plotly.io as pio
 

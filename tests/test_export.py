@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import signal
@@ -266,3 +267,16 @@ def test_export_never_imports_dash():
     code = ("import sys, dashboard.export; "
             "assert not {'dash', 'flask'} & set(sys.modules), sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_abandoned_kaleido_tasks_are_logged_in_one_line(caplog):
+    """No traceback is formatted from a task finalizer (it can break a running ast.parse)."""
+    export.start_image_server()
+    try:
+        raise ConnectionError("Executor is closed.")
+    except ConnectionError:
+        logging.getLogger("asyncio").error("Task exception was never retrieved",
+                                           exc_info=True)
+    record = next(r for r in caplog.records if "never retrieved" in r.getMessage())
+    assert record.exc_info is None
+    assert "ConnectionError('Executor is closed.')" in record.getMessage()
