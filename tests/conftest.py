@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# Every figure a test builds goes through plotly's validation (off in production for speed).
+os.environ.setdefault("RARE_EARTH_VALIDATE_FIGURES", "1")
+
 import pytest
 from factories import PLUS_COLUMNS, snake_case_name, write_rows
 

@@ -59,6 +59,19 @@ def apply_caption(fig: go.Figure, caption: Caption, top: int = 84, bottom: int =
     The notes (source, date, link) sit at the very bottom; `extra_bottom` is the room kept
     above them (x axis labels by default on charts with axes, a colour bar on a map).
     """
+    if extra_bottom is None:
+        has_axes = any(trace.type in CARTESIAN for trace in fig.data)
+        extra_bottom = AXIS_ROOM if has_axes else 8
+    layout, annotations = caption_layout(caption, top, bottom, extra_bottom)
+    fig.update_layout(layout)
+    for annotation in annotations:
+        fig.add_annotation(annotation)
+    return fig
+
+
+def caption_layout(caption: Caption, top: int = 84, bottom: int = 64,
+                   extra_bottom: int = 8) -> tuple[dict, list[dict]]:
+    """The caption as plain layout: title, margins, font and meta; and its annotations."""
     notes = wrapped(caption.source_line, NOTE_WIDTH)
     if caption.data_date:
         notes.append(f"Data as of {html.escape(caption.data_date)}.")
@@ -68,31 +81,28 @@ def apply_caption(fig: go.Figure, caption: Caption, top: int = 84, bottom: int =
     title = "<br>".join(wrapped(caption.title, SUBTITLE_WIDTH - 20))
     badge_room = 26 if caption.synthetic else 0
     top = max(top, 44 + 18 * (len(subtitle) + title.count("<br>"))) + badge_room
-    if extra_bottom is None:
-        has_axes = any(trace.type in CARTESIAN for trace in fig.data)
-        extra_bottom = AXIS_ROOM if has_axes else 8
     bottom = max(bottom, 12 + 14 * len(notes) + extra_bottom)
-    fig.update_layout(
-        title={"text": f"<b>{title}</b><br><span style='font-size:13px;color:{MUTED_TEXT}'>"
-                       + "<br>".join(subtitle) + "</span>",
-               "xref": "container", "x": 0.01, "xanchor": "left",
-               "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 8 + badge_room},
-               "font": {"size": 17}},
-        margin={"t": top, "b": bottom, "l": 10, "r": 10},
-        font={"family": FONT_FAMILY, "color": TEXT_COLOUR},
-        paper_bgcolor="white",
-        meta={"source_line": caption.source_line, "synthetic": caption.synthetic},
-    )
-    fig.add_annotation(
-        text="<br>".join(notes), xref="paper", yref="paper", x=0, y=0, yshift=-bottom + 6,
-        xanchor="left", yanchor="bottom", align="left", showarrow=False,
-        font={"size": 11, "color": MUTED_TEXT}, name="source_line")
+    layout = {
+        "title": {"text": f"<b>{title}</b><br><span style='font-size:13px;color:{MUTED_TEXT}'>"
+                          + "<br>".join(subtitle) + "</span>",
+                  "xref": "container", "x": 0.01, "xanchor": "left",
+                  "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 8 + badge_room},
+                  "font": {"size": 17}},
+        "margin": {"t": top, "b": bottom, "l": 10, "r": 10},
+        "font": {"family": FONT_FAMILY, "color": TEXT_COLOUR},
+        "paper_bgcolor": "white",
+        "meta": {"source_line": caption.source_line, "synthetic": caption.synthetic},
+    }
+    annotations = [{
+        "text": "<br>".join(notes), "xref": "paper", "yref": "paper", "x": 0, "y": 0,
+        "yshift": -bottom + 6, "xanchor": "left", "yanchor": "bottom", "align": "left",
+        "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT}, "name": "source_line"}]
     if caption.synthetic:
         # On its own row above the title, at the right: it never covers the title, whatever
         # the width of the axis labels that decide where the plot (paper x=0) starts.
-        fig.add_annotation(
-            text=f"<b>{SYNTHETIC_BADGE}</b>", xref="paper", yref="paper", x=1, y=1,
-            yshift=top - 2, xanchor="right", yanchor="top", showarrow=False,
-            font={"size": 11, "color": "white"}, bgcolor=SYNTHETIC_BADGE_COLOUR, borderpad=3,
-            name="synthetic_badge")
-    return fig
+        annotations.append({
+            "text": f"<b>{SYNTHETIC_BADGE}</b>", "xref": "paper", "yref": "paper", "x": 1,
+            "y": 1, "yshift": top - 2, "xanchor": "right", "yanchor": "top",
+            "showarrow": False, "font": {"size": 11, "color": "white"},
+            "bgcolor": SYNTHETIC_BADGE_COLOUR, "borderpad": 3, "name": "synthetic_badge"})
+    return layout, annotations

@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.caption import Caption, apply_caption
+from dashboard.figures.caption import Caption, caption_layout
 from dashboard.figures.style import (
     BORDER_COLOUR,
     DIVERGING_SCALE,
     NO_DATA_COLOUR,
     SEQUENTIAL_SCALE,
+    figure_from,
 )
 from dashboard.figures.text import format_amount
 
@@ -32,30 +33,39 @@ class MapSpec:
     measure_name: str
     period_text: str  # "Q1 2025", or the comparison's description
     counterpart_text: str  # "from China", "from all partners"
+    focus: str = ""  # ISO3 outlined in black, "" for none
+
+
+GEO = {
+    "projection": {"type": "natural earth"}, "showframe": False, "showcoastlines": False,
+    "showcountries": True, "countrycolor": "white", "showland": True,
+    "landcolor": NO_DATA_COLOUR, "showocean": False, "showlakes": False, "resolution": 50,
+    "fitbounds": False, "lataxis": {"range": [-58, 84]}, "lonaxis": {"range": [-170, 190]},
+}
+NO_DATA_KEY = {
+    "text": "Light grey: no data reported<br>Mid grey: annual data only", "xref": "paper",
+    "yref": "paper", "x": 0, "y": 0, "xanchor": "left", "yanchor": "bottom", "align": "left",
+    "showarrow": False, "font": {"size": 11, "color": "#5f5f5f"}, "name": "no_data_key"}
 
 
 def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure:
-    """Choropleth figure; table holds country rows only (aggregates filtered upstream)."""
+    """Choropleth figure; table holds country rows only (aggregates filtered upstream).
+
+    Assembled as one plain spec (the map is the page's most frequent render).
+    """
     shown = table[table[spec.column].notna()]
     gaps = table[table[spec.column].isna()]
-    fig = go.Figure()
+    traces = []
     if len(gaps):
-        fig.add_trace(_gap_trace(gaps, spec))
+        traces.append(_gap_trace(gaps, spec))
     if len(shown):
-        fig.add_trace(_value_trace(shown, spec))
-    fig.update_geos(
-        projection_type="natural earth", showframe=False, showcoastlines=False,
-        showcountries=True, countrycolor="white", showland=True, landcolor=NO_DATA_COLOUR,
-        showocean=False, showlakes=False, resolution=50, fitbounds=False,
-        lataxis_range=[-58, 84], lonaxis_range=[-170, 190],
-    )
-    fig.update_layout(height=480, dragmode=False, hoverlabel={"align": "left"})
-    apply_caption(fig, caption, extra_bottom=70)
-    fig.add_annotation(
-        text="Light grey: no data reported<br>Mid grey: annual data only",
-        xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom", align="left",
-        showarrow=False, font={"size": 11, "color": "#5f5f5f"}, name="no_data_key")
-    return fig
+        traces.append(_value_trace(shown, spec))
+    if spec.focus:
+        traces.append(_focus_outline(spec.focus))
+    layout, annotations = caption_layout(caption, extra_bottom=70)
+    layout |= {"height": 480, "dragmode": False, "hoverlabel": {"align": "left"}, "geo": GEO,
+               "annotations": [*annotations, NO_DATA_KEY]}
+    return figure_from({"data": traces, "layout": layout})
 
 
 def _hover(table: pd.DataFrame, spec: MapSpec) -> list[str]:
@@ -85,23 +95,29 @@ def _change_text(row: pd.Series) -> str:
             f"ratio {row['ratio']:,.2f}x")
 
 
-def _value_trace(table: pd.DataFrame, spec: MapSpec) -> go.Choropleth:
+def _value_trace(table: pd.DataFrame, spec: MapSpec) -> dict:
     colouring = _colouring(table[spec.column], spec)
-    return go.Choropleth(
-        locations=list(table.index), locationmode="ISO-3", **colouring,
-        marker_line_color=BORDER_COLOUR, marker_line_width=0.4,
-        text=_hover(table, spec), hovertemplate="%{text}<extra></extra>",
-        customdata=[float(v) for v in table[spec.column]], name="value",
-    )
+    return {"type": "choropleth", "locations": [str(iso) for iso in table.index],
+            "locationmode": "ISO-3", **colouring,
+            "marker": {"line": {"color": BORDER_COLOUR, "width": 0.4}},
+            "text": _hover(table, spec), "hovertemplate": "%{text}<extra></extra>",
+            "customdata": [float(v) for v in table[spec.column]], "name": "value"}
 
 
-def _gap_trace(table: pd.DataFrame, spec: MapSpec) -> go.Choropleth:
-    return go.Choropleth(
-        locations=list(table.index), locationmode="ISO-3", z=[0] * len(table),
-        colorscale=[[0, GAP_COLOUR], [1, GAP_COLOUR]], showscale=False,
-        marker_line_color=BORDER_COLOUR, marker_line_width=0.4, text=_hover(table, spec),
-        hovertemplate="%{text}<extra></extra>", name="coarser data only",
-    )
+def _gap_trace(table: pd.DataFrame, spec: MapSpec) -> dict:
+    return {"type": "choropleth", "locations": [str(iso) for iso in table.index],
+            "locationmode": "ISO-3", "z": [0] * len(table),
+            "colorscale": [[0, GAP_COLOUR], [1, GAP_COLOUR]], "showscale": False,
+            "marker": {"line": {"color": BORDER_COLOUR, "width": 0.4}},
+            "text": _hover(table, spec), "hovertemplate": "%{text}<extra></extra>",
+            "name": "coarser data only"}
+
+
+def _focus_outline(focus: str) -> dict:
+    return {"type": "choropleth", "locations": [focus], "z": [0], "locationmode": "ISO-3",
+            "showscale": False, "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+            "marker": {"line": {"color": "#111111", "width": 1.6}}, "hoverinfo": "skip",
+            "name": "focus"}
 
 
 def _colouring(values: pd.Series, spec: MapSpec) -> dict:
@@ -111,11 +127,12 @@ def _colouring(values: pd.Series, spec: MapSpec) -> dict:
     if spec.column == "percent":
         # A fall cannot pass -100%: the scale runs -100..+limit with white at 0.
         limit = max(float(np.nanpercentile(values.clip(lower=0), 95)), 100.0)
-        return {"z": list(values.clip(-100, limit)), "zmin": -100, "zmax": limit, "zmid": 0,
+        return {"z": [float(v) for v in values.clip(-100, limit)], "zmin": -100,
+                "zmax": limit, "zmid": 0,
                 "colorscale": DIVERGING_SCALE, "colorbar": _colorbar("change (%)")}
     if spec.column == "absolute":
         limit = float(np.nanpercentile(np.abs(values), 95)) or 1.0
-        return {"z": list(values.clip(-limit, limit)), "zmin": -limit, "zmax": limit,
+        return {"z": [float(v) for v in values.clip(-limit, limit)], "zmin": -limit, "zmax": limit,
                 "colorscale": DIVERGING_SCALE, "colorbar": _colorbar(f"change ({spec.unit})")}
     return _log_ticks(values, base=10, title=spec.unit, diverging=False)
 
@@ -135,7 +152,7 @@ def _log_ticks(values: pd.Series, base: int, title: str, diverging: bool):
     if not diverging and len(positive) < len(values):
         labels[0] = f"0 / <{labels[0]}"
     colorbar = {**_colorbar(title), "tickvals": ticks, "ticktext": labels}
-    return {"z": list(logs), "zmin": low, "zmax": high, "colorbar": colorbar,
+    return {"z": [float(v) for v in logs], "zmin": low, "zmax": high, "colorbar": colorbar,
             "colorscale": DIVERGING_SCALE if diverging else SEQUENTIAL_SCALE}
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+import plotly.graph_objects as go
+
 FONT_FAMILY = ("system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
                "'Noto Sans', 'Liberation Sans', sans-serif")
 # Colour-blind-safe scales: sequential cividis for amounts, diverging purple-orange for change.
@@ -31,3 +35,13 @@ def graph_config(topojson_url: str, filename: str = "rare-earth-trade") -> dict:
         "toImageButtonOptions": {"format": "svg", "filename": filename},
         "modeBarButtonsToRemove": ["lasso2d", "select2d"],
     }
+
+
+# plotly's validation of a whole figure costs ~10 ms a map (more than the map's analytics);
+# the test suite turns it on (tests/conftest.py), so every figure a test builds is checked.
+VALIDATE_FIGURES = os.environ.get("RARE_EARTH_VALIDATE_FIGURES", "") == "1"
+
+
+def figure_from(spec: dict) -> go.Figure:
+    """A figure from a complete plain spec ({"data": [...], "layout": {...}}) in one step."""
+    return go.Figure(spec, _validate=VALIDATE_FIGURES)

@@ -69,11 +69,10 @@ def map_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     column = state.change if state.comparison else "value"
     spec = MapSpec(column=column, unit=MEASURE_UNITS[measure],
                    measure_name=MEASURE_NAMES[measure], period_text=words["period"],
-                   counterpart_text=words["counterpart"])
+                   counterpart_text=words["counterpart"], focus=state.focus or "")
     title = (f"{MEASURE_NAMES[measure]}: change, {words['period']}" if state.comparison
              else f"{MEASURE_NAMES[measure]} by country, {words['period']}")
     figure = build_map(table, spec, caption_for(state, data, catalogue, title, view_url))
-    _outline_focus(figure, state.focus)
     what = f"{words['commodity']} {words['counterpart']}"
     role = "importer" if state.direction == "imports" else "exporter"
     if state.comparison:
@@ -82,15 +81,6 @@ def map_view(state: ViewState, data: Dataset, catalogue: Catalogue,
         summary = ranking_sentence(table, "value", MEASURE_UNITS[measure], role, what,
                                    words["period"])
     return ChartView(figure, table, summary, grid_columns(state))
-
-
-def _outline_focus(figure: go.Figure, focus: str) -> None:
-    if focus:
-        figure.add_trace(go.Choropleth(
-            locations=[focus], z=[0], locationmode="ISO-3", showscale=False,
-            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-            marker_line_color="#111111", marker_line_width=1.6, hoverinfo="skip",
-            name="focus"))
 
 
 def grid_rows(table: pd.DataFrame) -> list[dict]:
