@@ -26,7 +26,8 @@ import pandas as pd
 
 # source_traces and _container are the one implementation of "source rows" text and of
 # rolling months up to quarters; reused rather than copied.
-from dashboard.analytics.compare import period_totals, source_traces
+from dashboard.analytics.compare import source_traces
+from dashboard.analytics.period_index import PeriodIndex
 from dashboard.analytics.periods import (
     MONTHS,
     _container,
@@ -181,9 +182,10 @@ def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     >>> surge["explanation"].split(";")[0]
     'Q1 2025: 40.0 t'
     """
-    current = period_totals(rows, params.period)
-    build = _robust_reference if params.rule == SurgeRule.ROBUST else _period_reference
-    reference = build(rows, params)
+    index = PeriodIndex(rows)  # once for the period and every reference period
+    current = index.totals(params.period)
+    reference = (_robust_reference(rows, params) if params.rule == SurgeRule.ROBUST
+                 else _period_reference(index, params))
     table = pd.DataFrame(index=current.index.union(reference.index))
     table["current_kg"] = current["net_weight_kg"].reindex(table.index)
     table.loc[~table.index.isin(current.index), "current_kg"] = 0.0  # no rows: none reported
@@ -254,10 +256,10 @@ def _explain(row: pd.Series, params: SurgeParams) -> str:
     return f"{text} {verdict}"
 
 
-def _period_reference(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
+def _period_reference(index: PeriodIndex, params: SurgeParams) -> pd.DataFrame:
     """Reference volume (t) per country from whole periods: the ratio rules."""
     labels = reference_periods(params)
-    totals = [period_totals(rows, label) for label in labels]
+    totals = [index.totals(label) for label in labels]
     index = pd.Index(sorted(set().union(*(t.index for t in totals))), name="country")
     kg = pd.DataFrame({label: t["net_weight_kg"].reindex(index)
                        for label, t in zip(labels, totals)})
