@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow
 from dash import Dash
 
 from dashboard.figures.style import graph_config
 from dashboard.ingest.dataset import Dataset
 from dashboard.settings import Settings
-from dashboard.web import callbacks, guard, layout, routes
+from dashboard.web import callbacks, guard, layout, memory, routes
 from dashboard.web.cache import make_cache
 from dashboard.web.uploads import UploadStore
 
@@ -41,8 +40,9 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
     callbacks.register(app, context)
     routes.Routes(app, context, settings, route_prefix(settings))
     guard.register(app)
-    # Building the page's menus leaves Arrow temporaries behind; a worker lives long.
-    pyarrow.default_memory_pool().release_unused()
+    # A worker lives long: what start-up and each request freed goes back to the system.
+    memory.release()
+    memory.register(app.server)
     return app
 
 
