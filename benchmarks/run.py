@@ -10,7 +10,9 @@ read from /proc after the page; (3) bytes of the first page with gzip: GET / and
 script and stylesheet it references, plus /_dash-layout and /_dash-dependencies, which
 the page always fetches next. Results also go to .cache/benchmarks/results-*.json.
 With --payloads (recorded by benchmarks/record_callbacks.py) each start-up run also POSTs
-those callback requests once and reads the worker's memory again: memory in use, not idle.
+those callback requests once and reads the worker's memory again: memory in use, not idle
+(once RSS stops falling: the app releases freed memory after each response is sent).
+Requests the app refuses (4xx: a recording older than a change of the page) are counted.
 
 The machine may be shared: figures are medians and p95, the load average is printed, and
 the server's CPU seconds to its first page are shown beside wall-clock time.
@@ -30,6 +32,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -78,16 +81,36 @@ def first_page_bytes(base: str) -> dict:
             "raw_bytes": sum(p[1] for p in parts.values())}
 
 
-def post_callbacks(base: str, payloads: list[dict]) -> float:
-    """POST each recorded callback request once; seconds for all of them."""
-    start = time.perf_counter()
+def post_callbacks(base: str, payloads: list[dict]) -> tuple[float, int]:
+    """POST each recorded callback request once; seconds for all of them, and how many the
+    app refused with a 4xx (a recording older than a change of the page's callbacks)."""
+    start, refused = time.perf_counter(), 0
     for payload in payloads:
         request = urllib.request.Request(
             base + "/_dash-update-component", data=json.dumps(payload["body"]).encode(),
             headers={"Content-Type": "application/json", "Accept-Encoding": "gzip"})
-        with urllib.request.urlopen(request, timeout=300) as response:
-            response.read()
-    return time.perf_counter() - start
+        try:
+            with urllib.request.urlopen(request, timeout=300) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            if not 400 <= error.code < 500:
+                raise
+            refused += 1
+    return time.perf_counter() - start, refused
+
+
+def settled_memory_mb(pid: int, seconds: float = 3.0) -> dict[str, float]:
+    """RSS and peak once RSS stops falling: the app gives memory back after a response is
+    sent (dashboard/web/memory.py), so a reading right after the last response can race it."""
+    memory = process_memory_mb(pid)
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        time.sleep(0.1)
+        again = process_memory_mb(pid)
+        if again["rss_mb"] >= memory["rss_mb"] - 0.5:
+            return again
+        memory = again
+    return memory
 
 
 def startup_run(folder: Path, cache_dir: Path, env: dict, with_bytes: bool,
@@ -116,8 +139,9 @@ def startup_run(folder: Path, cache_dir: Path, env: dict, with_bytes: bool,
             if with_bytes:
                 result["page"] = first_page_bytes(base)
             if payloads:
-                result["callbacks_seconds"] = post_callbacks(base, payloads)
-                used = process_memory_mb(child.pid)
+                result["callbacks_seconds"], result["callbacks_refused"] = post_callbacks(
+                    base, payloads)
+                used = settled_memory_mb(child.pid)
                 result.update(used_rss_mb=used["rss_mb"], used_peak_mb=used["peak_mb"])
             return result
         finally:
@@ -140,8 +164,12 @@ def measure(rows: int, args: argparse.Namespace, env: dict, payloads: list[dict]
     starts = []
     for run in range(args.runs):
         starts.append(startup_run(folder, cache_dir, env, run == args.runs - 1, payloads))
-        print(f"start-up from cache, run {run + 1}: {starts[-1]['seconds']:.2f} s, "
-              f"RSS {starts[-1]['rss_mb']:.0f} MB", flush=True)
+        last = starts[-1]
+        used = (f"; after {len(payloads)} callbacks ({last['callbacks_refused']} refused) RSS"
+                f" {last['used_rss_mb']:.0f} MB, peak {last['used_peak_mb']:.0f} MB"
+                if payloads else "")
+        print(f"start-up from cache, run {run + 1}: {last['seconds']:.2f} s, "
+              f"RSS {last['rss_mb']:.0f} MB{used}", flush=True)
     return {"rows": rows, "file_mb": trade_bytes(folder) / 2**20, "raw": raw, "build": built,
             "starts": starts}
 
