@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import plotly.graph_objects as go
 import pytest
 from factories import plus_row
 from purity import top_level_imports
@@ -108,3 +109,23 @@ def test_pure_layers_never_import_dash(layer):
     assert "pandas" in set().union(*imports.values()), "the reader sees the imports"
     for path, imported in imports.items():
         assert not imported & {"dash", "dash_ag_grid", "flask"}, path
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_caption_merges_like_plotlys_update_layout(synthetic):
+    """apply_caption merges plain dicts; the result equals plotly's own update path."""
+    from dashboard.figures.caption import apply_caption, caption_layout
+
+    caption = Caption("Title", "Imports of x; 2024", "Source: a file", "2025-12", synthetic,
+                      "http://host/?a=1&b=2")
+    fig = go.Figure([go.Bar(x=["a", "b"], y=[1, 2])])
+    fig.update_layout(margin={"l": 150}, font={"size": 15}, xaxis_title="t")
+    fig.add_annotation(text="kept", x=0, y=0, showarrow=False)
+    layout, annotations = caption_layout(caption, 90, 70, 56)
+    expected = go.Figure(fig).update_layout(layout)
+    for annotation in annotations:
+        expected.add_annotation(annotation)
+    got = apply_caption(fig, caption, top=90, bottom=70)
+    assert got.to_plotly_json() == expected.to_plotly_json()
+    assert got.layout.margin.l == 10 and got.layout.font.size == 15
+    assert got.layout.annotations[0].text == "kept"
