@@ -11,8 +11,8 @@ const out = new URL('../../assets/plotly/plotly-partial.min.js', import.meta.url
 // plotly.js fetches the map's topojson again each time the map is drawn before the first
 // request has answered (Geo.plot: `this.topojson === null`), and Dash draws the map more
 // than once while the page loads: Chromium downloaded world_50m.json (610 KB compressed)
-// twice on 7 of 10 first loads with the full bundle, 6 of 10 with this one unpatched.
-// One request per file instead; a failed one may be retried.
+// twice on 4 of 10 first loads with the full bundle, 6 of 10 with this one unpatched,
+// 0 of 10 patched. One request per file instead; a failed one may be retried.
 const FETCH = 'geoPromises.push(_this.fetchTopojson());';
 const FETCH_ONCE = `
 var topojsonRequests = {};
