@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -129,3 +130,42 @@ def test_caption_merges_like_plotlys_update_layout(synthetic):
     assert got.to_plotly_json() == expected.to_plotly_json()
     assert got.layout.margin.l == 10 and got.layout.font.size == 15
     assert got.layout.annotations[0].text == "kept"
+
+
+def _without_nulls(value):
+    """None and {} say "unset" to plotly.js; validation drops them, plain specs keep them."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None and v != {}}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+@pytest.fixture(scope="module")
+def demo_bundle():
+    from dashboard.ingest import dataset
+    from dashboard.settings import DEFAULT_DATA
+    from dashboard.web.callbacks import Bundle
+
+    return Bundle.of(dataset.load([DEFAULT_DATA]))
+
+
+@pytest.mark.parametrize("query", ["", "?period=2025-Q1&baseline=2024&basis=average&focus=KOR"
+                                       "&measure=value&tab=flows"])
+def test_unvalidated_figures_draw_what_validated_ones_would(demo_bundle, monkeypatch, query):
+    """Production skips plotly's validation; every chart must not need it (named colour
+    scales, magic underscores, types plotly would have coerced)."""
+    import plotly.io as pio
+
+    from dashboard.figures import style
+    from dashboard.web import charts
+    from dashboard.web.ids import Chart
+    from dashboard.web.view_state import from_query
+
+    monkeypatch.setattr(style, "VALIDATE_FIGURES", False)
+    state, _ = from_query(query, demo_bundle.defaults, demo_bundle.catalogue)
+    for chart in Chart:
+        figure = charts.render(chart, state, demo_bundle.data, demo_bundle.catalogue).figure
+        fast = json.loads(pio.to_json(figure))
+        validated = json.loads(pio.to_json(go.Figure(figure.to_plotly_json())))
+        assert _without_nulls(fast) == _without_nulls(validated), chart

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 
 from dashboard.figures.caption import Caption, caption_layout
 from dashboard.figures.style import (
@@ -22,6 +23,10 @@ from dashboard.figures.style import (
     figure_from,
 )
 from dashboard.figures.text import format_amount
+
+# As lists: plotly.js knows few scale names ("cividis_r" is plotly.py's), and the map's
+# plain spec is not validated (which is where plotly.py would resolve a name).
+SCALES = {name: get_colorscale(name) for name in (SEQUENTIAL_SCALE, DIVERGING_SCALE)}
 
 GAP_COLOUR = "#bdbdbd"
 
@@ -129,11 +134,12 @@ def _colouring(values: pd.Series, spec: MapSpec) -> dict:
         limit = max(float(np.nanpercentile(values.clip(lower=0), 95)), 100.0)
         return {"z": [float(v) for v in values.clip(-100, limit)], "zmin": -100,
                 "zmax": limit, "zmid": 0,
-                "colorscale": DIVERGING_SCALE, "colorbar": _colorbar("change (%)")}
+                "colorscale": SCALES[DIVERGING_SCALE], "colorbar": _colorbar("change (%)")}
     if spec.column == "absolute":
         limit = float(np.nanpercentile(np.abs(values), 95)) or 1.0
         return {"z": [float(v) for v in values.clip(-limit, limit)], "zmin": -limit, "zmax": limit,
-                "colorscale": DIVERGING_SCALE, "colorbar": _colorbar(f"change ({spec.unit})")}
+                "colorscale": SCALES[DIVERGING_SCALE],
+                "colorbar": _colorbar(f"change ({spec.unit})")}
     return _log_ticks(values, base=10, title=spec.unit, diverging=False)
 
 
@@ -153,7 +159,7 @@ def _log_ticks(values: pd.Series, base: int, title: str, diverging: bool):
         labels[0] = f"0 / <{labels[0]}"
     colorbar = {**_colorbar(title), "tickvals": ticks, "ticktext": labels}
     return {"z": [float(v) for v in logs], "zmin": low, "zmax": high, "colorbar": colorbar,
-            "colorscale": DIVERGING_SCALE if diverging else SEQUENTIAL_SCALE}
+            "colorscale": SCALES[DIVERGING_SCALE if diverging else SEQUENTIAL_SCALE]}
 
 
 def _colorbar(title: str) -> dict:
