@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from dashboard.analytics.periods import describe_period
 from dashboard.analytics.timeseries import COMPLETE, SeriesMode, series_span
 from dashboard.figures.caption import Caption, apply_caption
-from dashboard.figures.style import MUTED_TEXT
+from dashboard.figures.style import MUTED_TEXT, figure_from
 from dashboard.figures.text import format_amount
 
 # Okabe-Ito (safe for the common colour-vision deficiencies), the focus country first.
@@ -35,63 +35,73 @@ def build_timeseries(series: pd.DataFrame, events: pd.DataFrame | None, mode: st
                      caption: Caption, focus: str | None = None) -> go.Figure:
     """Line chart: one line per country (focus emphasised; default the first country)."""
     mode = SeriesMode(mode)
-    fig = go.Figure()
     if series.empty:
+        fig = go.Figure()
         _no_data(fig)
         return apply_caption(fig, caption)
+    # Assembled as plain dicts and built once: plotly's add_* calls cost more than the data.
+    traces: list[dict] = []
     countries = list(dict.fromkeys(series["country"]))
     focus = focus if focus in countries else countries[0]
     for i, country in enumerate(countries):
         rows = series[series["country"] == country]
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
-        _add_country(fig, rows, mode, colour, emphasised=country == focus)
+        traces += _country_traces(rows, mode, colour, emphasised=country == focus)
     start, end = series_span(series)
-    if events is not None and len(events):
-        _add_events(fig, events, start, end)
-    fig.update_layout(
-        height=460, hovermode="closest", plot_bgcolor="white", hoverlabel={"align": "left"},
-        legend={"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
-        yaxis={"title": {"text": Y_TITLES[mode]}, "rangemode": "tozero", "gridcolor": "#e6e6e6"},
-        yaxis2={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True},
+    layout = {
+        "height": 460, "hovermode": "closest", "plot_bgcolor": "white",
+        "hoverlabel": {"align": "left"},
+        "legend": {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
+        "yaxis": {"title": {"text": Y_TITLES[mode]}, "rangemode": "tozero",
+                  "gridcolor": "#e6e6e6"},
+        "yaxis2": {"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True},
         # the data's span, so a long event (a suspension running a year on) never widens it
-        xaxis={"type": "date", "gridcolor": "#f0f0f0",
-               "range": [start - pd.Timedelta(days=20), end + pd.Timedelta(days=20)]},
-    )
+        "xaxis": {"type": "date", "gridcolor": "#f0f0f0",
+                  "range": [start - pd.Timedelta(days=20), end + pd.Timedelta(days=20)]},
+        "shapes": [], "annotations": [],
+    }
+    if events is not None and len(events):
+        traces.append(_events(layout, events, start, end))
     if (series["coverage"] != COMPLETE).any():
-        fig.add_annotation(
-            text="Open markers: years with coarser data only (e.g. annual), drawn at the"
-                 " average period, not as a spike", xref="paper", yref="paper", x=1, y=1,
-            yshift=4, xanchor="right", yanchor="bottom", showarrow=False,
-            font={"size": 10, "color": MUTED_TEXT}, name="coverage_key")
+        layout["annotations"].append({
+            "text": "Open markers: years with coarser data only (e.g. annual), drawn at the"
+                    " average period, not as a spike", "xref": "paper", "yref": "paper",
+            "x": 1, "y": 1, "yshift": 4, "xanchor": "right", "yanchor": "bottom",
+            "showarrow": False, "font": {"size": 10, "color": MUTED_TEXT},
+            "name": "coverage_key"})
+    fig = figure_from({"data": traces, "layout": layout})
     return apply_caption(fig, caption, top=110, bottom=110)
 
 
-def _add_country(fig: go.Figure, rows: pd.DataFrame, mode: SeriesMode, colour: str,
-                 emphasised: bool) -> None:
+def _country_traces(rows: pd.DataFrame, mode: SeriesMode, colour: str,
+                    emphasised: bool) -> list[dict]:
     name = str(rows["country_name"].iloc[0])
     country = str(rows["country"].iloc[0])
     complete = rows[rows["coverage"] == COMPLETE]
     scale = 100 if mode == SeriesMode.SHARE else 1
-    fig.add_trace(go.Scatter(
-        x=list(complete["period_start"]), y=list(complete["value"] * scale),
-        mode="lines+markers", name=name, legendgroup=country,
-        line={"color": colour, "width": 3.5 if emphasised else 1.6},
-        marker={"size": 7 if emphasised else 4}, opacity=1.0 if emphasised else 0.8,
-        customdata=[country] * len(complete),
-        text=[_hover(row, mode) for _, row in complete.iterrows()],
-        hovertemplate="%{text}<extra></extra>"))
+    traces = [{
+        "type": "scatter", "x": list(complete["period_start"]),
+        "y": [float(v) for v in complete["value"] * scale],
+        "mode": "lines+markers", "name": name, "legendgroup": country,
+        "line": {"color": colour, "width": 3.5 if emphasised else 1.6},
+        "marker": {"size": 7 if emphasised else 4}, "opacity": 1.0 if emphasised else 0.8,
+        "customdata": [country] * len(complete),
+        "text": [_hover(row, mode) for _, row in complete.iterrows()],
+        "hovertemplate": "%{text}<extra></extra>"}]
     coarse = rows[rows["coverage"] != COMPLETE]
     if len(coarse):
         middle = [start + ((start + pd.DateOffset(months=int(months))) - start) / 2
                   for start, months in zip(coarse["period_start"], coarse["months"])]
-        fig.add_trace(go.Scatter(
-            x=middle, y=list(coarse["average_value"] * scale), mode="markers",
-            name=f"{name}: coarser data", legendgroup=country, showlegend=False,
-            marker={"symbol": "circle-open", "size": 10, "color": colour,
-                    "line": {"width": 2}},
-            customdata=[country] * len(coarse),
-            text=[_hover(row, mode) for _, row in coarse.iterrows()],
-            hovertemplate="%{text}<extra></extra>"))
+        traces.append({
+            "type": "scatter", "x": middle,
+            "y": [float(v) for v in coarse["average_value"] * scale], "mode": "markers",
+            "name": f"{name}: coarser data", "legendgroup": country, "showlegend": False,
+            "marker": {"symbol": "circle-open", "size": 10, "color": colour,
+                       "line": {"width": 2}},
+            "customdata": [country] * len(coarse),
+            "text": [_hover(row, mode) for _, row in coarse.iterrows()],
+            "hovertemplate": "%{text}<extra></extra>"})
+    return traces
 
 
 def _hover(row: pd.Series, mode: SeriesMode) -> str:
@@ -149,32 +159,37 @@ def _label_places(dates: pd.Series, start: pd.Timestamp,
     return places
 
 
-def _add_events(fig: go.Figure, events: pd.DataFrame, start: pd.Timestamp,
-                end: pd.Timestamp) -> None:
-    """Dashed lines with short labels, shading for events with an end date, a hover trace."""
+def _events(layout: dict, events: pd.DataFrame, start: pd.Timestamp,
+            end: pd.Timestamp) -> dict:
+    """Dashed lines with short labels and shading for events with an end date (added to
+    `layout`); returns the hover trace."""
     events = events.sort_values("date")
     places = _label_places(events["date"], start, end)
     for (row, leftwards), event in zip(places, events.itertuples(index=False)):
         if pd.notna(event.end_date):
-            fig.add_shape(type="rect", xref="x", yref="paper", x0=event.date,
-                          x1=min(pd.Timestamp(event.end_date), end), y0=0, y1=1,
-                          fillcolor=EVENT_COLOUR, opacity=0.07, line={"width": 0},
-                          layer="below", name="policy_event_span")
-        fig.add_shape(type="line", xref="x", yref="paper", x0=event.date, x1=event.date,
-                      y0=0, y1=1, line={"color": EVENT_COLOUR, "width": 1, "dash": "dash"},
-                      name="policy_event")
-        fig.add_annotation(text=html.escape(_short(event.event, LABEL_CHARS)), x=event.date,
-                           xref="x", yref="paper", y=1 - 0.07 * row,
-                           xanchor="right" if leftwards else "left", yanchor="top",
-                           showarrow=False, xshift=-2 if leftwards else 2, bgcolor="white",
-                           opacity=0.85, font={"size": 10, "color": EVENT_COLOUR},
-                           name="policy_event_label")
-    fig.add_trace(go.Scatter(
-        x=list(events["date"]), y=[0.985] * len(events), yaxis="y2", mode="markers",
-        name=EVENT_TRACE, marker={"symbol": "triangle-down", "size": 11, "color": EVENT_COLOUR,
-                                  "opacity": 0.35},
-        text=[_event_hover(event) for event in events.itertuples(index=False)],
-        hovertemplate="%{text}<extra></extra>"))
+            layout["shapes"].append({
+                "type": "rect", "xref": "x", "yref": "paper", "x0": event.date,
+                "x1": min(pd.Timestamp(event.end_date), end), "y0": 0, "y1": 1,
+                "fillcolor": EVENT_COLOUR, "opacity": 0.07, "line": {"width": 0},
+                "layer": "below", "name": "policy_event_span"})
+        layout["shapes"].append({
+            "type": "line", "xref": "x", "yref": "paper", "x0": event.date, "x1": event.date,
+            "y0": 0, "y1": 1, "line": {"color": EVENT_COLOUR, "width": 1, "dash": "dash"},
+            "name": "policy_event"})
+        layout["annotations"].append({
+            "text": html.escape(_short(event.event, LABEL_CHARS)), "x": event.date,
+            "xref": "x", "yref": "paper", "y": 1 - 0.07 * row,
+            "xanchor": "right" if leftwards else "left", "yanchor": "top",
+            "showarrow": False, "xshift": -2 if leftwards else 2, "bgcolor": "white",
+            "opacity": 0.85, "font": {"size": 10, "color": EVENT_COLOUR},
+            "name": "policy_event_label"})
+    return {
+        "type": "scatter", "x": list(events["date"]), "y": [0.985] * len(events),
+        "yaxis": "y2", "mode": "markers", "name": EVENT_TRACE,
+        "marker": {"symbol": "triangle-down", "size": 11, "color": EVENT_COLOUR,
+                   "opacity": 0.35},
+        "text": [_event_hover(event) for event in events.itertuples(index=False)],
+        "hovertemplate": "%{text}<extra></extra>"}
 
 
 def _event_hover(event) -> str:
