@@ -47,12 +47,13 @@ def source_flow(direction: Direction, perspective: Perspective) -> Flow:
 
 # Positions of each (flow, commodity) in a frame, built once per frame: a view then reads
 # its few thousand rows instead of comparing strings across millions on every request.
-# The last few partitions taken are kept too: taking one from 19 Arrow columns costs
-# ~50 ms at 5M rows, and consecutive requests nearly always read the same one.
+# The last two partitions taken are kept too (a commodity's two flows: the mirror view
+# reads both): consecutive requests nearly always read the same ones, and taking one again
+# costs ~40 ms at 5M rows. Each is ~65 MB there, so no more than two.
 _PARTITIONS: OrderedDict[int, tuple[pd.DataFrame, dict]] = OrderedDict()
 _PARTITIONS_KEPT = 4
 _TAKEN: OrderedDict[tuple[int, str, str], pd.DataFrame] = OrderedDict()
-_TAKEN_KEPT = 6
+_TAKEN_KEPT = 2
 _lock = Lock()
 
 

@@ -25,7 +25,7 @@ from threading import Lock
 import pandas as pd
 
 from dashboard.ingest import readers, schema
-from dashboard.ingest.dataset import Dataset, Provenance
+from dashboard.ingest.dataset import Dataset, Provenance, one_chunk_per_column
 from dashboard.ingest.problems import Problem, Reason
 
 MAX_ROWS = 2_000_000  # rows read; more belongs in the data folder, read once and cached
@@ -125,7 +125,7 @@ class UploadStore:
                 return self._memory[token]
         folder = self.folder / token
         try:
-            frame = schema.conform(pd.read_parquet(folder / "frame.parquet"))
+            frame = one_chunk_per_column(schema.conform(pd.read_parquet(folder / "frame.parquet")))
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
