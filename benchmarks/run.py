@@ -34,6 +34,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import zlib
 from pathlib import Path
 
 from benchlib import (
@@ -53,12 +54,17 @@ FIRST_PAGE_JSON = ["/_dash-layout", "/_dash-dependencies"]
 
 
 def fetch(url: str) -> tuple[int, int, bytes]:
-    """Bytes on the wire and uncompressed bytes of one GET that accepts gzip, and the body."""
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    """Bytes on the wire and uncompressed bytes of one GET, and the body.
+
+    Asks for "gzip, deflate" as Chromium does over plain HTTP: flask-compress sends files
+    from assets/ (the plotly.js bundle) as deflate, never gzip.
+    """
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip, deflate"})
     with urllib.request.urlopen(request, timeout=120) as response:
         wire = response.read()
-        gzipped = response.headers.get("Content-Encoding") == "gzip"
-    body = gzip.decompress(wire) if gzipped else wire
+        encoding = response.headers.get("Content-Encoding")
+    body = (gzip.decompress(wire) if encoding == "gzip"
+            else zlib.decompress(wire) if encoding == "deflate" else wire)
     return len(wire), len(body), body
 
 
