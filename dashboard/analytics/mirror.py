@@ -13,12 +13,16 @@ re-exports are left out; World and country groups are never paired.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from dataclasses import dataclass
+from threading import Lock
+
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.compare import source_traces  # the one "source rows" text
 from dashboard.analytics.flows import Direction, partition
-from dashboard.analytics.periods import describe_period, freq_of, rows_in_period
+from dashboard.analytics.period_index import PeriodIndex
+from dashboard.analytics.periods import describe_period, freq_of
 from dashboard.ingest.schema import Flow
 
 IMF_CIF_FOB_FACTOR = 1.06
@@ -70,20 +74,14 @@ def mirror_gap(frame: pd.DataFrame, commodity_code: str, period: str,
     >>> gaps[["importer", "status", "gap_t", "gap_pct", "cif_fob_ratio"]].values.tolist()
     [['KOR', 'both', 0.2, 20.0, 1.06], ['S19', 'exporter only', nan, nan, nan]]
     """
-    def paired(flow: Flow) -> pd.DataFrame:
-        rows = partition(frame, flow.value, commodity_code)
-        return rows[rows["reporter_kind"].isin(_PAIRED_KINDS)
-                    & rows["partner_kind"].isin(_PAIRED_KINDS)]
-
-    # Each flow on its own: a concat of both and a split again copied every column twice
-    # (~220 MB of temporaries at 5M rows).
-    import_rows, export_rows = paired(Flow.IMPORT), paired(Flow.EXPORT)
-    imports = _side(import_rows, "importer", period)
-    exports = _side(export_rows, "exporter", period)
+    import_side = _prepared_side(frame, commodity_code, Flow.IMPORT)
+    export_side = _prepared_side(frame, commodity_code, Flow.EXPORT)
+    imports = _side(import_side, "importer", period)
+    exports = _side(export_side, "exporter", period)
     table = imports.join(exports, how="outer").reset_index()
     if table.empty:
         return pd.DataFrame(columns=MIRROR_COLUMNS)
-    _add_parties(table, [import_rows, export_rows], direction)
+    _add_parties(table, [import_side.parties, export_side.parties], direction)
     _add_gaps(table)
     table = table[table["importer_row_count"] + table["exporter_row_count"] > 0].copy()
     _add_other_side(table)
@@ -98,39 +96,66 @@ def mirror_gap(frame: pd.DataFrame, commodity_code: str, period: str,
     return table[MIRROR_COLUMNS].reset_index(drop=True)
 
 
-def _side(rows: pd.DataFrame, side: str, period: str) -> pd.DataFrame:
-    """One side's figures per (importer, exporter), counted once; coarse-only pairs marked."""
-    used, coarse = rows_in_period(rows, period)
-    own, other = ("reporter", "partner") if side == "importer" else ("partner", "reporter")
-    columns = [f"{side}_t", f"{side}_value_usd", f"{side}_row_count", f"{side}_estimated",
-               f"{side}_source_rows"]
-    if used.empty:
-        out = pd.DataFrame(columns=columns,
-                           index=pd.MultiIndex.from_arrays([[], []], names=_PAIR))
-    else:
-        paired = used.assign(importer=used[own], exporter=used[other])
-        grouped = paired.groupby(_PAIR)
-        counts = grouped.size()
-        out = pd.DataFrame(dict(zip(columns, (
-            grouped["net_weight_kg"].sum(min_count=1) / 1000,
-            grouped["value_usd"].sum(min_count=1), counts,
-            grouped["weight_estimated"].any(),
-            source_traces(paired, _PAIR).reindex(counts.index)))))
-    coarse_pairs = pd.MultiIndex.from_arrays([coarse[own], coarse[other]], names=_PAIR)
-    out = out.reindex(out.index.union(coarse_pairs.unique()))
-    out[f"{side}_coarse"] = out[f"{side}_row_count"].isna()
-    out.index.names = _PAIR
-    return out
+@dataclass(frozen=True)
+class _Side:
+    """One flow's paired rows of a commodity, ready for any period (see PeriodIndex)."""
+
+    index: PeriodIndex  # keyed by "importer<TAB>exporter": a tab sorts before any code
+    parties: pd.DataFrame  # code, name, kind of every party in these rows
 
 
-def _add_parties(table: pd.DataFrame, frames: list[pd.DataFrame], direction: Direction) -> None:
-    """Names and kinds of both parties, and the view's country / counterpart (in place)."""
-    # One row per party first: iterating every row's strings costs seconds at millions.
+# The last commodities' sides, per frame: a mirror view reads all pairs of a commodity, and
+# a change of period then costs array sums instead of a pandas pass over ~400k rows.
+_SIDES: OrderedDict[tuple[int, str, str], tuple[pd.DataFrame, _Side]] = OrderedDict()
+_SIDES_KEPT = 4
+_lock = Lock()
+
+
+def _prepared_side(frame: pd.DataFrame, commodity_code: str, flow: Flow) -> _Side:
+    key = (id(frame), str(commodity_code), flow.value)
+    with _lock:
+        entry = _SIDES.get(key)
+        if entry is not None and entry[0] is frame:  # ids can be reused by a new frame
+            _SIDES.move_to_end(key)
+            return entry[1]
+    rows = partition(frame, flow.value, commodity_code)
+    rows = rows[rows["reporter_kind"].isin(_PAIRED_KINDS)
+                & rows["partner_kind"].isin(_PAIRED_KINDS)]
+    importer, exporter = ((rows["reporter"], rows["partner"]) if flow == Flow.IMPORT
+                          else (rows["partner"], rows["reporter"]))
+    keyed = rows.assign(pair=importer.astype(str) + "\t" + exporter.astype(str))
     parties = pd.concat([
         rows[[f"{side}", f"{side}_name", f"{side}_kind"]].drop_duplicates(side)
-        .set_axis(["code", "name", "kind"], axis=1)
-        for rows in frames for side in ("reporter", "partner")
-    ]).drop_duplicates("code").set_index("code")
+        .set_axis(["code", "name", "kind"], axis=1) for side in ("reporter", "partner")])
+    side = _Side(PeriodIndex(keyed, "pair"), parties)
+    with _lock:
+        _SIDES[key] = (frame, side)
+        while len(_SIDES) > _SIDES_KEPT:
+            _SIDES.popitem(last=False)
+    return side
+
+
+def _side(prepared: _Side, side: str, period: str) -> pd.DataFrame:
+    """One side's figures per (importer, exporter), counted once; coarse-only pairs marked."""
+    totals = prepared.index.totals(period)
+    coarse = totals["coverage"] != "complete"  # pairs with annual rows only for a quarter
+    pairs = [key.split("\t") for key in totals.index]
+    out = pd.DataFrame({
+        f"{side}_t": totals["net_weight_kg"] / 1000,
+        f"{side}_value_usd": totals["value_usd"],
+        f"{side}_row_count": totals["row_count"].where(~coarse),
+        f"{side}_estimated": totals["estimated"].astype(object).where(~coarse),
+        f"{side}_source_rows": totals["source_rows"].astype(object).where(~coarse),
+    }).set_axis(pd.MultiIndex.from_tuples(pairs, names=_PAIR) if pairs
+                else pd.MultiIndex.from_arrays([[], []], names=_PAIR))
+    out[f"{side}_coarse"] = coarse.to_numpy()
+    return out.sort_index()
+
+
+def _add_parties(table: pd.DataFrame, parties: list[pd.DataFrame],
+                 direction: Direction) -> None:
+    """Names and kinds of both parties, and the view's country / counterpart (in place)."""
+    parties = pd.concat(parties).drop_duplicates("code").set_index("code")
     for side in _PAIR:
         table[f"{side}_name"] = table[side].map(parties["name"])
         table[f"{side}_kind"] = table[side].map(parties["kind"])
