@@ -37,6 +37,7 @@ MIRROR_COLUMNS = [
     "adjusted_value_gap_pct", "other_side_reports", "note", "importer_row_count",
     "exporter_row_count", "importer_source_rows", "exporter_source_rows"]
 _PAIRED_KINDS = ("country", "area_nes")
+_UNUSED = {"hs6", "commodity_name", "period_start", "valuation"}
 _PAIR = ["importer", "exporter"]
 _STATUS_ORDER = {BOTH: 0, EXPORTER_ONLY: 1, IMPORTER_ONLY: 2}
 
@@ -119,6 +120,7 @@ def _prepared_side(frame: pd.DataFrame, commodity_code: str, flow: Flow) -> _Sid
             _SIDES.move_to_end(key)
             return entry[1]
     rows = partition(frame, flow.value, commodity_code)
+    rows = rows[[c for c in rows.columns if c not in _UNUSED]]  # narrower copies below
     rows = rows[rows["reporter_kind"].isin(_PAIRED_KINDS)
                 & rows["partner_kind"].isin(_PAIRED_KINDS)]
     importer, exporter = ((rows["reporter"], rows["partner"]) if flow == Flow.IMPORT

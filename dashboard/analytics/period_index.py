@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analytics.compare import MAX_TRACE_LINES
-from dashboard.analytics.periods import _FINENESS, finest_rows, freq_of
+from dashboard.analytics.periods import _FINENESS, _PARTY_COLUMNS, finest_rows, freq_of
 
 
 class PeriodIndex:
@@ -26,7 +26,10 @@ class PeriodIndex:
 
     def __init__(self, rows: pd.DataFrame, by: str = "country"):
         self.by = by
-        finest = finest_rows(rows)
+        # Only the columns used: finest_rows copies what it keeps (memory peaks at 5M rows).
+        wanted = {by, *_PARTY_COLUMNS, "flow", "commodity_code", "period", "freq",
+                  "net_weight_kg", "value_usd", "weight_estimated", "source_file", "source_line"}
+        finest = finest_rows(rows[[c for c in rows.columns if c in wanted]])
         # Codes from pandas' hashing (not np.unique over Python strings: ~10x slower), and
         # labels parsed once per distinct period (a few dozen), not per row.
         group, keys = pd.factorize(finest[by], sort=True)
