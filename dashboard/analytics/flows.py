@@ -47,13 +47,13 @@ def source_flow(direction: Direction, perspective: Perspective) -> Flow:
 
 # Positions of each (flow, commodity) in a frame, built once per frame: a view then reads
 # its few thousand rows instead of comparing strings across millions on every request.
-# The last two partitions taken are kept too (a commodity's two flows: the mirror view
-# reads both): consecutive requests nearly always read the same ones, and taking one again
-# costs ~40 ms at 5M rows. Each is ~65 MB there, so no more than two.
+# The last partition taken is kept too: consecutive requests nearly always read the same
+# one, and taking it again costs ~40 ms at 5M rows. It is ~65 MB there, so only one (the
+# mirror view, which reads both flows, keeps its own reduced arrays).
 _PARTITIONS: OrderedDict[int, tuple[pd.DataFrame, dict]] = OrderedDict()
 _PARTITIONS_KEPT = 4
 _TAKEN: OrderedDict[tuple[int, str, str], pd.DataFrame] = OrderedDict()
-_TAKEN_KEPT = 2
+_TAKEN_KEPT = 1
 _lock = Lock()
 
 
