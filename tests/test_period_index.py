@@ -73,3 +73,21 @@ def test_the_map_table_answers_a_new_frame_not_a_kept_one(period):
     tables = [country_table(frame.rename(columns={v: k for k, v in plain.items()}),
                             selection, period) for frame in (first, second)]
     assert [t.loc["KOR", "value"] for t in tables] == [0.1, 0.9]
+
+
+def test_kept_values_are_per_frame_and_only_the_last_ones():
+    from dashboard.analytics.kept import KeptPerFrame
+
+    kept: KeptPerFrame[int] = KeptPerFrame(kept=2)
+    first, second = frame_of([]), frame_of([])
+    builds = []
+
+    def build(value):
+        return lambda: builds.append(value) or value
+
+    assert kept.get(first, "a", build(1)) == 1
+    assert kept.get(first, "a", build(99)) == 1  # kept
+    assert kept.get(second, "a", build(2)) == 2  # another frame, same key: built afresh
+    assert kept.get(first, "b", build(3)) == 3  # evicts the oldest: (first, "a")
+    assert kept.get(first, "a", build(4)) == 4
+    assert builds == [1, 2, 3, 4]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, replace
-from threading import Lock
 
 import pandas as pd
 
 from dashboard.analytics.compare import Comparison, Measure, compare_totals, measure_values
 from dashboard.analytics.flows import Direction, Perspective, orient, with_counterpart
+from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.period_index import PeriodIndex
 
 
@@ -42,27 +41,17 @@ class _Prepared:
 
 # The last selections' prepared rows, per frame: a change of period, comparison, measure or
 # focus then costs array sums, not a pass of pandas over the rows (the map's cold path).
-_PREPARED: OrderedDict[tuple[int, Selection], tuple[pd.DataFrame, _Prepared]] = OrderedDict()
-_PREPARED_KEPT = 16
-_lock = Lock()
+_PREPARED: KeptPerFrame[_Prepared] = KeptPerFrame(kept=16)
 
 
 def _prepared(frame: pd.DataFrame, selection: Selection) -> _Prepared:
-    key = (id(frame), replace(selection, measure=Measure.WEIGHT))
-    with _lock:
-        entry = _PREPARED.get(key)
-        if entry is not None and entry[0] is frame:  # ids can be reused by a new frame
-            _PREPARED.move_to_end(key)
-            return entry[1]
-    rows = selected_rows(frame, selection)
-    prepared = _Prepared(PeriodIndex(rows, "country"),
+    def build() -> _Prepared:
+        rows = selected_rows(frame, selection)
+        return _Prepared(PeriodIndex(rows, "country"),
                          rows.drop_duplicates("country").set_index("country")["country_name"],
                          _reported_by(rows, selection.perspective))
-    with _lock:
-        _PREPARED[key] = (frame, prepared)
-        while len(_PREPARED) > _PREPARED_KEPT:
-            _PREPARED.popitem(last=False)
-    return prepared
+
+    return _PREPARED.get(frame, replace(selection, measure=Measure.WEIGHT), build)
 
 
 def country_table(frame: pd.DataFrame, selection: Selection, period: str,

@@ -11,13 +11,12 @@ side) whichever way they were reported, so everything downstream reads one shape
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from enum import StrEnum
-from threading import Lock
 
 import numpy as np
 import pandas as pd
 
+from dashboard.analytics.kept import KeptPerFrame
 from dashboard.ingest.schema import Flow
 
 
@@ -50,11 +49,8 @@ def source_flow(direction: Direction, perspective: Perspective) -> Flow:
 # The last partition taken is kept too: consecutive requests nearly always read the same
 # one, and taking it again costs ~40 ms at 5M rows. It is ~65 MB there, so only one (the
 # mirror view, which reads both flows, keeps its own reduced arrays).
-_PARTITIONS: OrderedDict[int, tuple[pd.DataFrame, dict]] = OrderedDict()
-_PARTITIONS_KEPT = 4
-_TAKEN: OrderedDict[tuple[int, str, str], pd.DataFrame] = OrderedDict()
-_TAKEN_KEPT = 1
-_lock = Lock()
+_POSITIONS: KeptPerFrame[dict] = KeptPerFrame(kept=4)
+_TAKEN: KeptPerFrame[pd.DataFrame] = KeptPerFrame(kept=1)
 
 
 def partition(frame: pd.DataFrame, flow: str, commodity_code: str) -> pd.DataFrame:
@@ -62,27 +58,18 @@ def partition(frame: pd.DataFrame, flow: str, commodity_code: str) -> pd.DataFra
 
     Callers must not modify the frame they get: it can be shared by the next request.
     """
-    key = (id(frame), str(flow), str(commodity_code))
-    with _lock:
-        entry = _PARTITIONS.get(id(frame))
-        if entry is None or entry[0] is not frame:  # ids can be reused by a new frame
-            indices = frame.groupby(["flow", "commodity_code"], observed=True, sort=False).indices
-            entry = (frame, {k: np.asarray(rows) for k, rows in indices.items()})
-            _PARTITIONS[id(frame)] = entry
-            for stale in [k for k in _TAKEN if k[0] == id(frame)]:
-                del _TAKEN[stale]
-            while len(_PARTITIONS) > _PARTITIONS_KEPT:
-                _PARTITIONS.popitem(last=False)
-        _PARTITIONS.move_to_end(id(frame))
-        rows = _TAKEN.get(key)
-        if rows is None:
-            positions = entry[1].get(key[1:])
-            rows = frame.iloc[positions] if positions is not None else frame.iloc[0:0]
-            _TAKEN[key] = rows
-            while len(_TAKEN) > _TAKEN_KEPT:
-                _TAKEN.popitem(last=False)
-        _TAKEN.move_to_end(key)
-    return rows
+    key = (str(flow), str(commodity_code))
+
+    def take() -> pd.DataFrame:
+        positions = _POSITIONS.get(frame, None, lambda: _positions(frame)).get(key)
+        return frame.iloc[positions] if positions is not None else frame.iloc[0:0]
+
+    return _TAKEN.get(frame, key, take)
+
+
+def _positions(frame: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
+    indices = frame.groupby(["flow", "commodity_code"], observed=True, sort=False).indices
+    return {key: np.asarray(rows) for key, rows in indices.items()}
 
 
 def orient(frame: pd.DataFrame, direction: Direction, perspective: Perspective,

@@ -13,14 +13,13 @@ re-exports are left out; World and country groups are never paired.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
-from threading import Lock
 
 import numpy as np
 import pandas as pd
 
 from dashboard.analytics.flows import Direction, partition
+from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.period_index import PeriodIndex
 from dashboard.analytics.periods import describe_period, freq_of
 from dashboard.ingest.schema import Flow
@@ -107,18 +106,15 @@ class _Side:
 
 # The last commodities' sides, per frame: a mirror view reads all pairs of a commodity, and
 # a change of period then costs array sums instead of a pandas pass over ~400k rows.
-_SIDES: OrderedDict[tuple[int, str, str], tuple[pd.DataFrame, _Side]] = OrderedDict()
-_SIDES_KEPT = 4
-_lock = Lock()
+_SIDES: KeptPerFrame[_Side] = KeptPerFrame(kept=4)
 
 
 def _prepared_side(frame: pd.DataFrame, commodity_code: str, flow: Flow) -> _Side:
-    key = (id(frame), str(commodity_code), flow.value)
-    with _lock:
-        entry = _SIDES.get(key)
-        if entry is not None and entry[0] is frame:  # ids can be reused by a new frame
-            _SIDES.move_to_end(key)
-            return entry[1]
+    return _SIDES.get(frame, (str(commodity_code), flow.value),
+                      lambda: _build_side(frame, commodity_code, flow))
+
+
+def _build_side(frame: pd.DataFrame, commodity_code: str, flow: Flow) -> _Side:
     rows = partition(frame, flow.value, commodity_code)
     rows = rows[[c for c in rows.columns if c not in _UNUSED]]  # narrower copies below
     rows = rows[rows["reporter_kind"].isin(_PAIRED_KINDS)
@@ -129,12 +125,7 @@ def _prepared_side(frame: pd.DataFrame, commodity_code: str, flow: Flow) -> _Sid
     parties = pd.concat([
         rows[[f"{side}", f"{side}_name", f"{side}_kind"]].drop_duplicates(side)
         .set_axis(["code", "name", "kind"], axis=1) for side in ("reporter", "partner")])
-    side = _Side(PeriodIndex(keyed, "pair"), parties)
-    with _lock:
-        _SIDES[key] = (frame, side)
-        while len(_SIDES) > _SIDES_KEPT:
-            _SIDES.popitem(last=False)
-    return side
+    return _Side(PeriodIndex(keyed, "pair"), parties)
 
 
 def _side(prepared: _Side, side: str, period: str) -> pd.DataFrame:
