@@ -18,6 +18,7 @@ from dashboard.figures.caption import Caption, caption_layout
 from dashboard.figures.style import (
     BORDER_COLOUR,
     DIVERGING_SCALE,
+    MUTED_TEXT,
     NO_DATA_COLOUR,
     SEQUENTIAL_SCALE,
     figure_from,
@@ -50,7 +51,7 @@ GEO = {
 NO_DATA_KEY = {
     "text": "Light grey: no data reported<br>Mid grey: annual data only", "xref": "paper",
     "yref": "paper", "x": 0, "y": 0, "xanchor": "left", "yanchor": "bottom", "align": "left",
-    "showarrow": False, "font": {"size": 11, "color": "#5f5f5f"}, "name": "no_data_key"}
+    "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT}, "name": "no_data_key"}
 
 
 def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure:

@@ -116,19 +116,17 @@ def columns_for(headers: dict[str, str], numeric: set[str] = frozenset(),
 def grid_columns(state: ViewState) -> list[dict]:
     unit = MEASURE_UNITS[Measure(state.measure)]
     name = MEASURE_NAMES[Measure(state.measure)]
-    number = {"type": "rightAligned", "valueFormatter": {"function":
-              "params.value == null ? 'no data' : d3.format(',.4~f')(params.value)"}}
     columns = [
         {"field": "country_name", "headerName": "Country", "pinned": "left"},
         {"field": "iso3", "headerName": "ISO3", "width": 90},
-        {"field": "value", "headerName": f"{name} ({unit})", **number},
+        {"field": "value", "headerName": f"{name} ({unit})", **NUMBER_COLUMN},
     ]
     if state.comparison:
         columns += [
-            {"field": "baseline", "headerName": f"Baseline ({unit})", **number},
-            {"field": "absolute", "headerName": f"Change ({unit})", **number},
-            {"field": "percent", "headerName": "Change (%)", **number},
-            {"field": "ratio", "headerName": "Ratio (x)", **number},
+            {"field": "baseline", "headerName": f"Baseline ({unit})", **NUMBER_COLUMN},
+            {"field": "absolute", "headerName": f"Change ({unit})", **NUMBER_COLUMN},
+            {"field": "percent", "headerName": "Change (%)", **NUMBER_COLUMN},
+            {"field": "ratio", "headerName": "Ratio (x)", **NUMBER_COLUMN},
         ]
     columns += [
         {"field": "estimated", "headerName": "Estimated weights"},
