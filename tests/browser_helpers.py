@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / ".cache" / "screenshots"
+OFFLINE_SCHEMES = ("file:", "data:", "blob:")  # what a file opened offline may request
 
 
 def wait_until(page, expression: str, arg=None, timeout: float = 30.0) -> None:
@@ -55,3 +58,22 @@ def wait_for_chart(page, chart: str) -> None:
         " return !!(g && g.layout && g.layout.title && (g.layout.title.text || '').length); }",
         f"chart-{chart}")
     wait_until(page, "!document.querySelector('[data-dash-is-loading]')")
+
+
+@contextmanager
+def drawn_map_file(browser, path: Path) -> Iterator[tuple[object, list[str], list[str]]]:
+    """A standalone HTML file opened from file:// until its map draws: (page, every
+    requested URL, console and page errors)."""
+    requests: list[str] = []
+    errors: list[str] = []
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(path.as_uri())
+        page.wait_for_selector(".choroplethlayer path.choroplethlocation", timeout=30_000)
+        yield page, requests, errors
+    finally:
+        context.close()

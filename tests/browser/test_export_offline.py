@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from browser_helpers import OFFLINE_SCHEMES, drawn_map_file
 
 from dashboard import export
 
@@ -14,23 +15,13 @@ def test_standalone_map_renders_from_file_with_no_network(browser, tmp_path):
 
     path = tmp_path / "map.html"
     path.write_text(export.standalone_html(map_figure(), TITLE, {}), encoding="utf-8")
-    requests, errors = [], []
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(path.as_uri())
-        page.wait_for_selector(".choroplethlayer path.choroplethlocation", timeout=30_000)
+    with drawn_map_file(browser, path) as (page, requests, errors):
         drawn = page.locator("path.choroplethlocation").count()
         countries = page.locator(".countries path").count()
         logo = page.locator(".modebar-btn--logo").count()
         title = page.title()
-    finally:
-        context.close()
     assert drawn == 4  # JPN, KOR, SGP (only in the 50m geometry) and DEU
     assert countries > 0  # base map geometry came from the inlined topojson
     assert logo == 0 and title == TITLE
-    assert [url for url in requests if not url.startswith(("file:", "data:", "blob:"))] == []
+    assert [url for url in requests if not url.startswith(OFFLINE_SCHEMES)] == []
     assert errors == []

@@ -18,7 +18,13 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
-from browser_helpers import value_locations, wait_for_map, wait_until
+from browser_helpers import (
+    OFFLINE_SCHEMES,
+    drawn_map_file,
+    value_locations,
+    wait_for_map,
+    wait_until,
+)
 from factories import PLUS_COLUMNS, plus_row, write_rows
 from werkzeug.serving import make_server
 
@@ -34,7 +40,6 @@ pytestmark = pytest.mark.browser
 # A view that differs from the default one in every way the map shows.
 VIEW = ("commodity=28469016&period=2024&perspective=mirror&partner=CHN&baseline=2023"
         "&measure=weight&change=percent")
-OFFLINE_SCHEMES = ("file:", "data:", "blob:")
 HOSTILE_HTML = "<img src=x onerror=alert(1)>"
 
 
@@ -168,19 +173,9 @@ def test_html_export_renders_from_file_with_no_network(browser, server_url, tmp_
     assert status == 200
     path = tmp_path / "rare-earth-map.html"
     path.write_bytes(body)
-    requests, errors = [], []
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(path.as_uri())
-        page.wait_for_selector(".choroplethlayer path.choroplethlocation", timeout=30_000)
+    with drawn_map_file(browser, path) as (page, requests, errors):
         drawn = page.locator(".choroplethlayer path.choroplethlocation").count()
         countries = page.locator(".countries path").count()
-    finally:
-        context.close()
     assert drawn > 5 and countries > 0
     assert [url for url in requests if not url.startswith(OFFLINE_SCHEMES)] == []
     assert errors == []
