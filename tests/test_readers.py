@@ -226,6 +226,17 @@ def test_a_semicolon_file_reads_decimal_commas_unless_its_numbers_say_otherwise(
     assert readers.read_file(point).frame["net_weight_kg"].tolist() == [1500.0]
 
 
+@pytest.mark.parametrize("chunk_rows", [1, 2, 50_000])
+def test_the_decimal_mark_is_the_files_however_it_is_cut_into_chunks(tmp_path, chunk_rows):
+    path = tmp_path / "points.csv"
+    path.write_text("reporter;partner;flow;commodity_code;period;net_weight_kg;value_usd\n"
+                    "KOR;CHN;import;284690;2025-01;0.25;2\n"
+                    "KOR;CHN;import;284690;2025-02;1.500;2\n")
+    result = readers.read_file(path, chunk_rows=chunk_rows)
+    assert result.frame["net_weight_kg"].tolist() == [0.25, 1.5]
+    assert result.problems == []
+
+
 def test_a_repeated_column_the_layout_does_not_read_is_harmless(tmp_path):
     columns = [*PLUS_COLUMNS, "customsDesc"]
     rows = [{**plus_row(), "customsDesc": "TOTAL CPC"}]

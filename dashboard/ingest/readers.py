@@ -162,12 +162,20 @@ def _read_rows(path: Path, table: _Table, layout: layouts.Layout, chunk_rows: in
     rows = _Rows(file, table, problems, totals)
     chunks = (rows.text_chunks if table.lines is not None else rows.cell_chunks)(needed, chunk_rows)
     frames = []
+    # A file writes its numbers one way: once a chunk shows which, later chunks read their
+    # ambiguous numbers ("1.500") that way too, however the file was cut into chunks.
+    decimal_comma, settled = table.decimal_comma, False
     for lines, raw in chunks:
         lines, raw = rows.drop_twin_conflicts(twins, lines, raw)
         staging = layout.to_staging(raw[pick].set_axis(reads, axis=1))
         staging["line"] = lines
+        if not settled:
+            shown = validate.decimal_evidence(pd.concat(
+                [staging[field] for field in ("weight", "qty", "value")]))
+            if shown is not None:
+                decimal_comma, settled = shown, True
         frame, found, stats = validate.build_frame(staging, file, layout.source_names,
-                                                   decimal_comma=table.decimal_comma)
+                                                   decimal_comma=decimal_comma)
         frames.append(frame)
         problems += found
         for key, count in stats.items():

@@ -282,9 +282,15 @@ def _styles(text: pd.Series) -> tuple[pd.Series, ...]:
 
 def decimal_convention(text: pd.Series, default: bool = False) -> bool:
     """True when the values that are unambiguous use a decimal comma (and none a point)."""
+    evidence = decimal_evidence(text)
+    return default if evidence is None else evidence
+
+
+def decimal_evidence(text: pd.Series) -> bool | None:
+    """True (decimal comma) or False (point) when the unambiguous values agree, else None."""
     _, _, point, comma, either = _styles(text)
     point_seen, comma_seen = bool((point & ~either).any()), bool((comma & ~either).any())
-    return comma_seen if point_seen != comma_seen else default
+    return comma_seen if point_seen != comma_seen else None
 
 
 def parse_numbers(text: pd.Series, decimal_comma: bool = False) -> tuple[pd.Series, pd.Series]:
