@@ -10,8 +10,9 @@ import re
 import numpy as np
 import pandas as pd
 
-_MONTH_NAMES = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+_MONTH_NAMES = {month[:3]: i for i, month in enumerate(_MONTHS, 1)}
 _Y = r"(?P<y>[0-9]{4})"
 _PATTERNS = [
     # Each spelling files use, with named groups: y year, q quarter, m month, mon month name,
@@ -29,8 +30,6 @@ _PATTERNS = [
 ]
 
 FIRST_YEAR, LAST_YEAR = 1960, 2100
-SPELLINGS = ("2025", "2025-Q1", "2025Q1", "Q1 2025", "2025-03", "2025M03", "202503",
-             "2025/03", "03/2025", "Mar 2025", "March 2025", "2025-03-01")
 
 
 def parse_period(text: str) -> tuple[str, str] | None:
@@ -84,10 +83,8 @@ def _parts(text: str) -> tuple[int, str, int, int] | None:
 
 def _is_month_name(word: str) -> bool:
     """"Mar", "March", "Sept" are month names; "Marble" is not."""
-    full = ["january", "february", "march", "april", "may", "june", "july", "august",
-            "september", "october", "november", "december"]
     word = word.lower()
-    return any(name.startswith(word) for name in full) or word == "sept"
+    return any(name.startswith(word) for name in _MONTHS) or word == "sept"
 
 
 def _impossible(year: int, freq: str, sub: int, day: int) -> str:

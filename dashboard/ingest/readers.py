@@ -152,11 +152,11 @@ def _layout(path: Path, table: _Table) -> layouts.Layout:
 
 def _read_rows(path: Path, table: _Table, layout: layouts.Layout, chunk_rows: int) -> ReadResult:
     file = str(path)
-    problems = list(table.notes) + _header_problems(file, table, layout)
+    twins = layouts.duplicated(table.header, layout)
+    problems = list(table.notes) + _header_problems(file, table, layout, twins)
     positions = _positions(table.header)
     reads = [name for name in layout.reads if name in positions]
     pick = [positions[name][0] for name in reads]
-    twins = layouts.duplicated(table.header, layout)
     needed = sorted(set(pick).union(*twins.values()))
     totals = {"rows_read": 0, "breakdown_rows": 0, "rows_with_problems": 0, "rows_used": 0}
     rows = _Rows(file, table, problems, totals)
@@ -196,9 +196,10 @@ def _positions(header: list[str]) -> dict[str, list[int]]:
     return found
 
 
-def _header_problems(file: str, table: _Table, layout: layouts.Layout) -> list[Problem]:
+def _header_problems(file: str, table: _Table, layout: layouts.Layout,
+                     twins: dict[str, list[int]]) -> list[Problem]:
     problems = []
-    for where in layouts.duplicated(table.header, layout).values():
+    for where in twins.values():
         name = table.header[where[0]]
         fields = ", ".join(str(i + 1) for i in where)
         problems.append(Problem(

@@ -289,6 +289,10 @@ def decimal_convention(text: pd.Series, default: bool = False) -> bool:
 def decimal_evidence(text: pd.Series) -> bool | None:
     """True (decimal comma) or False (point) when the unambiguous values agree, else None."""
     _, _, point, comma, either = _styles(text)
+    return _evidence(point, comma, either)
+
+
+def _evidence(point: pd.Series, comma: pd.Series, either: pd.Series) -> bool | None:
     point_seen, comma_seen = bool((point & ~either).any()), bool((comma & ~either).any())
     return comma_seen if point_seen != comma_seen else None
 
@@ -301,8 +305,8 @@ def parse_numbers(text: pd.Series, decimal_comma: bool = False) -> tuple[pd.Seri
     ([1234.5, 7.0, 1.5], [False, False, False])
     """
     cleaned, plain, point, comma, either = _styles(text)
-    point_seen, comma_seen = (point & ~either).any(), (comma & ~either).any()
-    use_comma = comma_seen if point_seen != comma_seen else decimal_comma
+    evidence = _evidence(point, comma, either)
+    use_comma = decimal_comma if evidence is None else evidence
     if use_comma:
         converted = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
         conflict = point & ~either & ~comma
