@@ -64,6 +64,12 @@ class Dataset:
     def source_line(self) -> str:
         return " ".join(dict.fromkeys(p.source_line for p in self.provenance))
 
+    def fingerprint(self) -> str:
+        """Changes whenever the data does (rows, their total weight, sources, rows read)."""
+        weight = float(self.frame["net_weight_kg"].sum())
+        return (f"{len(self.frame)}|{weight:.6g}|{self.source_line}|"
+                f"{self.stats.get('rows_read', 0)}")
+
 
 def trade_files(paths: list[Path]) -> list[Path]:
     """The customs files among paths (folders expanded), leaving reference tables out."""

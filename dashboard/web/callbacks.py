@@ -54,10 +54,7 @@ class Bundle:
     @classmethod
     def of(cls, data: Dataset, name: str = "embedded") -> Bundle:
         catalogue = Catalogue.of(data.frame)
-        weight = float(data.frame["net_weight_kg"].sum())
-        fingerprint = (f"{name}|{len(data.frame)}|{weight:.6g}|{data.source_line}|"
-                       f"{data.stats.get('rows_read', 0)}")
-        return cls(data, catalogue, default_view(catalogue), fingerprint)
+        return cls(data, catalogue, default_view(catalogue), f"{name}|{data.fingerprint()}")
 
 
 class Context:

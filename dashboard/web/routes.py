@@ -65,7 +65,7 @@ class Routes:
             bundle = self.context.bundle(token)
             query = request.query_string.decode("utf-8", "replace")  # bots send any bytes
             tag = exports.etag(__version__, name, fmt, query,
-                               _fingerprint(bundle))
+                               bundle.fingerprint)
             if tag in request.if_none_match:
                 return self._cached(Response(status=304), tag, token)
             file = cached(self.context.cache, f"export:{tag}:{self.page_url()}",
@@ -92,7 +92,7 @@ class Routes:
             return Response(page, status=404, mimetype="text/html")
         view_query, _, token = exports.split_query(query)
         bundle = self.context.bundle(token)
-        tag = exports.etag(__version__, "embed", name, query, _fingerprint(bundle))
+        tag = exports.etag(__version__, "embed", name, query, bundle.fingerprint)
         if tag in request.if_none_match:
             return self._cached(Response(status=304), tag, token)
         from dashboard.web.view_state import from_query
@@ -187,10 +187,6 @@ class Routes:
 @functools.cache
 def _plotly_bundle() -> bytes:
     return PLOTLY_BUNDLE.read_bytes()
-
-
-def _fingerprint(bundle) -> str:
-    return bundle.fingerprint
 
 
 def _without_image_size(query: str) -> str:
