@@ -200,7 +200,7 @@ def comparison_heading(state: ViewState, catalogue: Catalogue) -> str:
     return f"Showing {describe_selection(state, catalogue)['period']}."
 
 
-def clicked_country(source: str, value, grid_rows) -> str | None:
+def clicked_country(value, grid_rows) -> str | None:
     """ISO3 of what a user clicked: a map country, a Sankey node, a ranking bar, a table row.
 
     Everything here came from the browser, so every shape is checked before use.
