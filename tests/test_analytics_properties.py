@@ -25,7 +25,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.analytics import bilateral, dependency
-from dashboard.analytics.compare import Basis, Comparison, Measure, compare, period_totals
+from dashboard.analytics.compare import (
+    Basis,
+    Comparison,
+    Measure,
+    compare,
+    period_totals,
+    tonnes_text,
+)
 from dashboard.analytics.flows import Direction
 from dashboard.analytics.surges import SurgeParams, SurgeRule, detect_surges
 
@@ -140,6 +147,43 @@ def hand_totals(records: list[dict], label: str, by: str = "country"
         elif container(r["period"], r["freq"], freq_of(label)) == label:
             totals[r[by]] = totals.get(r[by], 0) + r["kg"]
     return totals, coarse - set(totals)
+
+
+def hand_coverage(records: list[dict], label: str, by: str = "country") -> dict[str, str]:
+    """The months of `label` each key's usable rows cover, and the coarser rows left out,
+    in the words `period_totals` uses (built here from months as sets, not bit masks)."""
+    need = FINENESS[freq_of(label)]
+    span = months_covered(label, freq_of(label))
+    covered: dict[str, set[int]] = {}
+    left_out: dict[str, list[int]] = {}
+    for r in finest(records):
+        if r["period"][:4] != label[:4]:
+            continue
+        if FINENESS[r["freq"]] > need:
+            left_out.setdefault(r[by], []).append(r["kg"])
+        elif container(r["period"], r["freq"], freq_of(label)) == label:
+            covered.setdefault(r[by], set()).update(months_covered(r["period"], r["freq"]))
+    words = {}
+    for key, months in covered.items():
+        parts = []
+        if len(months & span) < len(span):
+            parts.append(f"{len(months & span)} of {len(span)} months")
+        if key in left_out:
+            kg, n = sum(left_out[key]), len(left_out[key])
+            parts.append(f"excludes annual-only rows ({tonnes_text(kg)} in {label[:4]},"
+                         f" {'1 row' if n == 1 else f'{n} rows'})")
+        words[key] = "; ".join(parts) or "complete"
+    return words
+
+
+def months_covered(period: str, freq: str) -> set[int]:
+    """Months (1-12) a row's period covers."""
+    if freq == "A":
+        return set(range(1, 13))
+    if freq == "Q":
+        first = (int(period[6]) - 1) * 3 + 1
+        return set(range(first, first + 3))
+    return {int(period[5:7])}
 
 
 def shift(label: str, years: int) -> str:
@@ -396,9 +440,10 @@ def test_period_totals_count_each_flow_once(records, period):
     totals = period_totals(frame_of(records), period)
     expected, coarse = hand_totals(records, period)
     assert set(totals.index) == set(expected) | coarse
+    coverage = hand_coverage(records, period)
     for country, kg in expected.items():
         assert totals.loc[country, "net_weight_kg"] == kg
-        assert totals.loc[country, "coverage"] == "complete"
+        assert totals.loc[country, "coverage"] == coverage[country]
     for country in coarse:
         assert math.isnan(totals.loc[country, "net_weight_kg"])
         assert totals.loc[country, "coverage"] == "annual data only"

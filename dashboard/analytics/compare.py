@@ -14,7 +14,7 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.periods import describe_period, months_in, rows_in_period
+from dashboard.analytics.periods import describe_period, freq_of, months_in, rows_in_period
 
 MAX_TRACE_LINES = 5
 
@@ -64,30 +64,159 @@ class Comparison:
         return 1.0
 
 
-def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.DataFrame:
-    """Net weight (kg), value (USD), row count, estimate flag and source lines per `by`.
+# Columns of a period-totals table (`period_totals`, `PeriodIndex.totals`), in this order.
+TOTALS_COLUMNS = ["net_weight_kg", "value_usd", "row_count", "estimated",
+                  "weight_with_value_kg", "value_with_weight_usd", "value_without_weight_usd",
+                  "rows_without_weight", "months_with_rows", "months_in_period",
+                  "excluded_rows", "excluded_kg", "annual_only", "source_rows", "coverage"]
 
-    Countries whose data for that year is too coarse for the period (annual rows only,
-    a quarter asked) get a row with NaN figures and `coverage` "annual data only".
+
+def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.DataFrame:
+    """Per `by`: net weight (kg), value (USD), what the figures cover, and their source lines.
+
+    The reference definition (`PeriodIndex.totals` is the fast path, tested equal):
+    - net_weight_kg, value_usd: sums over the rows that make up the period (NaN when none
+      of them reports the figure); row_count; estimated (any weight flagged estimated);
+    - weight_with_value_kg, value_with_weight_usd: sums over the rows that report both, the
+      only honest basis of a unit value; value_without_weight_usd and rows_without_weight:
+      the value of rows that report no weight (kept out of weight and unit value);
+    - months_with_rows of months_in_period: months covered by at least one row (an annual
+      row covers 12, a quarterly one 3);
+    - excluded_rows, excluded_kg: rows of that year too coarse for the period (an annual
+      row when a quarter is asked), left out; a key with only those has annual_only True
+      and NaN figures;
+    - coverage: all of that in words ("complete", "2 of 3 months", ...).
+
+    >>> rows = pd.DataFrame({"country": ["KOR"] * 3, "counterpart": ["CHN", "CHN", "JPN"],
+    ...     "flow": ["import"] * 3, "commodity_code": ["280530"] * 3,
+    ...     "period": ["2025-01", "2025-02", "2025"], "freq": ["M", "M", "A"],
+    ...     "net_weight_kg": [10_000.0, 5_000.0, 2_000.0], "value_usd": [1e5, 2e4, 3e4],
+    ...     "weight_estimated": [False] * 3, "source_file": ["f.csv"] * 3,
+    ...     "source_line": [2, 3, 4]})
+    >>> period_totals(rows, "2025-Q1").loc["KOR", ["net_weight_kg", "coverage"]].tolist()
+    [15000.0, '2 of 3 months; excludes annual-only rows (2.0 t in 2025, 1 row)']
     """
     used, coarse = rows_in_period(rows, period)
-    grouped = used.groupby(by, observed=True)
+    weight, value = used["net_weight_kg"], used["value_usd"]
+    both = weight.notna() & value.notna()
+    keyed = used.assign(
+        _wv=weight.where(both), _vw=value.where(both), _vnw=value.where(weight.isna()),
+        _nw=weight.isna(), _bits=month_bits(used["period"], used["freq"]))
+    grouped = keyed.groupby(by, observed=True)
     totals = pd.DataFrame({
         "net_weight_kg": grouped["net_weight_kg"].sum(min_count=1),
         "value_usd": grouped["value_usd"].sum(min_count=1),
         "row_count": grouped.size(),
         "estimated": grouped["weight_estimated"].any(),
+        "weight_with_value_kg": grouped["_wv"].sum(min_count=1),
+        "value_with_weight_usd": grouped["_vw"].sum(min_count=1),
+        "value_without_weight_usd": grouped["_vnw"].sum(),
+        "rows_without_weight": grouped["_nw"].sum().astype("int64"),
+        "months_with_rows": grouped["_bits"].agg(_covered_months(period)).astype("int64"),
     })
-    totals["source_rows"] = source_traces(used, by).reindex(totals.index).fillna("")
-    totals["coverage"] = "complete"
     missing = sorted(set(coarse[by]) - set(totals.index))
-    if missing:
+    if missing:  # only rows too coarse for the period: listed, with no figure
         gaps = pd.DataFrame(index=pd.Index(missing, name=by))
-        gaps["coverage"] = "annual data only"
-        gaps["row_count"], gaps["estimated"], gaps["source_rows"] = 0, False, ""
+        gaps["row_count"] = gaps["rows_without_weight"] = gaps["months_with_rows"] = 0
+        gaps["estimated"], gaps["value_without_weight_usd"] = False, 0.0
         totals = pd.concat([totals, gaps])
+    excluded = coarse.groupby(by, observed=True)["net_weight_kg"]
+    totals["excluded_rows"] = excluded.size().reindex(totals.index).fillna(0).astype("int64")
+    totals["excluded_kg"] = excluded.sum().reindex(totals.index).fillna(0.0)
+    totals["annual_only"] = totals.index.isin(missing)
+    totals["months_in_period"] = months_in(period)
+    totals["source_rows"] = source_traces(used, by).reindex(totals.index).fillna("").astype(object)
+    totals["coverage"] = pd.Series(coverage_texts(totals, period), index=totals.index,
+                                   dtype=object)
     totals.index.name = by
-    return totals
+    return totals[TOTALS_COLUMNS]
+
+
+# Which months of its year a row covers, as 12 bits (bit 0 January): annual 0xFFF, a quarter
+# three bits, a month one. Coverage of a period is the union of its rows' bits.
+_QUARTER_BITS = [0b111 << (3 * q) for q in range(4)]
+
+
+def month_bits(period: pd.Series, freq: pd.Series) -> pd.Series:
+    """The months of its year each row covers, as a 12-bit mask (bit 0 is January).
+
+    >>> month_bits(pd.Series(["2025", "2025-Q2", "2025-03"]), pd.Series(["A", "Q", "M"])).tolist()
+    [4095, 56, 4]
+    """
+    text = period.astype(str)
+    sub = pd.to_numeric(text.str.slice(5).str.lstrip("Q"), errors="coerce").fillna(0)
+    sub = sub.astype("int64")
+    bits = np.where(freq == "A", 0xFFF, np.where(
+        freq == "Q", np.left_shift(0b111, 3 * (sub - 1).clip(lower=0)),
+        np.left_shift(1, (sub - 1).clip(lower=0))))
+    return pd.Series(bits.astype("int64"), index=period.index)
+
+
+def period_bits(label: str) -> int:
+    """The months of its year a period label spans, as a 12-bit mask."""
+    freq = freq_of(label)
+    if freq == "A":
+        return 0xFFF
+    if freq == "Q":
+        return _QUARTER_BITS[int(label[6]) - 1]
+    return 1 << (int(label[5:7]) - 1)
+
+
+def _covered_months(period: str):
+    """An aggregation: how many of the period's months a group's rows cover."""
+    wanted = period_bits(period)
+
+    def covered(bits: pd.Series) -> int:
+        union = int(np.bitwise_or.reduce(bits.to_numpy())) if len(bits) else 0
+        return (union & wanted).bit_count()
+    return covered
+
+
+def coverage_texts(totals: pd.DataFrame, period: str) -> list[str]:
+    """What each key's figures cover, in words: "complete", "2 of 3 months", ...
+
+    Built from the count columns of a period-totals table, so both implementations of the
+    table say it in the same words.
+    """
+    year = period[:4]
+    texts = []
+    for annual_only, months, expected, excluded, excluded_kg, without, count in zip(
+            totals["annual_only"], totals["months_with_rows"], totals["months_in_period"],
+            totals["excluded_rows"], totals["excluded_kg"], totals["rows_without_weight"],
+            totals["row_count"], strict=True):
+        if annual_only:
+            texts.append(ANNUAL_ONLY)
+            continue
+        parts = []
+        if months < expected:
+            parts.append(f"{months} of {expected} months")
+        if excluded:
+            rows = "1 row" if excluded == 1 else f"{excluded} rows"
+            parts.append(f"excludes annual-only rows ({tonnes_text(excluded_kg)} in {year},"
+                         f" {rows})")
+        if without and without == count:
+            parts.append(WEIGHT_NOT_REPORTED)
+        elif without:
+            parts.append(f"weight not reported on {without} of {count} rows")
+        texts.append("; ".join(parts) or COMPLETE)
+    return texts
+
+
+COMPLETE = "complete"
+ANNUAL_ONLY = "annual data only"
+WEIGHT_NOT_REPORTED = "weight not reported"
+
+
+def tonnes_text(kg: float) -> str:
+    """Kilograms as tonnes for a sentence: 2,000 kg -> "2.0 t", 30 kg -> "0.03 t".
+
+    >>> tonnes_text(2_000.0), tonnes_text(30.0), tonnes_text(float("nan"))
+    ('2.0 t', '0.03 t', 'no data')
+    """
+    if pd.isna(kg):
+        return "no data"
+    tonnes = kg / 1000
+    return f"{tonnes:,.1f} t" if abs(tonnes) >= 1 or tonnes == 0 else f"{tonnes:.2g} t"
 
 
 def source_traces(rows: pd.DataFrame, by: str | list[str]) -> pd.Series:
@@ -121,20 +250,26 @@ def source_traces(rows: pd.DataFrame, by: str | list[str]) -> pd.Series:
 
 
 def measure_values(totals: pd.DataFrame, measure: Measure) -> pd.Series:
-    """The chosen measure in display units (t, USD or USD/kg)."""
+    """The chosen measure in display units (t, USD or USD/kg).
+
+    Unit value is value / weight over the rows that report both: a row with a value and no
+    weight would otherwise inflate it (60 USD/kg where the rows with both give 35).
+    """
     if measure == Measure.WEIGHT:
         return totals["net_weight_kg"] / 1000
     if measure == Measure.VALUE:
         return totals["value_usd"]
-    weight = totals["net_weight_kg"].where(totals["net_weight_kg"] > 0)
-    return totals["value_usd"] / weight
+    weight = totals["weight_with_value_kg"].where(totals["weight_with_value_kg"] > 0)
+    return totals["value_with_weight_usd"] / weight
 
 
 def compare(rows: pd.DataFrame, comparison: Comparison, measure: Measure) -> pd.DataFrame:
     """Per country: value in the period, baseline, and the change as difference, % and ratio.
 
     Unit values are intensive (USD/kg), so a baseline in unit value is never scaled.
-    Percent and ratio are NaN where the baseline is zero or missing ("new" trade).
+    Percent and ratio are NaN where the baseline is zero or missing ("new" trade); all
+    three changes are NaN where either side has no comparable figure (only annual rows for a
+    quarter, or no weight reported), and `change_note` says why.
     """
     return compare_totals(period_totals(rows, comparison.period),
                           period_totals(rows, comparison.baseline), comparison, measure)
@@ -147,17 +282,57 @@ def compare_totals(current: pd.DataFrame, base: pd.DataFrame, comparison: Compar
     table = pd.DataFrame(index=current.index.union(base.index))
     table["value"] = measure_values(current, measure)
     table["baseline"] = measure_values(base, measure) * scale
-    known = table["baseline"] > 0
-    table["absolute"] = table["value"].fillna(0) - table["baseline"].fillna(0)
-    table.loc[table["value"].isna() & table["baseline"].isna(), "absolute"] = np.nan
+    now = _figure_state(current, table["value"])
+    then = _figure_state(base, table["baseline"])
+    comparable = ~now.isin(_NOT_COMPARABLE) & ~then.isin(_NOT_COMPARABLE)
+    known = (table["baseline"] > 0) & comparable
+    table["absolute"] = (table["value"].fillna(0) - table["baseline"].fillna(0)).where(
+        comparable & ~((now == _NO_ROWS) & (then == _NO_ROWS)))
     table["ratio"] = (table["value"].fillna(0) / table["baseline"]).where(known)
     table["percent"] = (table["ratio"] - 1) * 100
+    table["change_note"] = _change_notes(now, then, comparison)
     table["coverage"] = _joined_coverage(current, base, table.index)
     table["source_rows"] = current["source_rows"].reindex(table.index).fillna("")
     table["baseline_source_rows"] = base["source_rows"].reindex(table.index).fillna("")
     table["estimated"] = (current["estimated"].reindex(table.index).fillna(False).astype(bool)
                           | base["estimated"].reindex(table.index).fillna(False).astype(bool))
+    table["value_without_weight_usd"] = current["value_without_weight_usd"].reindex(
+        table.index).fillna(0.0)
     return table
+
+
+# What one side of a comparison holds for a key.
+_NO_ROWS, _COARSE, _UNREPORTED, _FIGURE = "no rows", "coarse", "unreported", "figure"
+_NOT_COMPARABLE = (_COARSE, _UNREPORTED)
+
+
+def _figure_state(totals: pd.DataFrame, values: pd.Series) -> pd.Series:
+    """Per key: a figure, no rows at all, only coarser rows, or rows without this measure."""
+    present = values.index.isin(totals.index)
+    coarse = totals["annual_only"].reindex(values.index).fillna(False).astype(bool)
+    state = np.select([~present, coarse, values.isna()], [_NO_ROWS, _COARSE, _UNREPORTED],
+                      default=_FIGURE)
+    return pd.Series(state, index=values.index)
+
+
+def _change_notes(now: pd.Series, then: pd.Series, comparison: Comparison) -> pd.Series:
+    """Why a change is missing or how to read it, per key ("" when it is plain)."""
+    period, baseline = describe_period(comparison.period), describe_period(comparison.baseline)
+    reasons = {_COARSE: "only annual data, too coarse for {}",
+               _UNREPORTED: "the measure is not reported for {}"}
+    notes = []
+    for current, base in zip(now, then, strict=True):
+        if current in reasons or base in reasons:
+            why = [reasons[s].format(p) for s, p in ((current, period), (base, baseline))
+                   if s in reasons]
+            notes.append("no comparable figures: " + "; ".join(why))
+        elif base == _NO_ROWS and current == _FIGURE:
+            notes.append(f"new: no rows in {baseline}")
+        elif current == _NO_ROWS and base == _FIGURE:
+            notes.append(f"no rows in {period}, counted as 0")
+        else:
+            notes.append("")
+    return pd.Series(notes, index=now.index, dtype=object)
 
 
 def _joined_coverage(current: pd.DataFrame, base: pd.DataFrame, index: pd.Index) -> pd.Series:

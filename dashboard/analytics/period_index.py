@@ -17,8 +17,19 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.compare import MAX_TRACE_LINES
-from dashboard.analytics.periods import _FINENESS, _PARTY_COLUMNS, finest_rows, freq_of
+from dashboard.analytics.compare import (
+    MAX_TRACE_LINES,
+    TOTALS_COLUMNS,
+    coverage_texts,
+    period_bits,
+)
+from dashboard.analytics.periods import (
+    _FINENESS,
+    _PARTY_COLUMNS,
+    finest_rows,
+    freq_of,
+    months_in,
+)
 
 
 class PeriodIndex:
@@ -47,6 +58,8 @@ class PeriodIndex:
         parsed = np.array([_parse(str(p)) for p in periods], dtype=np.int64).reshape(-1, 3)
         year, month, quarter = (parsed[labels, i][order] for i in range(3))
         self.year, self.month = year, month
+        self.bits = np.array([period_bits(str(p)) for p in periods],
+                             dtype=np.int64).reshape(-1)[labels][order]
         self.fineness = np.array([_FINENESS[f] for f in freqs], dtype=np.int64)[order]
         self.quarter = quarter
         self.weight = finest["net_weight_kg"].to_numpy(dtype=np.float64, na_value=np.nan)[order]
@@ -71,26 +84,41 @@ class PeriodIndex:
         """The same table as `compare.period_totals(rows, label, by)`."""
         used, coarse = self.masks(label)
         n = len(self.keys)
-        group = self.group[used]
+        group, weight, value = self.group[used], self.weight[used], self.value[used]
         count = np.bincount(group, minlength=n)
         present = count > 0
+        no_weight = np.isnan(weight)
+        both = ~no_weight & ~np.isnan(value)
+        covered = np.zeros(n, dtype=np.int64)
+        np.bitwise_or.at(covered, group, self.bits[used] & period_bits(label))
         table = pd.DataFrame({
-            "net_weight_kg": _sum_min_count_1(group, self.weight[used], n)[present],
-            "value_usd": _sum_min_count_1(group, self.value[used], n)[present],
-            "row_count": count[present].astype(np.int64),
-            "estimated": np.bincount(group, weights=self.estimated[used], minlength=n)[present]
-            > 0,
-        }, index=pd.Index(self.keys[present], name=self.by, dtype="string"))
-        table["source_rows"] = self._traces(used)
-        table["coverage"] = "complete"
-        missing = np.setdiff1d(np.unique(self.group[coarse]), np.flatnonzero(present))
-        if len(missing):
-            gaps = pd.DataFrame(index=pd.Index(self.keys[missing], name=self.by, dtype="string"))
-            gaps["coverage"] = "annual data only"
-            gaps["row_count"], gaps["estimated"], gaps["source_rows"] = 0, False, ""
-            table = pd.concat([table, gaps])
-        table.index.name = self.by
-        return table
+            "net_weight_kg": _sum_min_count_1(group, weight, n),
+            "value_usd": _sum_min_count_1(group, value, n),
+            "row_count": count.astype(np.int64),
+            "estimated": np.bincount(group, weights=self.estimated[used], minlength=n) > 0,
+            "weight_with_value_kg": _sum_min_count_1(group, np.where(both, weight, np.nan), n),
+            "value_with_weight_usd": _sum_min_count_1(group, np.where(both, value, np.nan), n),
+            "value_without_weight_usd": np.nan_to_num(_sum_min_count_1(
+                group, np.where(no_weight, value, np.nan), n)),
+            "rows_without_weight": np.bincount(group[no_weight], minlength=n).astype(np.int64),
+            "months_with_rows": _bit_counts(covered),
+        }, index=pd.Index(self.keys, name=self.by, dtype="string"))
+        coarse_group = self.group[coarse]
+        excluded = np.bincount(coarse_group, minlength=n)
+        annual_only = ~present & (excluded > 0)
+        table["excluded_rows"] = excluded.astype(np.int64)
+        table["excluded_kg"] = np.nan_to_num(_sum_min_count_1(
+            coarse_group, self.weight[coarse], n))
+        table["annual_only"] = annual_only
+        table["months_in_period"] = months_in(label)
+        traces = pd.Series("", index=table.index, dtype=object)
+        traces[present] = self._traces(used)
+        table["source_rows"] = traces
+        # Keys with rows first, then keys with only coarser rows: the reference's order.
+        table = pd.concat([table[present], table[annual_only]])
+        table["coverage"] = pd.Series(coverage_texts(table, label), index=table.index,
+                                      dtype=object)
+        return table[TOTALS_COLUMNS]
 
     def _traces(self, used: np.ndarray) -> list[str]:
         """"file.csv lines 3, 4, 5, 6, 7 (+2 more)" per key, files joined with "; "."""
@@ -125,6 +153,12 @@ def _parse(label: str) -> tuple[int, int, int]:
         return year, 0, int(label[6])
     month = int(label[5:7])
     return year, month, (month - 1) // 3 + 1
+
+
+def _bit_counts(masks: np.ndarray) -> np.ndarray:
+    """Set bits in each 12-bit month mask."""
+    return np.unpackbits(masks.astype(">u2").view(np.uint8).reshape(-1, 2),
+                         axis=1).sum(axis=1).astype(np.int64)
 
 
 def _sum_min_count_1(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
