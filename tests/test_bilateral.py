@@ -76,7 +76,7 @@ def test_area_nes_is_kept_and_world_is_left_out(frame):
     assert "WLD" not in set(links["source"]) and "W00" not in set(links["source"])
     s19 = links[links["source"] == "S19"]
     assert s19["source_kind"].item() == "area_nes"
-    assert s19["source_name"].item() == "Other Asia, nes"
+    assert s19["source_name"].item() == "Other Asia, nes (in practice Taiwan)"
 
 
 def test_annual_and_monthly_rows_of_a_year_are_not_double_counted(frame):

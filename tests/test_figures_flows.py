@@ -199,7 +199,7 @@ def test_mirror_chart_shows_one_sided_flows_and_keeps_the_top(frame):
     gaps = mirror_gap(frame, "280530", "2024-01")
     fig = build_mirror_chart(gaps, CAPTION).to_dict()
     labels = list(traces(fig, SIDES["exporter"])[0]["y"])
-    assert "Other Asia, nes \u2190 China (exporter only)" in labels
+    assert "Other Asia, nes (in practice Taiwan) \u2190 China (exporter only)" in labels
     assert len(largest_gaps(gaps, top=2)) == 2
     assert largest_gaps(gaps, top=1)["importer"].item() == "JPN"  # 4 t only Japan reports
     # Korea's 0.5 t from Japan: Japan reports no exports at all, so it is not a gap

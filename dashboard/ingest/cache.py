@@ -74,8 +74,10 @@ def fingerprint(sources: list[Path]) -> dict:
 
 def _code_digest() -> str:
     digest = hashlib.sha256()
-    for path in sorted(_INGEST.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    # The reference tables the readers resolve codes with count as code too.
+    for path in sorted(p for p in _INGEST.rglob("*") if p.suffix in {".py", ".csv"}
+                       and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(_INGEST)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

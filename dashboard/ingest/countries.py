@@ -1,16 +1,23 @@
-"""Country resolution: explicit tables plus exact pycountry lookups, never a fuzzy guess.
+"""Country resolution: Comtrade's own code tables, explicit spellings and exact pycountry
+lookups, never a fuzzy guess.
 
-Customs statistics use codes and labels pycountry cannot resolve exactly (Comtrade's 842
-for the USA, "Rep. of Korea", aggregates such as World or "Other Asia, nes"). Those are
-listed here. Anything else must match pycountry exactly; fuzzy search only produces
+Every code in UN Comtrade's partner and reporter tables (`comtrade_codes/`, shipped with
+the package) resolves three ways: by number (842 -> USA), by the table's alpha-3 string
+(Comtrade Plus writes "S19", "ANT", "_X") and by Comtrade's label ("Rep. of Korea").
+Countries get their ISO3; aggregates (World, EU, areas "nes", bunkers) get typed codes of
+ours; historical customs territories (USSR, Netherlands Antilles) keep their own code and
+say their years. Any other name must match pycountry exactly; fuzzy search only produces
 suggestions inside the error (fuzzy "Korea" returns North Korea first).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 import pycountry
 
@@ -19,7 +26,7 @@ from dashboard.ingest.schema import PartyKind
 
 @dataclass(frozen=True)
 class Party:
-    code: str  # ISO3 for a country, else an aggregate code below
+    code: str  # ISO3 for a country, a historical entity's own code, else an aggregate code
     name: str
     kind: PartyKind
 
@@ -31,46 +38,65 @@ class CountryLookupError(LookupError):
         super().__init__(message + hint)
 
 
-W, G, N, S = PartyKind.WORLD, PartyKind.GROUP, PartyKind.AREA_NES, PartyKind.SPECIAL
+@dataclass(frozen=True)
+class ComtradeArea:
+    """One row of Comtrade's reference tables, its strings trimmed."""
 
-# Aggregates: (Comtrade numeric code, our code, Comtrade Plus ISO string, name, kind).
-# Our codes follow Comtrade Plus where it has a readable one (W00 -> WLD for clarity,
-# S19 for Other Asia, nes); the "_X.." codes are ours, namespaced so they never look
-# like an ISO code.
-_AGGREGATES = [
-    (0, "WLD", "W00", "World", W),
-    (97, "EUU", "EUR", "European Union", G),
-    # 490 is in practice Taiwan, but Comtrade publishes it as an area, and so do we.
-    (490, "S19", "S19", "Other Asia, nes", N),
-    (899, "_X899", "_X", "Areas, nes", N),
-    (473, "_X473", "X1", "LAIA, nes", N),
-    (527, "_X527", "X2", "Oceania, nes", N),
-    (577, "_X577", "X3", "Other Africa, nes", N),
-    (636, "_X636", "X4", "Rest of America, nes", N),
-    (637, "_X637", "X5", "North America and Central America, nes", N),
-    (290, "_X290", "X6", "Northern Africa, nes", N),
-    (568, "_X568", "X7", "Other Europe, nes", N),
-    (879, "_X879", "X8", "Western Asia, nes", N),
-    (849, "_X849", "X9", "US Misc. Pacific Islands", N),
-    (837, "_X837", "XX", "Bunkers", S),
-    (838, "_X838", "XZ", "Free zones", S),
-    (839, "_X839", "X0", "Special categories", S),
-]
-# Comtrade numeric codes that differ from ISO 3166 numeric.
-_CODE_TO_ISO3 = {842: "USA", 251: "FRA", 380: "ITA", 381: "ITA", 699: "IND", 757: "CHE",
-                 579: "NOR", 711: "ZAF", 490: "S19", 58: "BEL", 280: "DEU", 536: "SAU",
-                 891: "SCG"}
+    number: int  # Comtrade's numeric code
+    label: str  # Comtrade's label: "Rep. of Korea", "USSR (...1990)", "Other Asia, nes"
+    iso: str  # Comtrade's iso_3: an ISO3, or its own string ("S19", "_X", "ANT", "_KS")
+    note: str  # the full name, often blank
+    exit_year: int | None  # last year of an entity that no longer exists
+    group: bool
+
+
+W, G, N, S, C = (PartyKind.WORLD, PartyKind.GROUP, PartyKind.AREA_NES, PartyKind.SPECIAL,
+                 PartyKind.COUNTRY)
+
+DRAWN_AS = {"S19": "TWN"}
+"""Aggregate code -> ISO3 of the shape it may be drawn on. Comtrade does not report Taiwan
+separately (its code 158 is listed but unused): Taiwan's trade is reported under 490
+"Other Asia, nes", which therefore stays an area in the data but may be drawn as Taiwan."""
+
+# Our codes for Comtrade's aggregates are "_X" + the number (namespaced: never an ISO3 nor
+# one of Comtrade's strings), except these, kept because saved data and URLs use them.
+_AGGREGATE_CODES = {0: "WLD", 97: "EUU", 490: "S19"}
+# Names that differ from Comtrade's label.
+_NAMES = {490: "Other Asia, nes (in practice Taiwan)"}
+# Not places but kinds of trade: ships' and aircraft's fuel and stores, goods entering free
+# zones, partners withheld for confidentiality. Nothing in their rows marks them.
+_SPECIAL = frozenset({837, 838, 839})
+# 849 US Misc. Pacific Isds holds the US Pacific islands not reported on their own (Midway
+# and Wake have codes): a residual like the "nes" areas though its label does not say so,
+# and an area (_X849) since before these tables were read.
+_AREAS_WITHOUT_NES_LABEL = frozenset({849})
+_NES = re.compile(r"\bnes\b")
+# Comtrade's own strings for territories that have a code shared by maps and statistics.
+_TERRITORY_CODES = {"_KS": "XKX"}  # Kosovo: the user-assigned code the EU and IMF use
+# A79 is both 473 "LAIA, nes" and 636 "Rest of America, nes": read alone it is the wider.
+# (ANT, both Netherlands Antilles codes, is one party: see _registry.)
+_SHARED_ISO = {"A79": 636}
+# Comtrade numeric codes outside its current tables. The table's iso_3 gives the rest (842
+# USA, 251 FRA, 699 IND, 757 CHE, 579 NOR, 58 BEL, 280 DEU, 891 SCG as listed here before);
+# it changed two: 711 is the Southern African Customs Union until 1999 (ZA1, with Botswana,
+# Lesotho, Namibia and Eswatini), not South Africa, and 536 the Neutral Zone (NTZ), not
+# Saudi Arabia.
+_CODE_TO_ISO3 = {381: "ITA"}
+# Where several current codes stand for one country, the one to write.
 _ISO3_TO_CODE = {"USA": 842, "FRA": 251, "ITA": 380, "IND": 699, "CHE": 757, "NOR": 579}
+_YEARS = re.compile(r"\s*\(\.\.\.\d{4}\)$")  # "USSR (...1990)"
+_TABLES = ("partner_codes.csv", "reporter_codes.csv")
 
 FRIENDLY_NAMES = {
     "KOR": "South Korea", "PRK": "North Korea", "TWN": "Taiwan", "HKG": "Hong Kong",
     "MAC": "Macao", "RUS": "Russia", "VNM": "Vietnam", "IRN": "Iran", "USA": "United States",
     "GBR": "United Kingdom", "CZE": "Czechia", "TUR": "Türkiye", "BOL": "Bolivia",
     "VEN": "Venezuela", "TZA": "Tanzania", "COD": "DR Congo", "LAO": "Laos", "SYR": "Syria",
-    "MDA": "Moldova", "CIV": "Côte d'Ivoire", "SCG": "Serbia and Montenegro",
+    "MDA": "Moldova", "CIV": "Côte d'Ivoire",
 }
 
-# Customs labels (Comtrade reporterDesc / partnerDesc spellings) -> ISO3 or aggregate code.
+# Customs labels (Comtrade reporterDesc / partnerDesc spellings and older Comtrade wording)
+# -> our code. Comtrade's current labels come from its tables; these win where they differ.
 _LABELS = {
     "rep. of korea": "KOR", "korea, rep.": "KOR", "republic of korea": "KOR",
     "korea, republic of": "KOR", "south korea": "KOR",
@@ -86,14 +112,99 @@ _LABELS = {
     "netherlands": "NLD", "united kingdom": "GBR", "venezuela": "VEN", "syria": "SYR",
     "dominican rep.": "DOM", "central african rep.": "CAF", "fmr sudan": "SDN",
     "tfyr of macedonia": "MKD", "north macedonia": "MKD", "hong kong": "HKG", "macao": "MAC",
+    "neth. antilles": "ANT", "neth. antilles and aruba": "ANT",
+    "so. african customs union": "ZA1", "us misc. pacific islands": "_X849",
 }
-_BY_CODE = {row[1]: row for row in _AGGREGATES}
-_BY_NUMBER = {row[0]: row for row in _AGGREGATES}
-_BY_PLUS_ISO = {row[2]: row for row in _AGGREGATES}
 
 
-def _aggregate(row) -> Party:
-    return Party(row[1], row[3], row[4])
+@lru_cache(maxsize=1)
+def comtrade_areas() -> dict[int, ComtradeArea]:
+    """Every code in Comtrade's partner and reporter tables, read once from package data.
+
+    The two tables agree where both list a code, except that only the reporter table flags
+    490 Other Asia, nes as a group: `group` is True when either does (`_kind` weighs it).
+    """
+    areas: dict[int, ComtradeArea] = {}
+    for name in _TABLES:
+        text = (resources.files("dashboard.ingest") / "comtrade_codes" / name).read_text(
+            encoding="utf-8")
+        for row in csv.DictReader(io.StringIO(text)):
+            exit_year = row["exit_year"].strip()
+            area = ComtradeArea(int(row["id"]), row["country"].strip(), row["iso_3"].strip(),
+                                row["note"].strip(), int(float(exit_year)) if exit_year else None,
+                                row["group"].strip() == "True")
+            known = areas.setdefault(area.number, area)
+            if area.group and not known.group:
+                areas[area.number] = area
+    return areas
+
+
+def _kind(area: ComtradeArea) -> PartyKind:
+    """The kind of one Comtrade code, read from its row.
+
+    world: 0, the total over all partners. special: see _SPECIAL. area_nes: a label
+    "..., nes" (the note says "not elsewhere specified"), trade a reporter did not allocate
+    to a partner in that region. It is decided before `group`: "Europe EFTA, nes" names a
+    group but is the unallocated rest inside it, never the sum of its members, and the
+    reporter table flags 490 Other Asia, nes as a group. group: the table's group flag
+    (97 European Union, 975 ASEAN), the sum of members that would count twice beside them.
+    country: the rest, including historical customs territories (USSR, Netherlands
+    Antilles) and territories without an ISO3 (Kosovo, Channel Islands): each reported or
+    was reported as one partner in its years.
+    """
+    if area.number == 0:
+        return W
+    if area.number in _SPECIAL:
+        return S
+    if _NES.search(area.label) or area.number in _AREAS_WITHOUT_NES_LABEL:
+        return N
+    return G if area.group else C
+
+
+def _recency(area: ComtradeArea) -> tuple[bool, int, int]:
+    """Sort key: entities that ended first, current ones last (later ones win a tie)."""
+    return (area.exit_year is None, area.exit_year or 0, area.number)
+
+
+def _party(area: ComtradeArea, latest: ComtradeArea) -> Party:
+    """The party a Comtrade code stands for; `latest` is the last row with its iso_3."""
+    kind = _kind(area)
+    if kind is not C:
+        code = _AGGREGATE_CODES.get(area.number, f"_X{area.number}")
+        return Party(code, _NAMES.get(area.number, area.label), kind)
+    record = pycountry.countries.get(alpha_3=area.iso)
+    if record is not None:  # the table's iso_3 is the truth: 280 Fed. Rep. of Germany is DEU
+        return _country(record)
+    # Historical or without an ISO3: its own code, named with the last years it stands for
+    # ("Netherlands Antilles (until 2010)" also for 532, its name until 1985).
+    name = _YEARS.sub("", latest.label)
+    if latest.exit_year is not None:
+        name = f"{name} (until {latest.exit_year})"
+    return Party(_TERRITORY_CODES.get(area.iso, area.iso), name, C)
+
+
+@dataclass(frozen=True)
+class _Registry:
+    by_number: dict[int, Party]  # Comtrade numeric code -> party
+    by_code: dict[str, Party]  # our code (upper case) -> party
+    by_comtrade_iso: dict[str, Party]  # Comtrade's own iso_3 strings (upper case) -> party
+    number_of: dict[str, int]  # our code -> the Comtrade number written for it
+
+
+@lru_cache(maxsize=1)
+def _registry() -> _Registry:
+    areas = sorted(comtrade_areas().values(), key=_recency)
+    latest = {area.iso: area for area in areas}
+    by_number = {area.number: _party(area, latest[area.iso]) for area in areas}
+    by_code = {party.code.upper(): party for party in by_number.values()}
+    # Comtrade's strings that are ISO3 codes mean that country (492 "Europe EU, nes" is
+    # written MCO, Monaco's code): pycountry answers those.
+    by_comtrade_iso = {area.iso.upper(): by_number[area.number] for area in areas
+                       if pycountry.countries.get(alpha_3=area.iso) is None}
+    by_comtrade_iso |= {iso: by_number[number] for iso, number in _SHARED_ISO.items()}
+    by_comtrade_iso["W00"] = by_number[0]  # Comtrade Plus writes World as W00 too
+    number_of = {by_number[area.number].code: area.number for area in areas} | _ISO3_TO_CODE
+    return _Registry(by_number, by_code, by_comtrade_iso, number_of)
 
 
 def _country(record) -> Party:
@@ -109,13 +220,11 @@ def from_comtrade_code(code: int | str, iso_hint: str | None = None) -> Party:
     if not re.fullmatch(r"[0-9]{1,4}(\.0+)?", text):  # "156.0" from a number column is 156
         raise CountryLookupError(f"country code {text[:40]!r} is not a Comtrade code (1-4 digits)")
     number = int(text.split(".")[0])
-    if number in _BY_NUMBER:
-        return _aggregate(_BY_NUMBER[number])
+    party = _registry().by_number.get(number)
+    if party is not None:
+        return party
     if number in _CODE_TO_ISO3:
         return from_iso(_CODE_TO_ISO3[number])
-    record = pycountry.countries.get(numeric=f"{number:03d}")
-    if record is not None:
-        return _country(record)
     if iso_hint:
         try:
             return from_iso(iso_hint)
@@ -126,12 +235,13 @@ def from_comtrade_code(code: int | str, iso_hint: str | None = None) -> Party:
 
 @lru_cache(maxsize=4096)
 def from_iso(code: str) -> Party:
-    """Party for an ISO3 or ISO2 code, one of our aggregate codes, or a Comtrade Plus ISO."""
+    """Party for an ISO3 or ISO2 code, one of our codes, or a Comtrade (Plus) ISO string."""
     text = str(code).strip()
     upper = text.upper()
-    for table in (_BY_CODE, _BY_PLUS_ISO):
-        if text in table or upper in table:
-            return _aggregate(table.get(text) or table[upper])
+    registry = _registry()
+    party = registry.by_code.get(upper) or registry.by_comtrade_iso.get(upper)
+    if party is not None:
+        return party
     record = None
     if len(upper) == 3 and upper.isalpha():
         record = pycountry.countries.get(alpha_3=upper)
@@ -142,17 +252,42 @@ def from_iso(code: str) -> Party:
     return _country(record)
 
 
+def known_codes() -> frozenset[str]:
+    """Codes from_iso accepts besides pycountry's (upper case): ours and Comtrade's strings."""
+    registry = _registry()
+    return frozenset(registry.by_code) | frozenset(registry.by_comtrade_iso)
+
+
 def normalise_label(label: str) -> str:
     """The form labels are compared in: case and runs of white space do not matter."""
     return re.sub(r"\s+", " ", str(label)).strip().lower()
 
 
+def _comtrade_labels() -> dict[str, str]:
+    """Comtrade's spellings of its codes (normalised) -> our code.
+
+    Its full name, its label and the label without its years, and for an entity that
+    ended, "Fmr" + that (older Comtrade files write "Fmr Sudan", "Fmr USSR"). Current
+    codes come last and so win a spelling two codes share.
+    """
+    index: dict[str, str] = {}
+    by_number = _registry().by_number
+    for area in sorted(comtrade_areas().values(), key=_recency):
+        bare = _YEARS.sub("", area.label)
+        spellings = [area.note, bare, area.label]
+        if area.exit_year is not None:
+            spellings.append(f"Fmr {bare}")
+        index |= {normalise_label(s): by_number[area.number].code for s in spellings if s}
+    return index
+
+
 @lru_cache(maxsize=1)
 def known_labels() -> dict[str, str]:
-    """Every exact spelling from_label accepts (normalised) -> ISO3 or aggregate code.
+    """Every exact spelling from_label accepts (normalised) -> ISO3 or our code.
 
-    pycountry's names, official and common names and ISO codes, then our customs spellings
-    and aggregate names, which win where they differ. Nothing outside this table resolves.
+    pycountry's names, official and common names and ISO codes, then Comtrade's spellings
+    and our parties' names, then our customs spellings: each wins over the one before where
+    they differ. Nothing outside this table resolves.
     """
     index: dict[str, str] = {}
     for record in pycountry.countries:
@@ -160,8 +295,9 @@ def known_labels() -> dict[str, str]:
                      getattr(record, "official_name", ""), getattr(record, "common_name", "")):
             if name:
                 index.setdefault(normalise_label(name), record.alpha_3)
-    index.update({normalise_label(row[3]): row[1] for row in _AGGREGATES})
-    index.update({normalise_label(label): code for label, code in _LABELS.items()})
+    index |= _comtrade_labels()
+    index |= {normalise_label(p.name): p.code for p in _registry().by_number.values()}
+    index |= {normalise_label(label): code for label, code in _LABELS.items()}
     return index
 
 
@@ -187,16 +323,14 @@ def _suggestions(text: str) -> list[str]:
 
 
 def comtrade_code(party_code: str) -> int:
-    """Comtrade numeric code of one of our codes (USA -> 842, WLD -> 0)."""
-    if party_code in _BY_CODE:
-        return _BY_CODE[party_code][0]
-    if party_code in _ISO3_TO_CODE:
-        return _ISO3_TO_CODE[party_code]
-    record = pycountry.countries.get(alpha_3=party_code)
-    if record is None:
+    """Comtrade numeric code of one of our codes (USA -> 842, WLD -> 0, ANT -> 530)."""
+    number = _registry().number_of.get(str(party_code).strip().upper())
+    if number is None:
         raise CountryLookupError(f"unknown country code {party_code!r}")
-    return int(record.numeric)
+    return number
 
 
 def is_aggregate(party_code: str) -> bool:
-    return party_code in _BY_CODE
+    """True for World, groups, areas nes and special categories: codes kept off maps."""
+    party = _registry().by_code.get(party_code)
+    return party is not None and party.kind is not PartyKind.COUNTRY
