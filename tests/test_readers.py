@@ -151,7 +151,7 @@ def test_tidy_csv_with_tonnes_and_an_unknown_unit(tmp_path):
     path.write_text(
         "reporter,partner,flow,commodity_code,period,quantity,quantity_unit,value_usd\n"
         "KOR,CHN,import,2846.90.15,2025-Q1,1.5,t,1000\n"
-        "JPN,China,import,28469015,2025-01,3,barrels,10\n"
+        "JPN,China,import,28469015,2025-01,3,kgg,10\n"
         "Rep. of Korea,CN,export,284690,2024,2,kg,5\n")
     result = readers.read_file(path)
     assert result.frame["net_weight_kg"].tolist() == [1500.0, 2.0]

@@ -39,8 +39,9 @@ class Layout:
 STAGING_COLUMNS = [
     "reporter_code", "reporter_iso", "reporter_desc",
     "partner_code", "partner_iso", "partner_desc",
-    "flow", "cmd_code", "cmd_desc", "year", "month", "period",
-    "weight", "weight_unit", "qty", "qty_unit", "value", "valuation", "estimated",
+    "flow", "cmd_code", "cmd_desc", "aggr_level", "year", "month", "period",
+    "weight", "weight_unit", "qty", "qty_unit", "qty_unit_code", "value", "valuation",
+    "estimated",
     "is_total",
 ]
 
@@ -70,6 +71,7 @@ def _comtrade_plus(raw: pd.DataFrame) -> pd.DataFrame:
         "flow": flow,
         "cmd_code": _text(raw, "cmdcode"),
         "cmd_desc": _text(raw, "cmddesc"),
+        "aggr_level": _text(raw, "aggrlevel"),
         "year": _text(raw, "refyear"),
         "month": _text(raw, "refmonth"),
         "period": "",
@@ -77,6 +79,8 @@ def _comtrade_plus(raw: pd.DataFrame) -> pd.DataFrame:
         "weight_unit": "kg",
         "qty": _text(raw, "qty"),
         "qty_unit": _text(raw, "qtyunitabbr"),
+        # The unit's code, for files without descriptions (includeDesc=FALSE): -1 = N/A.
+        "qty_unit_code": _text(raw, "qtyunitcode"),
         "value": _text(raw, "primaryvalue"),
         "valuation": flow.map({"M": "CIF", "RM": "CIF", "X": "FOB", "RX": "FOB"}).fillna(""),
         "estimated": _text(raw, "isnetwgtestimated"),
@@ -88,12 +92,18 @@ def _comtrade_plus(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 _LEGACY_FLOWS = {"1": "M", "2": "X", "3": "RX", "4": "RM"}
+_TIDY_FLOWS = {"import": "M", "export": "X", "re-import": "RM", "re-export": "RX",
+               "m": "M", "x": "X", "rm": "RM", "rx": "RX"}
 
 
 def _legacy_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
     period = _text(raw, "period")
     is_annual = period.str.len().eq(4)
-    flow = _text(raw, "tradeflowcode").map(_LEGACY_FLOWS).fillna(_text(raw, "tradeflowcode"))
+    code = _text(raw, "tradeflowcode")
+    # Comtrade Plus's export in the legacy layout writes flow code 0 and the flow's letter
+    # ("M") in "Trade Flow"; real legacy files write 1-4 and "Import", "Export", ...
+    by_text = _text(raw, "tradeflow").str.lower().map(_TIDY_FLOWS)
+    flow = code.map(_LEGACY_FLOWS).fillna(by_text.where(code.isin(["", "0"]))).fillna(code)
     customs = _text(raw, "customsproccode")
     transport = _text(raw, "modeoftransportcode")
     second_partner = _text(raw, "2ndpartnercode")
@@ -107,6 +117,7 @@ def _legacy_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
         "flow": flow,
         "cmd_code": _text(raw, "commoditycode"),
         "cmd_desc": _text(raw, "commodity"),
+        "aggr_level": _text(raw, "aggregatelevel"),
         "year": _text(raw, "year"),
         "month": period.str.slice(4, 6).where(~is_annual, "52"),
         "period": "",
@@ -114,6 +125,8 @@ def _legacy_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
         "weight_unit": "kg",
         "qty": _text(raw, "qty"),
         "qty_unit": _text(raw, "qtyunit"),
+        # Legacy unit codes are not Comtrade Plus codes (1 = "No Quantity"): the text decides.
+        "qty_unit_code": "",
         "value": _text(raw, "tradevalueus"),
         "valuation": flow.map({"M": "CIF", "RM": "CIF", "X": "FOB", "RX": "FOB"}).fillna(""),
         # Legacy flag 0 = as reported; 2, 4, 6 mark estimated quantities.
@@ -121,10 +134,6 @@ def _legacy_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
         "is_total": _is_blank_or(customs, "C00") & _is_blank_or(transport, "0")
         & _is_blank_or(second_partner, "0"),
     })
-
-
-_TIDY_FLOWS = {"import": "M", "export": "X", "re-import": "RM", "re-export": "RX",
-               "m": "M", "x": "X", "rm": "RM", "rx": "RX"}
 
 
 def _tidy(raw: pd.DataFrame) -> pd.DataFrame:
@@ -140,6 +149,7 @@ def _tidy(raw: pd.DataFrame) -> pd.DataFrame:
         "flow": flow,
         "cmd_code": _text(raw, "commoditycode"),
         "cmd_desc": _text(raw, "commodityname"),
+        "aggr_level": "",
         "year": "",
         "month": "",
         "period": _text(raw, "period"),
@@ -148,6 +158,7 @@ def _tidy(raw: pd.DataFrame) -> pd.DataFrame:
         "weight_unit": "kg",
         "qty": _text(raw, "quantity"),
         "qty_unit": _text(raw, "quantityunit"),
+        "qty_unit_code": "",
         "value": _text(raw, "valueusd"),
         "valuation": _text(raw, "valuation").str.upper(),
         "estimated": _text(raw, "weightestimated"),
@@ -156,13 +167,13 @@ def _tidy(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 _PLUS_READS = ("reportercode", "reporteriso", "reporterdesc", "partnercode", "partneriso",
-               "partnerdesc", "partner2code", "flowcode", "cmdcode", "cmddesc", "refyear",
-               "refmonth", "customscode", "motcode", "netwgt", "qty", "qtyunitabbr",
-               "primaryvalue", "isnetwgtestimated")
+               "partnerdesc", "partner2code", "flowcode", "cmdcode", "cmddesc", "aggrlevel",
+               "refyear", "refmonth", "customscode", "motcode", "netwgt", "qty", "qtyunitabbr",
+               "qtyunitcode", "primaryvalue", "isnetwgtestimated")
 _LEGACY_READS = ("reportercode", "reporteriso", "reporter", "partnercode", "partneriso",
-                 "partner", "2ndpartnercode", "tradeflowcode", "commoditycode", "commodity",
-                 "year", "period", "customsproccode", "modeoftransportcode", "netweightkg",
-                 "qty", "qtyunit", "tradevalueus", "flag")
+                 "partner", "2ndpartnercode", "tradeflowcode", "tradeflow", "commoditycode",
+                 "commodity", "aggregatelevel", "year", "period", "customsproccode",
+                 "modeoftransportcode", "netweightkg", "qty", "qtyunit", "tradevalueus", "flag")
 _TIDY_READS = ("reporter", "reportername", "partner", "partnername", "flow", "commoditycode",
                "commodityname", "period", "netweightkg", "quantity", "quantityunit",
                "valueusd", "valuation", "weightestimated")
@@ -181,7 +192,8 @@ LAYOUTS = [
          "cmd_code": "cmdCode", "year": "refYear", "month": "refMonth", "weight": "netWgt",
          "weight_unit": "qtyUnitAbbr", "value": "primaryValue", "reporter_iso": "reporterISO",
          "partner_iso": "partnerISO", "reporter_desc": "reporterDesc",
-         "partner_desc": "partnerDesc", "qty": "qty", "qty_unit": "qtyUnitAbbr"},
+         "partner_desc": "partnerDesc", "qty": "qty", "qty_unit": "qtyUnitAbbr",
+         "qty_unit_code": "qtyUnitCode", "aggr_level": "aggrLevel"},
         _PLUS_READS,
     ),
     Layout(
@@ -194,7 +206,7 @@ LAYOUTS = [
          "month": "Period", "weight": "Netweight (kg)", "weight_unit": "Qty Unit",
          "value": "Trade Value (US$)", "reporter_iso": "Reporter ISO",
          "partner_iso": "Partner ISO", "reporter_desc": "Reporter", "partner_desc": "Partner",
-         "qty": "Qty", "qty_unit": "Qty Unit"},
+         "qty": "Qty", "qty_unit": "Qty Unit", "aggr_level": "Aggregate Level"},
         _LEGACY_READS,
     ),
     Layout(

@@ -8,7 +8,10 @@ aside whole, so the frame never holds a half-valid row. Each bad cell gets one p
 
 from __future__ import annotations
 
+import csv
 import re
+from functools import cache
+from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -28,7 +31,19 @@ KG_PER_UNIT = {
     "g": 0.001, "gram": 0.001, "grams": 0.001,
     "100 kg": 100.0, "100kg": 100.0, "dt": 100.0,
     "lb": 0.45359237, "lbs": 0.45359237, "pound": 0.45359237, "pounds": 0.45359237,
+    # Comtrade's weight units (see _comtrade_units), by abbreviation and description.
+    "1000 kg": 1000.0, "weight in thousand of kilograms": 1000.0, "weight in grams": 0.001,
+    "carat": 0.0002, "weight in carats": 0.0002,  # the metric carat: 200 mg exactly
 }
+_WEIGHT_NAMES = ", ".join(sorted(u for u in KG_PER_UNIT if not u.startswith("weight in")))
+# Quantity units that say no quantity was reported: Comtrade Plus code -1 "N/A" and its
+# description, and legacy Comtrade's "No Quantity".
+NO_QUANTITY_UNITS = frozenset({"n/a", "not available or not specified or no quantity.",
+                               "no quantity"})
+# Legacy Comtrade's British spellings of units that are not weights ("Volume in litres" in
+# real legacy downloads), beside the Comtrade Plus names in comtrade_quantity_units.csv.
+_LEGACY_NON_WEIGHT = frozenset({"volume in litres", "volume in cubic metres",
+                                "area in square metres", "length in metres"})
 _TRUE = {"true", "1", "yes", "y", "t"}
 # Absurd beyond any physical trade: more than all the rare earths mined in a century.
 MAX_PLAUSIBLE_KG = 1e12
@@ -111,20 +126,30 @@ def _flows(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) -> N
 
 
 def _commodity(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) -> None:
-    pairs = staging[["cmd_code", "cmd_desc"]].drop_duplicates()
-    described = {}
-    for raw, desc in pairs.itertuples(index=False):
-        code = commodities.normalise_code(raw)
-        described[(raw, desc)] = commodities.describe(code, desc) if code else None
-    found = [described[key] for key in zip(staging["cmd_code"].tolist(),
-                                           staging["cmd_desc"].tolist())]
+    keys = list(zip(staging["cmd_code"].tolist(), staging["cmd_desc"].tolist(),
+                    staging["aggr_level"].tolist()))
+    checked = {key: _checked_commodity(*key) for key in set(keys)}
+    found = [checked[key][0] for key in keys]
     missing = pd.Series([c is None for c in found], index=staging.index)
     blank = staging["cmd_code"] == ""
     collector.add(blank, "cmd_code", Reason.MISSING_VALUE, "the commodity code is blank")
     collector.add(missing & ~blank, "cmd_code", Reason.BAD_COMMODITY, commodities.explain)
+    mismatch = pd.Series([checked[key][1] for key in keys], index=staging.index)
+    collector.add(mismatch != "", "cmd_code", Reason.BAD_COMMODITY, mismatch)
     out["commodity_code"] = [c.code if c else "" for c in found]
     out["hs6"] = [c.hs6 if c else "" for c in found]
     out["commodity_name"] = [c.name if c else "" for c in found]
+
+
+def _checked_commodity(raw: str, desc: str,
+                       aggr_level: str) -> tuple[commodities.Commodity | None, str]:
+    """The Commodity (None when the code is invalid), and why the file's aggregation level
+    contradicts the code ("" when it agrees, is blank, or the code is invalid anyway)."""
+    code = commodities.normalise_code(raw)
+    if code is None:
+        return None, ""
+    mismatch = commodities.level_mismatch(code, aggr_level)
+    return commodities.describe(code, desc), mismatch or ""
 
 
 def _period(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) -> None:
@@ -190,11 +215,16 @@ def _quantities(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame,
     # A file writes all its numbers one way: the columns that show it decide for the rest.
     decimal_comma = decimal_convention(
         pd.concat([staging["weight"], staging["qty"], staging["value"]]), decimal_comma)
-    weight = _weight_kg(staging, collector, decimal_comma)
+    unit = _qty_unit(staging)
+    weight, weightless = _weight_kg(staging, collector, unit, decimal_comma)
     value = _checked_number(staging, collector, "value", decimal_comma, MAX_PLAUSIBLE_USD)
-    collector.add((staging["weight"] == "") & (staging["qty"] == "") & (staging["value"] == ""),
-                  "value", Reason.MISSING_VALUE, "the row has neither a weight nor a value")
-    out["net_weight_kg"] = weight
+    collector.add(weightless & (staging["value"] == ""), "value", Reason.MISSING_VALUE,
+                  "the row has neither a weight nor a value")
+    # Comtrade writes netWgt 0 (and qty 0) on some rows whose quantity unit is N/A (code -1):
+    # beside a positive value that 0 means "not reported", not zero tonnes. A 0 with a real
+    # unit, or beside no value, stays 0.
+    unreported = (weight == 0) & unit.isin(NO_QUANTITY_UNITS) & (value > 0)
+    out["net_weight_kg"] = weight.mask(unreported)
     out["value_usd"] = value
     out["weight_estimated"] = staging["estimated"].str.lower().isin(_TRUE)
 
@@ -224,34 +254,64 @@ def _checked_number(staging: pd.DataFrame, collector: _Collector, field: str,
     return number.where(np.isfinite(number) & (number >= 0) & ~conflict)
 
 
-def _weight_kg(staging: pd.DataFrame, collector: _Collector, decimal_comma: bool) -> pd.Series:
-    """Net weight in kg, from the weight column or, where it is blank, the quantity."""
+def _qty_unit(staging: pd.DataFrame) -> pd.Series:
+    """The quantity unit, lower case: as written, else named by its Comtrade unit code."""
+    written = staging["qty_unit"].str.strip().str.lower()
+    coded = staging["qty_unit_code"].str.strip().str.replace(r"\.0$", "", regex=True)
+    from_code = coded.map(_comtrade_units()[0]).fillna("")
+    return written.where(written != "", from_code)
+
+
+def _weight_kg(staging: pd.DataFrame, collector: _Collector, unit: pd.Series,
+               decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
+    """Net weight in kg, from the weight column or, where it is blank, a quantity in a weight
+    unit; and the rows that report no weight at all (NaN weight, never a problem): blank
+    weight, and no quantity or one in N/A or a unit that is not a weight (items, litres...)."""
     given = staging["weight"] != ""
-    use_qty = ~given & (staging["qty"] != "")
+    weightless = ~given & ((staging["qty"] == "") | unit.isin(NO_QUANTITY_UNITS)
+                           | unit.isin(_comtrade_units()[1]))
+    use_qty = ~given & ~weightless
     weight = _checked_number(staging, collector, "weight", decimal_comma, rows=given)
     qty = _checked_number(staging, collector, "qty", decimal_comma, rows=use_qty)
-    weight_factor = _unit_factor(staging, collector, "weight_unit", given)
-    qty_factor = _unit_factor(staging, collector, "qty_unit", use_qty)
+    weight_unit = staging["weight_unit"].str.strip().str.lower()
+    weight_factor = _unit_factor(collector, "weight_unit", weight_unit, given)
+    qty_factor = _unit_factor(collector, "qty_unit", unit, use_qty)
     kg = (weight * weight_factor).where(given, qty * qty_factor)
     too_large = kg > MAX_PLAUSIBLE_KG
     message = (f"implausibly large weight (over {MAX_PLAUSIBLE_KG:.0e} kg): check the unit and"
                " the decimal separator")
     collector.add(too_large & given, "weight", Reason.BAD_NUMBER, message)
     collector.add(too_large & use_qty, "qty", Reason.BAD_NUMBER, message)
-    return kg.where(~too_large)
+    return kg.where(~too_large), weightless
 
 
-def _unit_factor(staging: pd.DataFrame, collector: _Collector, field: str,
+def _unit_factor(collector: _Collector, field: str, unit: pd.Series,
                  rows: pd.Series) -> pd.Series:
-    unit = staging[field].str.strip().str.lower()
     factor = unit.map(KG_PER_UNIT)
     blank = rows & (unit == "")
     collector.add(blank, field, Reason.MISSING_VALUE,
                   "the quantity has no unit: give one (kg, t, g, 100 kg, lb)")
     collector.add(rows & ~blank & factor.isna(), field, Reason.UNKNOWN_UNIT,
-                  lambda u: f"unit {shorten(u, 40)!r} is not a weight; known: "
-                            f"{', '.join(sorted(KG_PER_UNIT))}")
+                  lambda u: f"unit {shorten(u, 40)!r} is not a weight, nor a Comtrade quantity"
+                            f" unit (u, 2u, l, m³, ...); weights: {_WEIGHT_NAMES}")
     return factor.astype("float64")
+
+
+@cache
+def _comtrade_units() -> tuple[dict[str, str], frozenset[str]]:
+    """Comtrade quantity units: code -> abbreviation (lower case), and the abbreviations and
+    descriptions (lower case) of the units that are not a weight of the goods (items, pairs,
+    litres, m², kg of a contained substance such as "kg met.am." or "kg N", ...).
+
+    Source: comtrade_quantity_units.csv, UN Comtrade's reference list of quantity units
+    (QuantityUnits) as shipped by comtradr, inst/extdata/qtyunit.rds, last modified
+    2023-01-23 (github.com/ropensci/comtradr, commit 3d5b52d).
+    """
+    text = resources.files("dashboard.ingest").joinpath("comtrade_quantity_units.csv")
+    rows = list(csv.DictReader(text.read_text("utf-8").splitlines()))
+    by_code = {row["code"]: row["abbreviation"].lower() for row in rows}
+    names = {name.lower() for row in rows for name in (row["abbreviation"], row["description"])}
+    return by_code, frozenset((names | _LEGACY_NON_WEIGHT) - set(KG_PER_UNIT) - NO_QUANTITY_UNITS)
 
 
 # Numbers as people write them: "1 234,5" (French), "1.234,5" (German), "1,234.5",
