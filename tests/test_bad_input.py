@@ -92,10 +92,11 @@ def test_gzip_that_unpacks_over_the_limit_is_refused(tmp_path):
 
 
 def test_data_files_lists_unreadable_spreadsheets_so_they_are_reported(tmp_path):
-    for name in ("a.csv", "b.xlsx", "c.xls", "d.ods", "~$b.xlsx", "e.json", "f.csv.gz"):
+    for name in ("a.csv", "b.xlsx", "c.xls", "d.ods", "~$b.xlsx", "e.json", "f.csv.gz",
+                 "f.meta.json"):
         (tmp_path / name).write_bytes(b"")
     assert [p.name for p in readers.data_files([tmp_path])] == [
-        "a.csv", "b.xlsx", "c.xls", "d.ods", "f.csv.gz"]
+        "a.csv", "b.xlsx", "c.xls", "d.ods", "e.json", "f.csv.gz"]
 
 
 def test_chunk_size_does_not_change_the_result(tmp_path):
