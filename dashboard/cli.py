@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from dashboard.analytics.periods import yearly_totals
+from dashboard import report
 from dashboard.ingest import dataset as dataset_module
 from dashboard.ingest.problems import problems_frame
 from dashboard.settings import DEFAULT_CACHE, DEFAULT_DATA, Settings
@@ -98,6 +98,8 @@ def run_export(args: argparse.Namespace) -> int:
 def run_validate(paths: list[Path], rejects: Path | None) -> int:
     data = dataset_module.load(paths)
     print(format_summary(data))
+    # Findings from the file's own totals: printed, but they never change the exit code.
+    print("\n" + "\n".join(report.checks_lines(data.frame)))
     if rejects:
         problems_frame(data.problems).to_csv(rejects, index=False)
         print(f"\nProblems written to {rejects}")
@@ -116,7 +118,7 @@ def format_summary(data: dataset_module.Dataset) -> str:
         f"  duplicate rows: {stats.get('duplicate_rows', 0):,}",
         f"  rows used: {stats.get('rows_used', 0):,}",
     ]
-    lines += _totals_lines(data)
+    lines += report.totals_lines(data.frame)
     lines.append(f"problems: {len(data.problems):,}")
     for reason, count in Counter(p.reason.value for p in data.problems).most_common():
         lines.append(f"  {reason}: {count:,}")
@@ -125,18 +127,6 @@ def format_summary(data: dataset_module.Dataset) -> str:
     if len(data.problems) > SHOWN_PROBLEMS:
         lines.append(f"  ... and {len(data.problems) - SHOWN_PROBLEMS:,} more (use --rejects)")
     return "\n".join(lines)
-
-
-def _totals_lines(data: dataset_module.Dataset) -> list[str]:
-    countries = data.frame[data.frame["partner_kind"] == "country"]
-    if countries.empty:
-        return []
-    totals = yearly_totals(countries, ["flow"])
-    lines = ["net weight by flow and year, country partners only, annual rows not double"
-             " counted with monthly ones (tonnes):"]
-    for row in totals.itertuples(index=False):
-        lines.append(f"  {row.flow} {row.year}: {row.net_weight_kg / 1000:,.1f} t")
-    return lines
 
 
 def print_progress(rows_read: int, rows_per_second: float) -> None:
