@@ -31,17 +31,32 @@ def imports(reporter, partner, tonnes, year=2024, month=52):
 
 @pytest.fixture
 def rows(plus_file):
-    """Korea: China 60 t, Japan 20 t, USA 10 t, Other Asia nes 10 t; World and EU on top.
+    """Korea: China 60 t, Japan 20 t, USA 10 t, Other Asia nes 5 t, Germany 5 t; World and
+    EU (its member Germany broken out) on top.
 
     Exposure to China: Japan 90%, USA 80% (of 0.5 t), Korea 60%, Philippines 0%.
     """
     data = [imports(KOR, CHN, 60), imports(KOR, JPN, 20), imports(KOR, USA, 10),
-            imports(KOR, "490", 10), imports(KOR, "0", 100), imports(KOR, "97", 50),
+            imports(KOR, "490", 5), imports(KOR, "276", 5), imports(KOR, "0", 100),
+            imports(KOR, "97", 5),
             imports(JPN, CHN, 90), imports(JPN, USA, 10),
             imports(PHL, USA, 5),
             imports(USA, CHN, 0.4), imports(USA, JPN, 0.1)]
     frame = readers.read_file(plus_file(data)).frame
     return selected_rows(frame, Selection("280530"))
+
+
+def test_a_group_row_without_its_members_is_its_own_supplier(plus_file):
+    """An EU row with no member rows holds trade that is in no other row: kept, not added
+    to anything; with a member row beside it, it is left out (it would count twice)."""
+    alone = [imports(KOR, CHN, 60), imports(KOR, "97", 40), imports(KOR, "0", 100)]
+    beside = [*alone, imports(KOR, "276", 40)]
+    shares = [supplier_shares(selected_rows(readers.read_file(plus_file(data, name)).frame,
+                                            Selection("280530")), "KOR", "2024")
+              for data, name in ((alone, "alone.csv"), (beside, "beside.csv"))]
+    assert shares[0]["share"].to_dict() == pytest.approx({"CHN": 0.6, "EUU": 0.4})
+    assert shares[0].loc["EUU", "counterpart_kind"] == "group"
+    assert shares[1]["share"].to_dict() == pytest.approx({"CHN": 0.6, "DEU": 0.4})
 
 
 def test_hhi_on_three_suppliers_and_its_bands():
@@ -53,8 +68,8 @@ def test_hhi_on_three_suppliers_and_its_bands():
 
 def test_supplier_shares_sum_to_one_without_world_or_groups(rows):
     shares = supplier_shares(rows, "KOR", "2024")
-    assert list(shares.index[:2]) == ["CHN", "JPN"]  # USA and S19 tie at 10 t
-    assert set(shares.index) == {"CHN", "JPN", "USA", "S19"}  # no WLD, no EUU
+    assert list(shares.index[:3]) == ["CHN", "JPN", "USA"]  # S19 and DEU tie at 5 t
+    assert set(shares.index) == {"CHN", "JPN", "USA", "S19", "DEU"}  # no WLD, no EUU
     assert shares["share"].sum() == pytest.approx(1.0)
     assert shares.loc["CHN", "share"] == pytest.approx(0.6)
     assert shares.loc["S19", "counterpart_kind"] == "area_nes"  # areas nes are real trade
@@ -71,9 +86,9 @@ def test_metrics_for_korea(rows):
     assert metrics.top_supplier_name == "China"
     assert metrics.top_supplier_share == pytest.approx(0.6)
     assert metrics.top3_share == pytest.approx(0.9)
-    assert metrics.hhi == pytest.approx(0.36 + 0.04 + 0.01 + 0.01)
-    assert metrics.supplier_count == 4
-    assert metrics.total_t == pytest.approx(100.0)  # World's 100 t and EU's 50 t left out
+    assert metrics.hhi == pytest.approx(0.6**2 + 0.2**2 + 0.1**2 + 2 * 0.05**2)
+    assert metrics.supplier_count == 5
+    assert metrics.total_t == pytest.approx(100.0)  # World's 100 t and EU's 5 t left out
     assert metrics.concentration_band == "concentrated"
 
 
@@ -109,10 +124,10 @@ def test_ranking_puts_the_most_exposed_first(rows):
     assert ranking.loc["USA", "supplier_share"] == pytest.approx(0.8)
     assert ranking.loc["KOR", "supplier_t"] == pytest.approx(60.0)
     assert ranking.loc["KOR", "total_t"] == pytest.approx(100.0)
-    assert ranking.loc["KOR", "hhi"] == pytest.approx(0.42)
+    assert ranking.loc["KOR", "hhi"] == pytest.approx(0.415)
     assert ranking.loc["PHL", "supplier_share"] == 0.0
     assert ranking.loc["JPN", "country_name"] == "Japan"
-    assert ranking.loc["JPN", "supplier_source_rows"].endswith("lines 8")
+    assert ranking.loc["JPN", "supplier_source_rows"].endswith("lines 9")
 
 
 def test_ranking_leaves_out_tiny_totals(rows):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.ingest.commodities import describe
+from dashboard.ingest.commodities import describe, sort_key
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,8 @@ class Catalogue:
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Catalogue:
-        codes = sorted(frame["commodity_code"].unique(), key=lambda c: (len(c), c))
+        # The rare-earth family first (by level, then code), every other code after it.
+        codes = sorted(frame["commodity_code"].unique(), key=sort_key)
         # Two columns only: a drop_duplicates of the whole frame copies every column.
         names = (frame[["commodity_code", "commodity_name"]].drop_duplicates("commodity_code")
                  .set_index("commodity_code"))

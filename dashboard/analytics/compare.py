@@ -1,6 +1,6 @@
 """Per-country totals for a period, and honest comparisons of two periods.
 
-"Q1 2025 against 2024" is three different statements (methods.md): against the full
+"Q1 2025 against 2024" is three different statements (docs/methods.md#comparisons): against the full
 year, against the average quarter of that year, and against the same quarter a year
 earlier. A `Comparison` names which one a figure is, and `describe` says it in words.
 """
@@ -93,8 +93,9 @@ def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.Da
     ...     "net_weight_kg": [10_000.0, 5_000.0, 2_000.0], "value_usd": [1e5, 2e4, 3e4],
     ...     "weight_estimated": [False] * 3, "source_file": ["f.csv"] * 3,
     ...     "source_line": [2, 3, 4]})
-    >>> period_totals(rows, "2025-Q1").loc["KOR", ["net_weight_kg", "coverage"]].tolist()
-    [15000.0, '2 of 3 months; excludes annual-only rows (2.0 t in 2025, 1 row)']
+    >>> q1 = period_totals(rows, "2025-Q1").loc["KOR"]
+    >>> float(q1["net_weight_kg"]), q1["coverage"]
+    (15000.0, '2 of 3 months; excludes annual-only rows (2.0 t in 2025, 1 row)')
     """
     used, coarse = rows_in_period(rows, period)
     weight, value = used["net_weight_kg"], used["value_usd"]

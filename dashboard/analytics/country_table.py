@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from dashboard.analytics.compare import Comparison, Measure, compare_totals, measure_values
-from dashboard.analytics.flows import Direction, Perspective, orient, with_counterpart
+from dashboard.analytics.flows import (
+    Direction,
+    Perspective,
+    orient,
+    real_parties,
+    with_counterpart,
+)
 from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.period_index import PeriodIndex
 
@@ -24,10 +31,15 @@ class Selection:
 
 
 def selected_rows(frame: pd.DataFrame, selection: Selection) -> pd.DataFrame:
-    """Rows of the selection, oriented (country / counterpart), mapped countries only."""
+    """Rows of the selection, oriented (country / counterpart), real parties on both sides.
+
+    The mapped side keeps every real party, not only countries: Other Asia, nes (drawn on
+    Taiwan) and the other areas are listed in tables; only the map leaves out what it cannot
+    draw.
+    """
     rows = orient(frame, selection.direction, selection.perspective, selection.commodity)
     rows = with_counterpart(rows, selection.partner)
-    return rows[rows["country_kind"] == "country"]
+    return rows[real_parties(rows, "country")]
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,9 @@ class _Prepared:
 
     index: PeriodIndex
     names: pd.Series  # country name by ISO3
+    kinds: pd.Series  # party kind by code: only "country" is drawn (and Other Asia, nes)
     reported_by_text: str
+    world: PeriodIndex | None  # the reporters' own World rows, where a view has them
 
 
 # The last selections' prepared rows, per frame: a change of period, comparison, measure or
@@ -47,9 +61,10 @@ _PREPARED: KeptPerFrame[_Prepared] = KeptPerFrame(kept=16)
 def _prepared(frame: pd.DataFrame, selection: Selection) -> _Prepared:
     def build() -> _Prepared:
         rows = selected_rows(frame, selection)
-        return _Prepared(PeriodIndex(rows, "country"),
-                         rows.drop_duplicates("country").set_index("country")["country_name"],
-                         _reported_by(rows, selection.perspective))
+        parties = rows.drop_duplicates("country").set_index("country")
+        return _Prepared(PeriodIndex(rows, "country"), parties["country_name"],
+                         parties["country_kind"], _reported_by(rows, selection.perspective),
+                         _world_index(frame, selection))
 
     return _PREPARED.get(frame, replace(selection, measure=Measure.WEIGHT), build)
 
@@ -58,8 +73,10 @@ def country_table(frame: pd.DataFrame, selection: Selection, period: str,
                   comparison: Comparison | None = None) -> pd.DataFrame:
     """Per country (index ISO3): value in display units, and the change when comparing.
 
-    Columns: country_name, value, [baseline, absolute, percent, ratio], estimated,
-    coverage, row_count, source_rows, reported_by_text.
+    Columns: country_name, country_kind, value, [baseline, absolute, percent, ratio,
+    change_note], estimated, coverage, row_count, value_without_weight_usd, source_rows,
+    reported_by_text, world_kg, world_usd (the country's own World row for the period, NaN
+    where it has none: the partners may then sum to less, the rest not allocated).
     """
     prepared = _prepared(frame, selection)
     if comparison is not None:
@@ -69,12 +86,27 @@ def country_table(frame: pd.DataFrame, selection: Selection, period: str,
         table["row_count"] = current["row_count"].reindex(table.index).fillna(0).astype(int)
     else:
         totals = prepared.index.totals(period)
-        table = totals[["row_count", "estimated", "coverage", "source_rows"]].copy()
+        table = totals[["row_count", "estimated", "coverage", "value_without_weight_usd",
+                        "source_rows"]].copy()
         table.insert(0, "value", measure_values(totals, selection.measure))
+    table.insert(0, "country_kind", prepared.kinds.reindex(table.index))
     table.insert(0, "country_name", prepared.names.reindex(table.index))
     table["reported_by_text"] = prepared.reported_by_text
+    world = (prepared.world.totals(comparison.period if comparison else period)
+             if prepared.world is not None else None)
+    for ours, theirs in (("world_kg", "net_weight_kg"), ("world_usd", "value_usd")):
+        table[ours] = world[theirs].reindex(table.index) if world is not None else np.nan
     table.index.name = "iso3"
     return table.sort_values("value", ascending=False, na_position="last")
+
+
+def _world_index(frame: pd.DataFrame, selection: Selection) -> PeriodIndex | None:
+    """Each reporter's World rows, when the view is all partners as the country reported."""
+    if selection.partner or selection.perspective != Perspective.REPORTER:
+        return None
+    rows = orient(frame, selection.direction, selection.perspective, selection.commodity)
+    world = rows[(rows["counterpart_kind"] == "world") & (rows["country_kind"] != "world")]
+    return PeriodIndex(world, "country") if len(world) else None
 
 
 def _reported_by(rows: pd.DataFrame, perspective: Perspective) -> str:

@@ -1,6 +1,6 @@
 """Supplier dependency: how much of a country's imports come from one supplier.
 
-Measures (methods.md), all on net weight:
+Measures (docs/methods.md#dependency), all on net weight:
 - top-supplier share: the largest partner's share of the country's imports of a product;
 - top-3 share (as the IEA quotes for refining);
 - Herfindahl-Hirschman index, HHI = sum of squared shares on a 0-1 scale (x 10,000 gives
@@ -15,14 +15,21 @@ the same trade twice; "areas nes" stay in, that trade is real. Published figures
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 # source_traces is the one implementation of the "source rows" text; reused, not copied.
 from dashboard.analytics.compare import period_totals, source_traces
-from dashboard.analytics.flows import with_counterpart
+from dashboard.analytics.consistency import Allocation, allocation_for
+from dashboard.analytics.flows import (
+    Direction,
+    Perspective,
+    partition,
+    source_flow,
+    with_counterpart,
+)
 from dashboard.analytics.periods import describe_period, rows_in_period
 
 MODERATE_HHI = 0.15  # Statistics Netherlands: below this, unconcentrated
@@ -68,10 +75,52 @@ class DependencyMetrics:
     total_t: float  # tonnes from all partners
     country_name: str = ""
     coverage_note: str = ""  # partners left out because their data is too coarse
+    # The importer's own World total where it reports one (t; NaN when not), the share of
+    # it allocated to partners (0-1), and the range the top supplier's share of World can
+    # take: all of the unallocated rest elsewhere (low) or all from the top supplier (high).
+    world_t: float = float("nan")
+    allocated_share: float = float("nan")
+    top_share_of_world_low: float = float("nan")
+    top_share_of_world_high: float = float("nan")
 
     @property
     def concentration_band(self) -> str:
         return concentration_band(self.hhi)
+
+    @property
+    def unallocated_t(self) -> float:
+        """World minus the partners' sum (t): confidential or unspecified partners."""
+        return self.world_t - self.total_t
+
+
+def own_world_allocation(frame: pd.DataFrame, direction: Direction, commodity_code: str,
+                         country: str, period: str) -> Allocation | None:
+    """The country's own World row for the period against its partner rows (see
+    `consistency.allocation_for`), read from the flow's partition of the frame."""
+    flow = source_flow(direction, Perspective.REPORTER).value
+    return allocation_for(partition(frame, flow, commodity_code), country, flow,
+                          commodity_code, period)
+
+
+def with_allocation(metrics: DependencyMetrics, allocation: Allocation | None
+                    ) -> DependencyMetrics:
+    """The metrics with the importer's World total beside them, when it reports one.
+
+    >>> from dashboard.analytics.consistency import Allocation
+    >>> m = DependencyMetrics("KOR", "2024", "CHN", "China", 0.8, 1.0, 0.68, 2, 70.0)
+    >>> a = Allocation(100_000.0, 1.0, 70_000.0, 1.0, 30_000.0, 0.0, 0.7, "weight", True,
+    ...                True, "", "")
+    >>> full = with_allocation(m, a)
+    >>> round(full.top_share_of_world_low, 2), round(full.top_share_of_world_high, 2)
+    (0.56, 0.86)
+    """
+    if allocation is None or allocation.share_basis != "weight" or not allocation.comparable:
+        return metrics
+    top_kg = metrics.top_supplier_share * metrics.total_t * 1000
+    low, high = allocation.top_share_range(top_kg)
+    return replace(metrics, world_t=allocation.world_kg / 1000,
+                   allocated_share=allocation.allocated_share,
+                   top_share_of_world_low=low, top_share_of_world_high=high)
 
 
 SHARE_COLUMNS = ["counterpart_name", "counterpart_kind", "weight_t", "value_usd", "share",
@@ -209,7 +258,8 @@ def reference_figures(facts: pd.DataFrame, country: str, hs6: str, year: str | i
     """
     text = facts.fillna("").astype(str)
     hs = text["hs6"].str.strip()
-    mask = (text["country"] == country) & ((hs == str(hs6)[:6]) | (include_general & (hs == "")))
+    specific = (hs == str(hs6)[:6]) if hs6 else pd.Series(False, index=text.index)
+    mask = (text["country"] == country) & (specific | (include_general & (hs == "")))
     if year is not None:
         mask &= text["year"] == str(year)
     if partner:

@@ -16,6 +16,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from dashboard.analytics.consistency import orphan_group_mask
 from dashboard.analytics.kept import KeptPerFrame
 from dashboard.ingest.schema import Flow
 
@@ -51,6 +52,7 @@ def source_flow(direction: Direction, perspective: Perspective) -> Flow:
 # mirror view, which reads both flows, keeps its own reduced arrays).
 _POSITIONS: KeptPerFrame[dict] = KeptPerFrame(kept=4)
 _TAKEN: KeptPerFrame[pd.DataFrame] = KeptPerFrame(kept=1)
+_ORPHANS: KeptPerFrame[np.ndarray] = KeptPerFrame(kept=8)
 
 
 def partition(frame: pd.DataFrame, flow: str, commodity_code: str) -> pd.DataFrame:
@@ -84,15 +86,32 @@ def orient(frame: pd.DataFrame, direction: Direction, perspective: Perspective,
     oriented = rows.rename(columns=renamed)
     oriented["reported_by"] = oriented["country" if perspective == Perspective.REPORTER
                                        else "counterpart"]
+    oriented["orphan_group"] = _ORPHANS.get(
+        frame, (flow.value, str(commodity_code)), lambda: orphan_group_mask(rows).to_numpy())
     return oriented
+
+
+# Kinds of party that are real trade partners: World and groups sum other rows.
+REAL_PARTY_KINDS = ("country", "area_nes", "special")
 
 
 def with_counterpart(rows: pd.DataFrame, counterpart: str | None) -> pd.DataFrame:
     """Rows traded with one counterpart (ISO3), or with all partners when None.
 
-    "All" leaves out World and country groups (EU), which would count the same trade
-    twice, but keeps "areas nes" (e.g. Other Asia, nes): that trade is real.
+    "All" counts every real partner: countries, "areas nes" (Other Asia, nes, i.e. partner
+    490) and special partners (bunkers, free zones); it leaves out World and country groups
+    (EU), which would count the same trade twice, except a group row whose members the file
+    does not break out (`orphan_group`): its trade is in no other row.
     """
     if counterpart:
         return rows[rows["counterpart"] == counterpart]
-    return rows[~rows["counterpart_kind"].isin(["world", "group"])]
+    return rows[real_parties(rows, "counterpart")]
+
+
+def real_parties(rows: pd.DataFrame, side: str) -> pd.Series:
+    """True where the `side` ("country" or "counterpart") of an oriented row is a real
+    trade partner, or a group whose members are not broken out."""
+    real = rows[f"{side}_kind"].isin(REAL_PARTY_KINDS)
+    if "orphan_group" in rows.columns:
+        real |= rows["orphan_group"] & (rows[f"{side}_kind"] == "group")
+    return real

@@ -131,7 +131,7 @@ def _build_side(frame: pd.DataFrame, commodity_code: str, flow: Flow) -> _Side:
 def _side(prepared: _Side, side: str, period: str) -> pd.DataFrame:
     """One side's figures per (importer, exporter), counted once; coarse-only pairs marked."""
     totals = prepared.index.totals(period)
-    coarse = totals["coverage"] != "complete"  # pairs with annual rows only for a quarter
+    coarse = totals["annual_only"].to_numpy()  # pairs with annual rows only for a quarter
     pairs = [key.split("\t") for key in totals.index]
     out = pd.DataFrame({
         f"{side}_t": totals["net_weight_kg"] / 1000,
@@ -141,7 +141,7 @@ def _side(prepared: _Side, side: str, period: str) -> pd.DataFrame:
         f"{side}_source_rows": totals["source_rows"].astype(object).where(~coarse),
     }).set_axis(pd.MultiIndex.from_tuples(pairs, names=_PAIR) if pairs
                 else pd.MultiIndex.from_arrays([[], []], names=_PAIR))
-    out[f"{side}_coarse"] = coarse.to_numpy()
+    out[f"{side}_coarse"] = coarse
     return out.sort_index()
 
 

@@ -1,6 +1,7 @@
 """Import surges: which countries' volume in a period jumped, by a rule a reader can check.
 
-Four rules, each a different statement (methods.md), all on net weight in tonnes:
+Four rules, each a different statement (docs/methods.md#surge-rules), all on net weight in
+tonnes:
 
 - PRIOR_YEAR: the period above the whole previous year (Q1 2025 above all of 2024, the
   Adamas observation). A whole year is compared with the year before.
@@ -58,6 +59,7 @@ class SurgeStatus(StrEnum):
     BELOW_FLOOR = "below floor"
     NOT_ENOUGH_HISTORY = "not enough history"
     NO_REFERENCE = "no reference"
+    PARTIAL_REFERENCE = "reference incomplete"  # a reference period lacks months or rows
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,14 @@ class SurgeParams:
         if self.window_months < MIN_WINDOW_MONTHS:
             raise ValueError(f"window_months must be at least {MIN_WINDOW_MONTHS}")
 
+
+# Said wherever the rule is described: it borrows the trigger's shape, not its law.
+SAFEGUARD_CAVEAT = (
+    "Simplified from the volume trigger of the WTO Agreement on Agriculture, Art. 5 (special"
+    " safeguard), which sets k by the import share of consumption (1.25, 1.10 or 1.05),"
+    " compares a year's imports from all suppliers and applies only to products a member"
+    " scheduled; here k is free and any period is compared per importer: a screening"
+    " indicator, not a legal test (Methods: the safeguard rule).")
 
 _RULE_WORDS = {
     SurgeRule.PRIOR_YEAR: "above the whole prior year",
@@ -148,9 +158,8 @@ def rule_description(params: SurgeParams) -> str:
         SurgeRule.YEAR_EARLIER: f"Flags a country whose volume in {period} is at least"
         f" {params.ratio_threshold:g} times its volume in {reference_label(params)}.",
         SurgeRule.SAFEGUARD: f"Flags a country whose volume in {period} is above {params.k:g}"
-        f" times the {reference_label(params)}: the volume trigger of the WTO Agreement on"
-        " Agriculture, Art. 5 (special safeguard: 125%, 110% or 105% of the average of the"
-        " three preceding years). All three years must have data.",
+        f" times the {reference_label(params)}. {SAFEGUARD_CAVEAT} All three years must have"
+        " data.",
         SurgeRule.ROBUST: "Flags a country when any month of"
         f" {period} has a robust z-score above {params.z_threshold:g}, where z = 0.6745 x"
         f" (month - median) / MAD over the {params.window_months} months before the period"
@@ -179,8 +188,8 @@ def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     >>> surge = detect_surges(rows, SurgeParams(SurgeRule.PRIOR_YEAR, "2025-Q1")).loc["KOR"]
     >>> surge["current_t"], surge["reference_t"], surge["status"]
     (np.float64(40.0), np.float64(30.0), 'surge')
-    >>> surge["explanation"].split(";")[0]
-    'Q1 2025: 40.0 t'
+    >>> surge["explanation"].split(";")[0]  # two months already above the year: a lower bound
+    'Q1 2025: 40.0 t (partial: 2 of 3 months'
     """
     index = PeriodIndex(rows)  # once for the period and every reference period
     current = index.totals(params.period)
@@ -190,7 +199,9 @@ def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     table["current_kg"] = current["net_weight_kg"].reindex(table.index)
     table.loc[~table.index.isin(current.index), "current_kg"] = 0.0  # no rows: none reported
     table["current_t"] = table["current_kg"] / 1000
-    table = table.join(reference[["reference_t", "reference_kg", "score", "gap", "detail"]])
+    table["current_partial"] = _partial_words(current).reindex(table.index).fillna("")
+    table = table.join(reference[["reference_t", "reference_kg", "score", "gap", "detail",
+                                  "reference_partial"]])
     table["reference_source_rows"] = _text(reference["source_rows"].reindex(table.index))
     table["source_rows"] = _text(current["source_rows"].reindex(table.index))
     _judge(table, params)
@@ -206,6 +217,7 @@ def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
 def _judge(table: pd.DataFrame, params: SurgeParams) -> None:
     """Add ratio, threshold, status, flagged and explanation (in place)."""
     table["gap"], table["detail"] = _text(table["gap"]), _text(table["detail"])
+    table["reference_partial"] = _text(table["reference_partial"])
     if params.rule in (SurgeRule.SAFEGUARD, SurgeRule.ROBUST):  # rules that need history
         absent = table["gap"].eq("") & table["reference_t"].isna()
         table.loc[absent, "gap"] = "no rows in the reference periods"
@@ -220,11 +232,13 @@ def _judge(table: pd.DataFrame, params: SurgeParams) -> None:
     table["threshold"] = threshold(params)
     over = (table["score"] >= table["threshold"] if params.rule == SurgeRule.YEAR_EARLIER
             else table["score"] > table["threshold"])
+    # A period that lacks months is a lower bound, so a flag on it still holds (and says it
+    # is partial); a reference that lacks months is understated, so no flag can rest on it.
     status = np.select(
         [table["current_t"].isna(), table["current_t"] < params.floor_t, table["gap"] != "",
-         table["score"].isna(), over],
+         table["reference_partial"] != "", table["score"].isna(), over],
         [SurgeStatus.NOT_ENOUGH_HISTORY, SurgeStatus.BELOW_FLOOR, SurgeStatus.NOT_ENOUGH_HISTORY,
-         SurgeStatus.NO_REFERENCE, SurgeStatus.SURGE],
+         SurgeStatus.PARTIAL_REFERENCE, SurgeStatus.NO_REFERENCE, SurgeStatus.SURGE],
         default=SurgeStatus.BELOW_THRESHOLD)
     table["status"] = pd.Series(status, index=table.index).astype(str)
     table["flagged"] = table["status"] == SurgeStatus.SURGE
@@ -238,6 +252,8 @@ def _explain(row: pd.Series, params: SurgeParams) -> str:
         return (f"{period}: no figure, the data for {params.period[:4]} is too coarse (annual"
                 " only) for this period. Not assessed.")
     now = f"{period}: {_t(row['current_t'])}"
+    if row["current_partial"]:
+        now += f" (partial: {row['current_partial']}; a lower bound)"
     ref = row["detail"] or f"{reference_label(params)}: {_t(row['reference_t'])}"
     ratio = "" if pd.isna(row["ratio"]) else f", ratio {row['ratio']:,.2f}"
     if params.rule == SurgeRule.ROBUST:  # the z-score is the test; the ratio would distract
@@ -250,6 +266,8 @@ def _explain(row: pd.Series, params: SurgeParams) -> str:
         SurgeStatus.BELOW_FLOOR: f"Below the {_t(params.floor_t)} floor, not assessed.",
         SurgeStatus.NOT_ENOUGH_HISTORY: f"Not enough history: {row['gap']}.",
         SurgeStatus.NO_REFERENCE: "No reference volume above 0 t, so no ratio.",
+        SurgeStatus.PARTIAL_REFERENCE: f"Not assessed: the reference is incomplete"
+        f" ({row['reference_partial']}), so it understates the volume.",
     }[SurgeStatus(row["status"])]
     if row["status"] == SurgeStatus.NOT_ENOUGH_HISTORY:
         text = now + "."
@@ -276,13 +294,25 @@ def _period_reference(index: PeriodIndex, params: SurgeParams) -> pd.DataFrame:
     history_rule = params.rule == SurgeRule.SAFEGUARD
     if not history_rule:  # a missing single reference is "no reference", not a history gap
         out["gap"] = ""
-    coarse = pd.concat([t["coverage"].reindex(index) == "annual data only" for t in totals],
+    coarse = pd.concat([t["annual_only"].reindex(index).fillna(False) for t in totals],
                        axis=1).any(axis=1)
     out["detail"] = [_safeguard_detail(params, kg.loc[iso]) if history_rule else ""
                      for iso in index]
+    partial = pd.concat([_partial_words(t).reindex(index).fillna("").map(
+        lambda words, label=label: f"{describe_period(label)}: {words}" if words else "")
+        for label, t in zip(labels, totals)], axis=1)
+    out["reference_partial"] = ["; ".join(w for w in words if w)
+                                for words in partial.itertuples(index=False)]
     out.loc[coarse & out["reference_t"].isna(), "detail"] = (
         f"{reference_label(params)}: only annual data, too coarse to compare")
     return out
+
+
+def _partial_words(totals: pd.DataFrame) -> pd.Series:
+    """Per key, what a period's figure lacks ("2 of 3 months"); "" when it is whole."""
+    partial = ((totals["months_with_rows"] < totals["months_in_period"])
+               | (totals["excluded_rows"] > 0)) & ~totals["annual_only"]
+    return totals["coverage"].where(partial, "").astype(object)
 
 
 def _safeguard_detail(params: SurgeParams, kg: pd.Series) -> str:
@@ -314,6 +344,7 @@ def _robust_reference(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     out["reference_t"] = median * months_in(params.period)
     out["reference_kg"] = out["reference_t"] * 1000
     out["score"] = z.max(axis=1)
+    out["reference_partial"] = ""  # months without rows are unreported, by definition here
     counts = past.notna().sum(axis=1)
     out["gap"] = np.where(counts < MIN_WINDOW_MONTHS,
                           [f"{n} months with data in the window, {MIN_WINDOW_MONTHS} needed"

@@ -1,8 +1,10 @@
 """World choropleth of one measure (or its change) per country.
 
-Input is a per-country table (index ISO3) from `analytics.views.map_table`; this module
-only draws. Countries absent from the table keep the plain "no data" land colour; a
-reported zero is coloured at the bottom of the scale, so the two never look alike.
+Input is a per-country table (index ISO3) from `analytics.country_table.country_table`;
+this module only draws. Countries absent from the table keep the plain "no data" land
+colour; a reported zero is coloured at the bottom of the scale, so the two never look alike.
+Only countries are drawn, and Other Asia, nes (Comtrade's partner 490, in practice Taiwan)
+on Taiwan's shape; other areas and historical entities stay in the table beside the map.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dashboard.figures.style import (
     figure_from,
 )
 from dashboard.figures.text import format_amount
+from dashboard.ingest.countries import DRAWN_AS
 
 # As lists: plotly.js knows few scale names ("cividis_r" is plotly.py's), and the map's
 # plain spec is not validated (which is where plotly.py would resolve a name).
@@ -59,6 +62,7 @@ def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure
 
     Assembled as one plain spec (the map is the page's most frequent render).
     """
+    table = drawable(table)
     shown = table[table[spec.column].notna()]
     gaps = table[table[spec.column].isna()]
     traces = []
@@ -67,38 +71,82 @@ def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure
     if len(shown):
         traces.append(_value_trace(shown, spec))
     if spec.focus:
-        traces.append(_focus_outline(spec.focus))
+        traces.append(_focus_outline(DRAWN_AS.get(spec.focus, spec.focus)))
     layout, annotations = caption_layout(caption, extra_bottom=70)
     layout |= {"height": 480, "dragmode": False, "hoverlabel": {"align": "left"}, "geo": GEO,
                "annotations": [*annotations, NO_DATA_KEY]}
     return figure_from({"data": traces, "layout": layout})
 
 
+def drawable(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows the map can draw, indexed by the ISO3 shape each is drawn on.
+
+    Countries on their own shape; an area drawn as a country (Other Asia, nes -> Taiwan)
+    on that country's shape unless the country has its own row; nothing else.
+    """
+    kinds = table["country_kind"] if "country_kind" in table else pd.Series(
+        "country", index=table.index)
+    shapes = pd.Series(table.index.map(lambda code: DRAWN_AS.get(str(code), str(code))),
+                       index=table.index)
+    own = set(table.index[kinds == "country"])
+    keep = (kinds == "country") | (table.index.isin(list(DRAWN_AS)) & ~shapes.isin(own))
+    drawn = table[keep.to_numpy()].copy()
+    drawn["listed_as"] = drawn.index
+    drawn.index = pd.Index(shapes[keep.to_numpy()], name=table.index.name)
+    return drawn
+
+
 def _hover(table: pd.DataFrame, spec: MapSpec) -> list[str]:
     texts = []
     for iso, row in table.iterrows():
-        lines = [f"<b>{row['country_name']}</b> ({iso})",
-                 f"{spec.measure_name}, {spec.period_text}, {spec.counterpart_text}"]
+        code = row.get("listed_as", iso)
+        lines = [f"<b>{row['country_name']}</b> ({code})"]
+        if code != iso:
+            lines.append(f"UN Comtrade reports this trade as partner area {code}, not as"
+                         f" {iso}; drawn on that shape")
+        lines.append(f"{spec.measure_name}, {spec.period_text}, {spec.counterpart_text}")
         lines.append(f"Value: {format_amount(row['value'], spec.unit)}")
         if "baseline" in row and not pd.isna(row.get("baseline", np.nan)):
             lines.append(f"Baseline: {format_amount(row['baseline'], spec.unit)}")
         if spec.column in ("absolute", "percent", "ratio"):
-            lines.append(_change_text(row))
+            lines.append(_change_text(row, spec.unit))
         if row.get("estimated"):
             lines.append("Includes estimated weights (flagged by the reporter)")
         if row.get("coverage", "complete") != "complete":
             lines.append(f"Coverage: {row['coverage']}")
+        lines += _allocation_lines(row, spec)
         lines.append(f"Reported by: {row.get('reported_by_text', '')}")
         lines.append(f"Source rows: {row.get('row_count', 0)}")
         texts.append("<br>".join(lines))
     return texts
 
 
-def _change_text(row: pd.Series) -> str:
+def _allocation_lines(row: pd.Series, spec: MapSpec) -> list[str]:
+    """What the partner sum leaves out: value without weight, World not allocated."""
+    lines = []
+    without = row.get("value_without_weight_usd", 0.0)
+    if without and without > 0 and spec.unit != "USD":
+        lines.append(f"Value reported without a weight, left out: {format_amount(without, 'USD')}")
+    world = {"t": row.get("world_kg", np.nan) / 1000, "USD": row.get("world_usd", np.nan)}.get(
+        spec.unit, np.nan)
+    if spec.column == "value" and not pd.isna(world) and not pd.isna(row["value"]):
+        gap = world - row["value"]
+        if gap > max(abs(world) * 0.005, 0.001):
+            lines.append(f"World total reported: {format_amount(world, spec.unit)};"
+                         f" {format_amount(gap, spec.unit)} ({gap / world:.0%}) not allocated to"
+                         " a partner (confidential or unspecified)")
+    return lines
+
+
+def _change_text(row: pd.Series, unit: str) -> str:
+    note = f" ({row['change_note']})" if row.get("change_note") else ""
+    if pd.isna(row["absolute"]):
+        return f"Change: n/a{note}"
+    sign = "+" if row["absolute"] > 0 else ""
+    difference = f"Change: {sign}{format_amount(row['absolute'], unit)}"
     if pd.isna(row["ratio"]):
-        return "Change: new (no trade in the baseline)" if row["value"] > 0 else "Change: n/a"
-    return (f"Change: {row['absolute']:+,.1f}; {row['percent']:+,.0f}%; "
-            f"ratio {row['ratio']:,.2f}x")
+        return difference + note
+    return f"{difference}; {row['percent']:+,.0f}%; ratio {row['ratio']:,.2f}x{note}"
 
 
 def _value_trace(table: pd.DataFrame, spec: MapSpec) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -115,7 +116,20 @@ def _basis_text(m: DependencyMetrics) -> str:
             f" from all partners in {describe_period(m.period)}; World and country groups"
             " left out. HHI bands (Statistics Netherlands): below 0.15 unconcentrated,"
             " 0.15-0.25 moderately concentrated, 0.25 and above concentrated.")
-    return f"{text} {m.coverage_note}." if m.coverage_note else text
+    text = f"{text} {m.coverage_note}." if m.coverage_note else text
+    return f"{text} {_world_text(m)}" if not np.isnan(m.world_t) else text
+
+
+def _world_text(m: DependencyMetrics) -> str:
+    """The importer's own World total against the partners' sum, and what that allows."""
+    if m.unallocated_t <= max(0.005 * m.world_t, 0.001):
+        return (f"The partners add up to the World total {m.country_name or m.country} reports"
+                f" ({format_amount(m.world_t, 't')}).")
+    return (f"{m.country_name or m.country} reports a World total of"
+            f" {format_amount(m.world_t, 't')}: {m.allocated_share:.0%} is allocated to"
+            f" partners, {format_amount(m.unallocated_t, 't')} is not (confidential or"
+            f" unspecified), so {m.top_supplier_name}'s share of the World total lies between"
+            f" {m.top_share_of_world_low:.0%} and {m.top_share_of_world_high:.0%}.")
 
 
 def _published_text(reference: pd.DataFrame) -> str:

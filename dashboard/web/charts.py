@@ -21,6 +21,7 @@ from dashboard.figures.mirror import build_mirror_chart
 from dashboard.figures.sankey import build_sankey
 from dashboard.figures.surges import build_country_series_chart, build_surge_chart
 from dashboard.figures.timeseries import build_timeseries
+from dashboard.ingest import commodities
 from dashboard.ingest.dataset import Dataset
 from dashboard.web.ids import ID, Chart
 from dashboard.web.render import ChartView, caption_for, columns_for, describe_selection, map_view
@@ -85,9 +86,12 @@ def gauges_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     focus = state.focus or ""
     shares = dependency.supplier_shares(all_partner_rows(state, data), focus, state.period)
     metrics = dependency.dependency_metrics(shares)
-    hs6 = state.commodity[:6]
+    if metrics is not None and state.perspective == "reporter":
+        metrics = dependency.with_allocation(metrics, dependency.own_world_allocation(
+            data.frame, Direction(state.direction), state.commodity, focus, state.period))
+    hs6 = commodities.hs6_of(state.commodity)
     reference = dependency.reference_figures(data.reference_facts, focus, hs6) if len(
-        data.reference_facts) else pd.DataFrame()
+        data.reference_facts) and hs6 else pd.DataFrame()
     name = catalogue.countries.get(focus, "no country focused")
     caption = caption_for(state, data, catalogue, f"{name}: supplier dependency", view_url)
     figure = build_dependency_gauges(metrics, reference, caption)

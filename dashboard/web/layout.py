@@ -217,7 +217,8 @@ def surge_controls(state: ViewState) -> html.Div:
         _control("Ratio threshold (x)", _number(ID.SURGE_THRESHOLD, state.threshold, 1, 1000, 0.1),
                  "Rule 2: flag at this ratio to the same period a year earlier."),
         _control("Safeguard k", _number(ID.SURGE_K, state.k, 1, 100, 0.05),
-                 "Rule 3: flag above k x the 3-year average (WTO AoA Art. 5: 1.05-1.25)."),
+                 "Rule 3: flag above k x the 3-year average (simplified from WTO AoA Art. 5,"
+                 " whose k is 1.05-1.25)."),
         _control("Robust z", _number(ID.SURGE_Z, state.z, 0.5, 100, 0.5),
                  "Rule 4: flag at this robust z-score."),
     ], className="panel-controls")
@@ -232,6 +233,9 @@ def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: di
         _section("surges", state, [
             surge_controls(state),
             html.P(id=ID.SURGE_RULE_TEXT, className="rule-text"),
+            # Relative, so it follows the app's base path: /trade/ -> /trade/methods.
+            html.P(html.A("How each rule is computed, and what it simplifies (Methods)",
+                          href="methods#surge-rules", target="_blank"), className="rule-text"),
             chart_block(Chart.SURGES, graph_config, "Every country, the rule and its numbers",
                         table_open=True),
             chart_block(Chart.SURGE_SERIES, graph_config, "The focus country's series")]),

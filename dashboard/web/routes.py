@@ -25,6 +25,7 @@ from dashboard.settings import Settings
 from dashboard.web import exports
 from dashboard.web.cache import cached
 from dashboard.web.ids import Chart
+from dashboard.web.methods import methods_page
 
 STATIC = Path(__file__).resolve().parent / "static"
 # The page's plotly.js: only the trace types the figures draw (frontend/plotly-partial),
@@ -51,6 +52,7 @@ class Routes:
         server.add_url_rule(f"{prefix}embed/<name>", "embed", self.embed)
         server.add_url_rule(f"{prefix}embed-assets/<asset>", "embed_asset", self.embed_asset)
         server.add_url_rule(f"{prefix}healthz", "healthz", self.health)
+        server.add_url_rule(f"{prefix}methods", "methods", self.methods)
         server.register_error_handler(HTTPException, self.http_error)
         server.register_error_handler(DependencyException, self.unknown_script)
         server.register_error_handler(Exception, self.unexpected_error)
@@ -114,6 +116,11 @@ class Routes:
         else:
             return error_response(404, "Not found", f"no embed asset named {asset!r}")
         response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
+
+    def methods(self) -> Response:
+        response = Response(methods_page(self.public), mimetype="text/html")
+        response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
         return response
 
     def health(self) -> Response:
