@@ -216,6 +216,9 @@ def hand_flags(records: list[dict], params: SurgeParams, exact: dict) -> set[str
         refs = [hand_totals(records, label)[0].get(country) for label in labels]
         if any(ref is None for ref in refs):
             continue  # a reference period without usable rows
+        coverage = [hand_coverage(records, label).get(country) for label in labels]
+        if any(words != "complete" for words in coverage):
+            continue  # a reference that lacks months or rows understates: not assessed
         mean = Fraction(sum(refs), len(refs))
         if mean <= 0:
             continue

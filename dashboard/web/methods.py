@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import re
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def render(markdown: str) -> str:
     """The document as HTML, every heading with its anchor; raw HTML in it is escaped."""
     parser = MarkdownIt("commonmark", {"html": False}).enable("table")
     tokens = parser.parse(markdown)
-    for opening, inline in zip(tokens, tokens[1:], strict=False):
+    for opening, inline in itertools.pairwise(tokens):
         if opening.type == "heading_open" and inline.type == "inline":
             opening.attrSet("id", slug(inline.content))
     return parser.renderer.render(tokens, parser.options, {})
