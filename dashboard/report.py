@@ -38,8 +38,8 @@ def totals_lines(frame: pd.DataFrame) -> list[str]:
     totals = consistency.yearly_totals_by_commodity(frame)
     if totals.empty:
         return []
-    lines = ["yearly totals by commodity code, counted once (annual rows set aside where months"
-             " of the same year exist; each code on its own line, a national line is never"
+    lines = ["yearly totals by commodity code, counted once (each series' annual row where it"
+             " has one, else its months; each code on its own line, a national line is never"
              " added to its HS6 parent):",
              f"  partners = {PARTNERS}; World = the reporters' own World rows, where they have"
              " them"]

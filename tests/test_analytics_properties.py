@@ -133,13 +133,50 @@ def finest(records: list[dict]) -> list[dict]:
             if FINENESS[r["freq"]] == best[(r["country"], r["counterpart"], r["period"][:4])]]
 
 
+def counted(records: list[dict], label: str) -> list[dict]:
+    """The rows a period is read from: a year from each series' annual row where it has
+    one, else its finest rows; a quarter or month from the finest rows."""
+    if freq_of(label) != "A":
+        return finest(records)
+    annual = {series_year(r) for r in records if r["freq"] == "A"}
+    best = [id(r) for r in finest(records)]
+    return [r for r in records
+            if (r["freq"] == "A" if series_year(r) in annual else id(r) in best)]
+
+
+def series_year(r: dict) -> tuple:
+    return r["country"], r["counterpart"], r["period"][:4]
+
+
+def hand_beside(records: list[dict], label: str, by: str = "country"
+                ) -> dict[str, tuple[int, int]]:
+    """Per key, for a year: kg of annual rows whose series' finest rows (months or
+    quarters) cover all 12 months, and kg of those rows."""
+    if freq_of(label) != "A":
+        return {}
+    rows = [r for r in records if r["period"][:4] == label]
+    finer = [r for r in finest(rows) if r["freq"] != "A"]
+    months: dict[tuple, set[int]] = {}
+    for r in finer:
+        months.setdefault(series_year(r), set()).update(months_covered(r["period"], r["freq"]))
+    annual = {series_year(r) for r in rows if r["freq"] == "A"}
+    whole = {key for key, seen in months.items() if len(seen) == 12 and key in annual}
+    out: dict[str, tuple[int, int]] = {}
+    for r in rows:
+        if series_year(r) in whole and (r["freq"] == "A" or r in finer):
+            annual, parts = out.get(r[by], (0, 0))
+            out[r[by]] = (annual + r["kg"], parts) if r["freq"] == "A" else (annual,
+                                                                            parts + r["kg"])
+    return out
+
+
 def hand_totals(records: list[dict], label: str, by: str = "country"
                 ) -> tuple[dict[str, int], set[str]]:
     """kg per `by` in `label`, each flow counted once; and who has only coarser data."""
     totals: dict[str, int] = {}
     coarse: set[str] = set()
     need = FINENESS[freq_of(label)]
-    for r in finest(records):
+    for r in counted(records, label):
         if r["period"][:4] != label[:4]:
             continue
         if FINENESS[r["freq"]] > need:
@@ -156,7 +193,8 @@ def hand_coverage(records: list[dict], label: str, by: str = "country") -> dict[
     span = months_covered(label, freq_of(label))
     covered: dict[str, set[int]] = {}
     left_out: dict[str, list[int]] = {}
-    for r in finest(records):
+    beside = hand_beside(records, label, by)
+    for r in counted(records, label):
         if r["period"][:4] != label[:4]:
             continue
         if FINENESS[r["freq"]] > need:
@@ -170,8 +208,13 @@ def hand_coverage(records: list[dict], label: str, by: str = "country") -> dict[
             parts.append(f"{len(months & span)} of {len(span)} months")
         if key in left_out:
             kg, n = sum(left_out[key]), len(left_out[key])
-            parts.append(f"excludes annual-only rows ({tonnes_text(kg)} in {label[:4]},"
+            coarser = "quarterly or annual" if freq_of(label) == "M" else "annual-only"
+            parts.append(f"excludes {coarser} rows ({tonnes_text(kg)} in {label[:4]},"
                          f" {'1 row' if n == 1 else f'{n} rows'})")
+        annual, months_kg = beside.get(key, (0, 0))
+        if abs(annual - months_kg) > max(0.005 * annual, 1):
+            parts.append(f"annual rows used ({tonnes_text(annual)}); their months sum to"
+                         f" {tonnes_text(months_kg)}")
         words[key] = "; ".join(parts) or "complete"
     return words
 
@@ -217,7 +260,7 @@ def hand_flags(records: list[dict], params: SurgeParams, exact: dict) -> set[str
         if any(ref is None for ref in refs):
             continue  # a reference period without usable rows
         coverage = [hand_coverage(records, label).get(country) for label in labels]
-        if any(words != "complete" for words in coverage):
+        if any(" months" in words.split(";")[0] or "excludes" in words for words in coverage):
             continue  # a reference that lacks months or rows understates: not assessed
         mean = Fraction(sum(refs), len(refs))
         if mean <= 0:

@@ -217,9 +217,10 @@ def test_totals_count_annual_and_monthly_rows_once(frame_of):
     months = [row(CHN, 1, month=m) for m in range(1, 13)]
     frame = frame_of([*months, row(CHN, 14), row(JPN, None, usd=9)])  # JPN: value only
     [total] = yearly_totals_by_commodity(frame).to_dict("records")
-    monthly = frame[frame["freq"] == "M"]
-    assert total["partners_t"] == pytest.approx(monthly["net_weight_kg"].sum() / 1000)
-    assert total["partners_usd"] == pytest.approx(monthly["value_usd"].sum() + 9)
+    # A year is read from the series' annual row where it has one, never plus its months.
+    annual = frame[(frame["freq"] == "A") & (frame["partner"] == "CHN")]
+    assert total["partners_t"] == pytest.approx(annual["net_weight_kg"].sum() / 1000)
+    assert total["partners_usd"] == pytest.approx(annual["value_usd"].sum() + 9)
     assert total["rows_without_weight"] == 1
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.analytics.compare import source_traces  # the one "source rows" text
-from dashboard.analytics.flows import Direction
+from dashboard.analytics.flows import Direction, real_parties
 from dashboard.analytics.periods import rows_in_period
 
 OTHER_SOURCE = "_OTHER_SRC"
@@ -30,7 +30,6 @@ OTHER_KIND = "other"
 FLOW_COLUMNS = ["source", "source_name", "source_kind", "target", "target_name", "target_kind",
                 "weight_t", "value_usd", "row_count", "source_rows"]
 # World and country groups restate trade already counted country by country.
-_AGGREGATE_KINDS = ("world", "group")
 
 
 def sides(direction: Direction) -> tuple[str, str]:
@@ -74,7 +73,7 @@ def top_flows(rows: pd.DataFrame, period: str, top_n: int = 8,
     10.0
     """
     used, _coarse = rows_in_period(rows, period)
-    used = used[~used["counterpart_kind"].isin(_AGGREGATE_KINDS)]
+    used = used[real_parties(used, "counterpart")]  # as the map: orphan group rows count
     if used.empty:
         return pd.DataFrame(columns=FLOW_COLUMNS)
     supplier, receiver = sides(direction)

@@ -14,7 +14,13 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.periods import describe_period, freq_of, months_in, rows_in_period
+from dashboard.analytics.periods import (
+    describe_period,
+    freq_of,
+    months_in,
+    rows_in_period,
+    series_year_flags,
+)
 
 MAX_TRACE_LINES = 5
 
@@ -68,7 +74,8 @@ class Comparison:
 TOTALS_COLUMNS = ["net_weight_kg", "value_usd", "row_count", "estimated",
                   "weight_with_value_kg", "value_with_weight_usd", "value_without_weight_usd",
                   "rows_without_weight", "months_with_rows", "months_in_period",
-                  "excluded_rows", "excluded_kg", "annual_only", "source_rows", "coverage"]
+                  "excluded_rows", "excluded_kg", "annual_only", "annual_beside_kg",
+                  "months_beside_kg", "source_rows", "coverage"]
 
 
 def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.DataFrame:
@@ -85,6 +92,9 @@ def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.Da
     - excluded_rows, excluded_kg: rows of that year too coarse for the period (an annual
       row when a quarter is asked), left out; a key with only those has annual_only True
       and NaN figures;
+    - annual_beside_kg, months_beside_kg (years only): where a series has both an annual row
+      (used) and months covering the whole year (set aside), the two figures, so a
+      difference is said (`periods` module rules);
     - coverage: all of that in words ("complete", "2 of 3 months", ...).
 
     >>> rows = pd.DataFrame({"country": ["KOR"] * 3, "counterpart": ["CHN", "CHN", "JPN"],
@@ -126,11 +136,28 @@ def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.Da
     totals["excluded_kg"] = excluded.sum().reindex(totals.index).fillna(0.0)
     totals["annual_only"] = totals.index.isin(missing)
     totals["months_in_period"] = months_in(period)
+    annual_kg, months_kg = _beside(rows, period, by)
+    totals["annual_beside_kg"] = annual_kg.reindex(totals.index).fillna(0.0)
+    totals["months_beside_kg"] = months_kg.reindex(totals.index).fillna(0.0)
     totals["source_rows"] = source_traces(used, by).reindex(totals.index).fillna("").astype(object)
     totals["coverage"] = pd.Series(coverage_texts(totals, period), index=totals.index,
                                    dtype=object)
     totals.index.name = by
     return totals[TOTALS_COLUMNS]
+
+
+def _beside(rows: pd.DataFrame, period: str, by: str) -> tuple[pd.Series, pd.Series]:
+    """kg of the annual rows used for a year whose months cover it too, and of those months."""
+    if freq_of(period) != "A" or rows.empty:
+        return pd.Series(dtype=float), pd.Series(dtype=float)
+    in_year = rows[rows["period"].str.slice(0, 4) == period]
+    flags = series_year_flags(in_year)
+    beside = in_year[flags["beside"].to_numpy() & (flags["finest"] | flags["year_use"])
+                     .to_numpy()]
+    annual = beside["freq"] == "A"
+    weight = beside["net_weight_kg"]
+    return (weight[annual].groupby(beside.loc[annual, by], observed=True).sum(),
+            weight[~annual].groupby(beside.loc[~annual, by], observed=True).sum())
 
 
 # Which months of its year a row covers, as 12 bits (bit 0 January): annual 0xFFF, a quarter
@@ -179,30 +206,38 @@ def coverage_texts(totals: pd.DataFrame, period: str) -> list[str]:
     Built from the count columns of a period-totals table, so both implementations of the
     table say it in the same words.
     """
-    year = period[:4]
-    texts = []
-    for annual_only, months, expected, excluded, excluded_kg, without, count in zip(
-            totals["annual_only"], totals["months_with_rows"], totals["months_in_period"],
-            totals["excluded_rows"], totals["excluded_kg"], totals["rows_without_weight"],
-            totals["row_count"], strict=True):
-        if annual_only:
-            texts.append(ANNUAL_ONLY)
-            continue
-        parts = []
-        if months < expected:
-            parts.append(f"{months} of {expected} months")
-        if excluded:
-            rows = "1 row" if excluded == 1 else f"{excluded} rows"
-            parts.append(f"excludes annual-only rows ({tonnes_text(excluded_kg)} in {year},"
-                         f" {rows})")
-        if without and without == count:
-            parts.append(WEIGHT_NOT_REPORTED)
-        elif without:
-            parts.append(f"weight not reported on {without} of {count} rows")
-        texts.append("; ".join(parts) or COMPLETE)
-    return texts
+    columns = ["annual_only", "months_with_rows", "months_in_period", "excluded_rows",
+               "excluded_kg", "rows_without_weight", "row_count", "annual_beside_kg",
+               "months_beside_kg"]
+    return [_coverage_text(row, period[:4]) for row in totals[columns].itertuples(index=False)]
 
 
+def _coverage_text(row, year: str) -> str:
+    # Rows too coarse for a month can be quarterly; for a quarter, only annual.
+    coarser = "annual-only" if row.months_in_period > 1 else "quarterly or annual"
+    if row.annual_only:
+        return ANNUAL_ONLY
+    parts = []
+    if row.months_with_rows < row.months_in_period:
+        parts.append(f"{row.months_with_rows} of {row.months_in_period} months")
+    if row.excluded_rows:
+        count = "1 row" if row.excluded_rows == 1 else f"{row.excluded_rows} rows"
+        parts.append(f"excludes {coarser} rows ({tonnes_text(row.excluded_kg)} in {year},"
+                     f" {count})")
+    annual, months = row.annual_beside_kg, row.months_beside_kg
+    if abs(annual - months) > max(ROUNDING_SHARE * abs(annual), ROUNDING_KG):
+        parts.append(f"annual rows used ({tonnes_text(annual)}); their months sum to"
+                     f" {tonnes_text(months)}")
+    if row.rows_without_weight and row.rows_without_weight == row.row_count:
+        parts.append(WEIGHT_NOT_REPORTED)
+    elif row.rows_without_weight:
+        parts.append(f"weight not reported on {row.rows_without_weight} of {row.row_count}"
+                     " rows")
+    return "; ".join(parts) or COMPLETE
+
+
+# Under these, an annual row and its months agree (Comtrade rounds each row).
+ROUNDING_SHARE, ROUNDING_KG = 0.005, 1.0
 COMPLETE = "complete"
 ANNUAL_ONLY = "annual data only"
 WEIGHT_NOT_REPORTED = "weight not reported"

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analytics.compare import source_traces
-from dashboard.analytics.periods import MONTHS, finest_rows, freq_of, yearly_totals
+from dashboard.analytics.periods import MONTHS, finest_rows, freq_of, year_rows, yearly_totals
 
 # Differences under 0.5% of the reference figure, or under 1 kg / 1 USD, are rounding:
 # Comtrade rounds each row, and a World row is not the sum of rounded partner rows.
@@ -500,7 +500,8 @@ def yearly_totals_by_commodity(frame: pd.DataFrame) -> pd.DataFrame:
 
     Each code is its own line: a national line is never added to its HS6 parent, nor any
     code to another. `partners_*` sums all partners except World and groups (countries,
-    Other Asia nes and other areas, bunkers), annual rows set aside where months exist;
+    Other Asia nes and other areas, bunkers), each series' annual row where it has one,
+    else its months (`periods.yearly_totals`);
     `world_*` sums the World rows where reporters have them; `orphan_group_*` the group
     rows whose members are not broken out (in no other column); `rows_without_weight`
     counts partner rows with a value but no net weight.
@@ -529,7 +530,7 @@ def yearly_totals_by_commodity(frame: pd.DataFrame) -> pd.DataFrame:
         if totals is not None:
             table = table.join(pd.DataFrame({f"{name}_t": totals["net_weight_kg"] / 1000,
                                              f"{name}_usd": totals["value_usd"]}), how="outer")
-    counted = finest_rows(partners)
+    counted = year_rows(partners)
     table["rows_without_weight"] = counted["net_weight_kg"].isna().groupby(
         [counted[c] for c in by] + [counted["year"]], observed=True).sum().reindex(
         table.index, fill_value=0)

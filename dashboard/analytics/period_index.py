@@ -26,9 +26,9 @@ from dashboard.analytics.compare import (
 from dashboard.analytics.periods import (
     _FINENESS,
     _PARTY_COLUMNS,
-    finest_rows,
     freq_of,
     months_in,
+    series_year_flags,
 )
 
 
@@ -40,7 +40,10 @@ class PeriodIndex:
         # Only the columns used: finest_rows copies what it keeps (memory peaks at 5M rows).
         wanted = {by, *_PARTY_COLUMNS, "flow", "commodity_code", "period", "freq",
                   "net_weight_kg", "value_usd", "weight_estimated", "source_file", "source_line"}
-        finest = finest_rows(rows[[c for c in rows.columns if c in wanted]])
+        narrow = rows[[c for c in rows.columns if c in wanted]]
+        flags = series_year_flags(narrow)
+        keep = (flags["finest"] | flags["year_use"]).to_numpy()
+        finest = narrow[keep]
         # Codes from pandas' hashing (not np.unique over Python strings: ~10x slower), and
         # labels parsed once per distinct period (a few dozen), not per row.
         group, keys = pd.factorize(finest[by], sort=True)
@@ -61,6 +64,10 @@ class PeriodIndex:
         self.bits = np.array([period_bits(str(p)) for p in periods],
                              dtype=np.int64).reshape(-1)[labels][order]
         self.fineness = np.array([_FINENESS[f] for f in freqs], dtype=np.int64)[order]
+        # The rules of `periods`: sub-year periods from the finest rows, years from each
+        # series' annual row where it has one; `beside`: annual rows with complete months.
+        self.is_finest, self.year_use, self.beside = (
+            flags[name].to_numpy()[keep][order] for name in ("finest", "year_use", "beside"))
         self.quarter = quarter
         self.weight = finest["net_weight_kg"].to_numpy(dtype=np.float64, na_value=np.nan)[order]
         self.value = finest["value_usd"].to_numpy(dtype=np.float64, na_value=np.nan)[order]
@@ -71,8 +78,10 @@ class PeriodIndex:
         """Rows that make up `label`, and rows of that year too coarse for it."""
         in_year = self.year == int(label[:4])
         freq = freq_of(label)
-        need = _FINENESS[freq]
-        fine = self.fineness <= need
+        if freq == "A":
+            return in_year & self.year_use, np.zeros_like(in_year)
+        in_year &= self.is_finest
+        fine = self.fineness <= _FINENESS[freq]
         used = in_year & fine
         if freq == "Q":
             used &= self.quarter == int(label[6])
@@ -111,6 +120,11 @@ class PeriodIndex:
             coarse_group, self.weight[coarse], n))
         table["annual_only"] = annual_only
         table["months_in_period"] = months_in(label)
+        beside = self.beside & (self.year == int(label[:4])) & (freq_of(label) == "A")
+        annual = self.fineness == _FINENESS["A"]
+        for column, rows in (("annual_beside_kg", beside & annual & self.year_use),
+                             ("months_beside_kg", beside & ~annual & self.is_finest)):
+            table[column] = np.nan_to_num(_sum_min_count_1(self.group[rows], self.weight[rows], n))
         traces = pd.Series("", index=table.index, dtype=object)
         traces[present] = self._traces(used)
         table["source_rows"] = traces

@@ -1,13 +1,19 @@
 """Period arithmetic that never double counts.
 
 A file can hold annual rows (Comtrade refMonth 52) beside the monthly rows of the same
-year. Summing both doubles the year. The rule here: for each flow series (reporter,
-partner, flow, commodity) and year, use the finest frequency the data has for that year,
-and set the coarser rows aside.
+year. Summing both doubles the year. The rules here, for each flow series (reporter,
+partner, flow, commodity) and year:
+- a quarter or a month is read from the finest frequency the data has for that year (an
+  annual row cannot be split, so it is set aside and the view says so);
+- the year itself is read from the series' annual row where it has one: it is the
+  reporter's own figure for the whole year, while its months may be incomplete or revised
+  apart; else from its finest rows. Where both exist and the months cover the whole year,
+  the two figures are compared and a difference is said, never hidden.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 # A series is one flow between two parties; oriented frames name the parties differently.
@@ -35,13 +41,59 @@ def finest_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[fineness == best]
 
 
+def series_year_flags(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per row: `finest` (of its series-year's finest frequency), `year_use` (makes up its
+    year's total: the annual row where the series-year has one, else the finest rows) and
+    `beside` (its series-year has an annual row and finer rows covering all 12 months).
+
+    >>> rows = pd.DataFrame({"reporter": ["KOR"] * 3, "partner": ["CHN"] * 3,
+    ...     "flow": ["import"] * 3, "commodity_code": ["280530"] * 3,
+    ...     "period": ["2024", "2024-01", "2024-02"], "freq": ["A", "M", "M"]})
+    >>> flags = series_year_flags(rows).to_dict("list")
+    >>> flags["finest"], flags["year_use"], flags["beside"]
+    ([False, True, True], [True, False, False], [False, False, False])
+    """
+    if frame.empty:
+        return pd.DataFrame({"finest": [], "year_use": [], "beside": []}, dtype=bool)
+    fineness = frame["freq"].map(_FINENESS)
+    key = [c for c in (*_PARTY_COLUMNS, "flow", "commodity_code") if c in frame.columns]
+    groups = [frame[c] for c in key] + [frame["period"].str.slice(0, 4)]
+    finest = fineness == fineness.groupby(groups, observed=True, sort=False).transform("min")
+    annual = fineness == _FINENESS["A"]
+    has_annual = annual.groupby(groups, observed=True, sort=False).transform("any")
+    bits = _month_bits(frame["period"], frame["freq"]).where(~annual & finest, 0).to_numpy()
+    # Months the finer rows cover, per series-year: one column a month, the group's max.
+    months = pd.DataFrame((bits[:, None] >> np.arange(12)) & 1, index=frame.index)
+    covered = months.groupby(groups, observed=True, sort=False).transform("max").all(axis=1)
+    return pd.DataFrame({"finest": finest.to_numpy(),
+                         "year_use": (annual | ~has_annual & finest).to_numpy(),
+                         "beside": (has_annual & covered).to_numpy()},
+                        index=frame.index)
+
+
+def _month_bits(period: pd.Series, freq: pd.Series) -> pd.Series:
+    """The months of its year each row covers, as a 12-bit mask (bit 0 is January)."""
+    text = period.astype(str)
+    sub = pd.to_numeric(text.str.slice(5).str.lstrip("Q"), errors="coerce").fillna(1)
+    sub = (sub.astype("int64") - 1).clip(lower=0)
+    bits = np.where(freq == "A", 0xFFF, np.where(
+        freq == "Q", np.left_shift(0b111, 3 * sub), np.left_shift(1, sub)))
+    return pd.Series(bits.astype("int64"), index=period.index)
+
+
+def year_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows that make up their years' totals (see `series_year_flags`)."""
+    return frame[series_year_flags(frame)["year_use"].to_numpy()] if len(frame) else frame
+
+
 def year_of(frame: pd.DataFrame) -> pd.Series:
     return frame["period"].str.slice(0, 4)
 
 
 def yearly_totals(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Net weight (kg) and value (USD) per year and the columns in `by`, counted once."""
-    rows = finest_rows(frame)
+    """Net weight (kg) and value (USD) per year and the columns in `by`, counted once: each
+    series' annual row where it has one, else its finest rows (the module's rules)."""
+    rows = year_rows(frame)
     grouped = rows.assign(year=year_of(rows)).groupby([*by, "year"], observed=True)
     return grouped[["net_weight_kg", "value_usd"]].sum(min_count=1).reset_index()
 
@@ -108,8 +160,12 @@ def rows_in_period(rows: pd.DataFrame, label: str) -> tuple[pd.DataFrame, pd.Dat
     """Rows that make up `label` (finest frequency, counted once), and rows too coarse for it.
 
     A quarter cannot be read from an annual row: such rows come back in the second frame
-    so a view can say why a country has no figure for that quarter.
+    so a view can say why a country has no figure for that quarter. A year is read from
+    each series' annual row where it has one (see the module's rules).
     """
+    if freq_of(label) == "A" and len(rows):
+        in_year = rows[rows["period"].str.slice(0, 4) == label]
+        return in_year[series_year_flags(in_year)["year_use"].to_numpy()], in_year.iloc[0:0]
     rows = finest_rows(rows)
     in_year = rows[rows["period"].str.slice(0, 4) == label[:4]]
     need = _FINENESS[freq_of(label)]

@@ -122,9 +122,14 @@ def _basis_text(m: DependencyMetrics) -> str:
 
 def _world_text(m: DependencyMetrics) -> str:
     """The importer's own World total against the partners' sum, and what that allows."""
-    if m.unallocated_t <= max(0.005 * m.world_t, 0.001):
-        return (f"The partners add up to the World total {m.country_name or m.country} reports"
+    who = m.country_name or m.country
+    if abs(m.unallocated_t) <= max(0.005 * m.world_t, 0.001):
+        return (f"The partners add up to the World total {who} reports"
                 f" ({format_amount(m.world_t, 't')}).")
+    if m.unallocated_t < 0:
+        return (f"The partners add up to {format_amount(-m.unallocated_t, 't')} more than the"
+                f" World total {who} reports ({format_amount(m.world_t, 't')}): the file's"
+                " World row is not the sum of its partners.")
     return (f"{m.country_name or m.country} reports a World total of"
             f" {format_amount(m.world_t, 't')}: {m.allocated_share:.0%} is allocated to"
             f" partners, {format_amount(m.unallocated_t, 't')} is not (confidential or"
