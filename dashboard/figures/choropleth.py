@@ -102,8 +102,8 @@ def _hover(table: pd.DataFrame, spec: MapSpec) -> list[str]:
         code = row.get("listed_as", iso)
         lines = [f"<b>{row['country_name']}</b> ({code})"]
         if code != iso:
-            lines.append(f"UN Comtrade reports this trade as partner area {code}, not as"
-                         f" {iso}; drawn on that shape")
+            lines.append(f"Published by UN Comtrade under this area, not under {iso}'s own code;"
+                         f" drawn on {iso}'s shape")
         lines.append(f"{spec.measure_name}, {spec.period_text}, {spec.counterpart_text}")
         lines.append(f"Value: {format_amount(row['value'], spec.unit)}")
         if "baseline" in row and not pd.isna(row.get("baseline", np.nan)):

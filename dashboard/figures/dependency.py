@@ -117,10 +117,10 @@ def _basis_text(m: DependencyMetrics) -> str:
             " left out. HHI bands (Statistics Netherlands): below 0.15 unconcentrated,"
             " 0.15-0.25 moderately concentrated, 0.25 and above concentrated.")
     text = f"{text} {m.coverage_note}." if m.coverage_note else text
-    return f"{text} {_world_text(m)}" if not np.isnan(m.world_t) else text
+    return f"{text} {world_text(m)}" if not np.isnan(m.world_t) else text
 
 
-def _world_text(m: DependencyMetrics) -> str:
+def world_text(m: DependencyMetrics) -> str:
     """The importer's own World total against the partners' sum, and what that allows."""
     who = m.country_name or m.country
     if abs(m.unallocated_t) <= max(0.005 * m.world_t, 0.001):

@@ -5,9 +5,12 @@ For readers who cannot see the chart, and for anyone who wants the point in word
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from dashboard.analytics.periods import describe_period
+from dashboard.figures.dependency import world_text
 from dashboard.figures.text import format_amount
 
 
@@ -50,6 +53,8 @@ def dependency_sentence(metrics, name: str, reference: pd.DataFrame) -> str:
             f"{metrics.top_supplier_name}; the top three supplied {metrics.top3_share:.1%}; "
             f"HHI {metrics.hhi:.2f} on a 0-1 scale ({metrics.concentration_band}), "
             f"{metrics.supplier_count} suppliers.")
+    if not math.isnan(metrics.world_t):
+        text += " " + world_text(metrics)
     published = reference[reference.get("value", pd.Series(dtype=str)).fillna("") != ""] if len(
         reference) else reference
     if len(published):
