@@ -395,3 +395,16 @@ def test_upload_row_and_time_limits_fail_cleanly(tmp_path):
     assert not any((tmp_path / "a").iterdir()) and not any((tmp_path / "b").iterdir())
     ok = UploadStore(tmp_path / "c", 10_000_000, base).save("f.csv", contents)
     assert ok.token and ok.rows_used == 12
+
+
+def test_the_methods_page_is_served_with_every_section_the_page_links(client):
+    """The surge tab links "methods#surge-rules"; the docs and modules cite these anchors."""
+    response = client.get("/methods")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    for anchor in ("rows-counted", "periods-and-coverage", "comparisons", "unit-value",
+                   "surge-rules", "safeguard-rule", "dependency", "partners-and-world",
+                   "mirror", "validate"):
+        assert f'id="{anchor}"' in page, anchor
+    assert "Simplified from WTO Agreement on Agriculture Art. 5" in page.replace("\n", " ")
+    assert "<script" not in page  # the document's raw HTML, if any, is escaped
