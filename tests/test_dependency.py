@@ -166,3 +166,26 @@ def test_the_published_korea_figure_is_found_in_the_facts_file():
     facts = pd.read_csv(FACTS, dtype=str)
     found = reference_figures(facts, "KOR", "280530", 2023)
     assert "95.1" in set(found["value"])
+
+
+def test_the_world_total_beside_the_shares_gives_the_top_share_its_range(plus_file):
+    """World 100 t, partners 70 t (China 56, Japan 14): 80% of partners, 30 t unallocated, so
+    China's share of World lies between 56/100 and (56 + 30)/100."""
+    from dashboard.analytics.dependency import own_world_allocation, with_allocation
+    from dashboard.analytics.flows import Direction
+    from dashboard.figures.sentences import dependency_sentence
+
+    frame = readers.read_file(plus_file([imports(KOR, "0", 100), imports(KOR, CHN, 56),
+                                         imports(KOR, JPN, 14)], "gap.csv")).frame
+    metrics = dependency_metrics(supplier_shares(selected_rows(frame, Selection("280530")),
+                                                 "KOR", "2024"))
+    assert metrics.top_supplier_share == pytest.approx(56 / 70)
+    full = with_allocation(metrics, own_world_allocation(frame, Direction.IMPORTS, "280530",
+                                                         "KOR", "2024"))
+    assert (full.world_t, full.unallocated_t) == pytest.approx((100.0, 30.0))
+    assert full.allocated_share == pytest.approx(0.7)
+    assert (full.top_share_of_world_low, full.top_share_of_world_high) == pytest.approx(
+        (0.56, 0.86))
+    sentence = dependency_sentence(full, "South Korea", pd.DataFrame())
+    assert "World total of 100.0 t: 70% is allocated" in sentence
+    assert "between 56% and 86%" in sentence and "30.0 t is not" in sentence

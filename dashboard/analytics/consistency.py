@@ -145,7 +145,9 @@ ALLOCATION_COLUMNS = [
     "reporter", "reporter_name", "flow", "commodity_code", "commodity_name", "period", "freq",
     "world_kg", "world_usd", "partners_kg", "partners_usd", "unallocated_kg", "unallocated_usd",
     "allocated_share", "share_basis", "gap", "comparable", "note", "partner_rows", "source_rows"]
-UNALLOCATED = "not allocated to a partner (confidential or unspecified)"
+# A file downloaded for a few partners only has the same gap: the words say both causes.
+UNALLOCATED = ("not allocated to a partner in the file (confidential or unspecified, or"
+               " partners the download left out)")
 
 
 def _counted_once(rows: pd.DataFrame, level: str) -> pd.DataFrame:

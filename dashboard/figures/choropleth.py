@@ -134,7 +134,8 @@ def _allocation_lines(row: pd.Series, spec: MapSpec) -> list[str]:
         if gap > max(abs(world) * 0.005, 0.001):
             lines.append(f"World total reported: {format_amount(world, spec.unit)};"
                          f" {format_amount(gap, spec.unit)} ({gap / world:.0%}) not allocated to"
-                         " a partner (confidential or unspecified)")
+                         " a partner in the file (confidential, unspecified, or partners the"
+                         " download left out)")
     return lines
 
 

@@ -132,8 +132,9 @@ def world_text(m: DependencyMetrics) -> str:
                 " World row is not the sum of its partners.")
     return (f"{m.country_name or m.country} reports a World total of"
             f" {format_amount(m.world_t, 't')}: {m.allocated_share:.0%} is allocated to"
-            f" partners, {format_amount(m.unallocated_t, 't')} is not (confidential or"
-            f" unspecified), so {m.top_supplier_name}'s share of the World total lies between"
+            f" partners in the file, {format_amount(m.unallocated_t, 't')} is not (confidential,"
+            " unspecified, or partners the download left out), so"
+            f" {m.top_supplier_name}'s share of the World total lies between"
             f" {m.top_share_of_world_low:.0%} and {m.top_share_of_world_high:.0%}.")
 
 
