@@ -21,13 +21,13 @@ from dashboard.analytics.compare import (
     MAX_TRACE_LINES,
     TOTALS_COLUMNS,
     coverage_texts,
-    period_bits,
 )
 from dashboard.analytics.periods import (
     _FINENESS,
     _PARTY_COLUMNS,
     freq_of,
     months_in,
+    period_bits,
     series_year_flags,
 )
 

@@ -61,7 +61,7 @@ def series_year_flags(frame: pd.DataFrame) -> pd.DataFrame:
     finest = fineness == fineness.groupby(groups, observed=True, sort=False).transform("min")
     annual = fineness == _FINENESS["A"]
     has_annual = annual.groupby(groups, observed=True, sort=False).transform("any")
-    bits = _month_bits(frame["period"], frame["freq"]).where(~annual & finest, 0).to_numpy()
+    bits = month_bits(frame["period"], frame["freq"]).where(~annual & finest, 0).to_numpy()
     # Months the finer rows cover, per series-year: one column a month, the group's max.
     months = pd.DataFrame((bits[:, None] >> np.arange(12)) & 1, index=frame.index)
     covered = months.groupby(groups, observed=True, sort=False).transform("max").all(axis=1)
@@ -71,14 +71,34 @@ def series_year_flags(frame: pd.DataFrame) -> pd.DataFrame:
                         index=frame.index)
 
 
-def _month_bits(period: pd.Series, freq: pd.Series) -> pd.Series:
-    """The months of its year each row covers, as a 12-bit mask (bit 0 is January)."""
+# Which months of its year a row covers, as 12 bits (bit 0 January): annual 0xFFF, a quarter
+# three bits, a month one. Coverage of a period is the union of its rows' bits.
+_QUARTER_BITS = [0b111 << (3 * q) for q in range(4)]
+
+
+def month_bits(period: pd.Series, freq: pd.Series) -> pd.Series:
+    """The months of its year each row covers, as a 12-bit mask (bit 0 is January).
+
+    >>> month_bits(pd.Series(["2025", "2025-Q2", "2025-03"]), pd.Series(["A", "Q", "M"])).tolist()
+    [4095, 56, 4]
+    """
     text = period.astype(str)
-    sub = pd.to_numeric(text.str.slice(5).str.lstrip("Q"), errors="coerce").fillna(1)
-    sub = (sub.astype("int64") - 1).clip(lower=0)
+    sub = pd.to_numeric(text.str.slice(5).str.lstrip("Q"), errors="coerce").fillna(0)
+    sub = sub.astype("int64")
     bits = np.where(freq == "A", 0xFFF, np.where(
-        freq == "Q", np.left_shift(0b111, 3 * sub), np.left_shift(1, sub)))
+        freq == "Q", np.left_shift(0b111, 3 * (sub - 1).clip(lower=0)),
+        np.left_shift(1, (sub - 1).clip(lower=0))))
     return pd.Series(bits.astype("int64"), index=period.index)
+
+
+def period_bits(label: str) -> int:
+    """The months of its year a period label spans, as a 12-bit mask."""
+    freq = freq_of(label)
+    if freq == "A":
+        return 0xFFF
+    if freq == "Q":
+        return _QUARTER_BITS[int(label[6]) - 1]
+    return 1 << (int(label[5:7]) - 1)
 
 
 def year_rows(frame: pd.DataFrame) -> pd.DataFrame:
