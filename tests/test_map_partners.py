@@ -73,3 +73,13 @@ def test_value_only_rows_are_said_and_kept_out_of_the_weight(plus_file):
     spec = MapSpec("value", "USD/kg", "Unit value", "2024", "from all partners")
     text = traces(build_map(unit_value, spec, CAPTION))["value"]["text"][0]
     assert "Value reported without a weight, left out: USD 50,000" in text
+
+
+def test_a_click_on_taiwan_focuses_other_asia_nes_when_that_is_how_the_data_has_it(plus_file):
+    from dashboard.analytics.catalogue import Catalogue
+
+    data = [plus_row(reporter="156", partner=p, flow="X", month=52) for p in ("490", "410")]
+    catalogue = Catalogue.of(readers.read_file(plus_file(data)).frame)
+    assert catalogue.countries["S19"] == "Other Asia, nes (in practice Taiwan)"
+    assert [catalogue.party_on_shape(c) for c in ("TWN", "KOR", "JPN", None)] == [
+        "S19", "KOR", None, None]

@@ -7,14 +7,23 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.ingest.commodities import describe, sort_key
+from dashboard.ingest.countries import DRAWN_AS
 
 
 @dataclass(frozen=True)
 class Catalogue:
     commodities: dict[str, str]  # code -> readable label
     periods: tuple[str, ...]  # years, quarters and months the data can answer, oldest first
-    countries: dict[str, str]  # ISO3 -> name, every country in the data
+    countries: dict[str, str]  # ISO3 -> name, every country in the data (and Other Asia, nes)
     latest_month: str | None
+
+    def party_on_shape(self, code: str | None) -> str | None:
+        """The party a map shape stands for: the country, else an area drawn on it (a click
+        on Taiwan focuses Other Asia, nes when the data has no row under Taiwan's code)."""
+        if code in self.countries:
+            return code
+        return next((area for area, shape in DRAWN_AS.items()
+                     if shape == code and area in self.countries), None)
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Catalogue:
@@ -39,8 +48,10 @@ def _periods(frame: pd.DataFrame) -> tuple[str, ...]:
 
 
 def _countries(frame: pd.DataFrame) -> dict[str, str]:
+    # Countries, and the areas drawn as one (Other Asia, nes: Taiwan), can be focused.
     parts = [frame[[side, f"{side}_name", f"{side}_kind"]].drop_duplicates(side)
-             .query(f"{side}_kind == 'country'")[[side, f"{side}_name"]]
+             .pipe(lambda f, s=side: f[(f[f"{s}_kind"] == "country") | f[s].isin(list(DRAWN_AS))])
+             [[side, f"{side}_name"]]
              .set_axis(["iso3", "name"], axis=1) for side in ("reporter", "partner")]
     both = pd.concat(parts).drop_duplicates("iso3").sort_values("name")
     return dict(zip(both["iso3"], both["name"]))

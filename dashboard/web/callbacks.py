@@ -284,10 +284,9 @@ def _register_focus_and_presets(app: Dash, context: Context) -> None:
                   State(table_id(Chart.SURGES), "virtualRowData"), State(ID.DATASET, "data"),
                   prevent_initial_call=True)
     def focus_clicked_country(map_click, sankey_click, ranking_click, cell, rows, token):
-        code = charts.clicked_country(ctx.triggered[0]["value"], rows)
-        if code not in context.bundle(token).catalogue.countries:
-            return no_update
-        return code
+        code = context.bundle(token).catalogue.party_on_shape(
+            charts.clicked_country(ctx.triggered[0]["value"], rows))
+        return code if code is not None else no_update
 
 
 def export_links(base: str, state: ViewState, token: str | None, href: str | None) -> list:
