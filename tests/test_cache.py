@@ -180,3 +180,17 @@ def test_a_loader_waits_for_the_one_building_and_uses_its_entry(folder, tmp_path
     waiter.join(30)
     assert len(loaded) == 1
     assert raw_reads["files"] == 2  # read once, by the builder
+
+
+def test_the_data_fingerprint_changes_when_only_a_value_does():
+    """A corrected value (or a weight now reported) must change every cache key and ETag;
+    a fingerprint of row count and total weight kept serving the stale view."""
+    from pathlib import Path
+
+    from dashboard.ingest import dataset
+
+    data = dataset.load([Path(__file__).parents[1] / "data"])
+    before = data.fingerprint()
+    assert data.fingerprint() == before  # stable for the same data
+    data.frame.loc[data.frame.index[7], "value_usd"] += 1.0
+    assert data.fingerprint() != before

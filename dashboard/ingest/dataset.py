@@ -11,6 +11,7 @@ are always read directly.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -46,6 +47,11 @@ class Provenance:
         return f"Source: {self.source}{retrieved}."
 
 
+_FINGERPRINT_COLUMNS = ("reporter", "partner", "flow", "commodity_code", "period",
+                        "net_weight_kg", "value_usd", "valuation", "weight_estimated",
+                        "source_line")
+
+
 @dataclass
 class Dataset:
     frame: pd.DataFrame
@@ -65,10 +71,18 @@ class Dataset:
         return " ".join(dict.fromkeys(p.source_line for p in self.provenance))
 
     def fingerprint(self) -> str:
-        """Changes whenever the data does (rows, their total weight, sources, rows read)."""
-        weight = float(self.frame["net_weight_kg"].sum())
-        return (f"{len(self.frame)}|{weight:.6g}|{self.source_line}|"
-                f"{self.stats.get('rows_read', 0)}")
+        """Changes whenever the data does: a digest of every cell (a corrected value, a
+        weight now reported, a partner recoded), with the sources and rows read.
+
+        Part of every cache key and ETag, so it must not miss a change that only touches
+        values: a sum of weights did (value-only rows, a corrected value_usd).
+        """
+        digest = hashlib.sha256(f"{self.source_line}|{self.stats.get('rows_read', 0)}".encode())
+        # The columns every other one derives from (names from codes, hs6 from the code):
+        # about half the work of hashing them all.
+        hashed = pd.util.hash_pandas_object(self.frame[list(_FINGERPRINT_COLUMNS)], index=False)
+        digest.update(hashed.to_numpy().tobytes())
+        return f"{len(self.frame)}|{digest.hexdigest()[:32]}"
 
 
 def trade_files(paths: list[Path]) -> list[Path]:
