@@ -257,3 +257,12 @@ def test_any_commodity_level_keeps_its_own_line():
         real.groupby("commodity_code")["net_weight_kg"].sum() / 1000).to_dict()
     gaps = world_allocation(frame).set_index("commodity_code")["gap"].to_dict()
     assert gaps == {"2846": True, "TOTAL": False}
+
+
+def test_a_group_row_without_members_counts_as_allocated(frame_of):
+    """World 100 t = China 60 t + an EU row of 40 t whose members are not in the file: the
+    EU trade is allocated (to the EU), so there is no gap, as the views count it."""
+    frame = frame_of([row("0", 100), row(CHN, 60), row("97", 40)])
+    [found] = world_allocation(frame).to_dict("records")
+    assert found["partners_kg"] == pytest.approx(100_000.0)
+    assert not found["gap"]

@@ -192,7 +192,9 @@ def allocation_at(frame: pd.DataFrame, level: str) -> pd.DataFrame:
 def _allocation(rows: pd.DataFrame, level: str) -> pd.DataFrame:
     keys = [*SERIES, "container"]
     world = _counted_once(rows[rows["partner_kind"] == "world"], level)
-    partners = _counted_once(rows[rows["partner_kind"].isin(REAL_PARTNER_KINDS)], level)
+    # Partners as every view counts them: real partners, and group rows without members.
+    counts = rows["partner_kind"].isin(REAL_PARTNER_KINDS) | _orphan_mask(rows)
+    partners = _counted_once(rows[counts], level)
     world_rows, partner_rows = _usable(world, level), _usable(partners, level)
     if world_rows.empty:
         return pd.DataFrame(columns=ALLOCATION_COLUMNS)
