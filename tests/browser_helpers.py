@@ -77,3 +77,9 @@ def drawn_map_file(browser, path: Path) -> Iterator[tuple[object, list[str], lis
         yield page, requests, errors
     finally:
         context.close()
+
+
+def grid_rows(page, grid: str) -> list[dict]:
+    return page.evaluate(
+        "(id) => { const api = dash_ag_grid.getApi(id); const out = [];"
+        " api.forEachNode(n => out.push(n.data)); return out; }", grid)

@@ -180,17 +180,33 @@ def _colouring(values: pd.Series, spec: MapSpec) -> dict:
     if spec.column == "ratio":
         return _log_ticks(values, base=2, title="ratio (x)", diverging=True)
     if spec.column == "percent":
-        # A fall cannot pass -100%: the scale runs -100..+limit with white at 0.
+        # A fall cannot pass -100%: the scale runs -100..+limit. plotly ignores zmid once
+        # zmin and zmax are set, so white is put at 0 in the scale itself (two slopes).
         limit = max(float(np.nanpercentile(values.clip(lower=0), 95)), 100.0)
+        ticks = [-100, -50, 0, limit / 2, limit]
+        labels = [f"{t:+,.0f}%" if t else "0%" for t in ticks]
+        if (values > limit).any():
+            labels[-1] = f"{limit:+,.0f}% or more"
         return {"z": [float(v) for v in values.clip(-100, limit)], "zmin": -100,
-                "zmax": limit, "zmid": 0,
-                "colorscale": SCALES[DIVERGING_SCALE], "colorbar": _colorbar("change (%)")}
+                "zmax": limit, "colorscale": centred_scale(SCALES[DIVERGING_SCALE], -100, limit),
+                "colorbar": {**_colorbar("change (%)"), "tickvals": ticks, "ticktext": labels}}
     if spec.column == "absolute":
         limit = float(np.nanpercentile(np.abs(values), 95)) or 1.0
         return {"z": [float(v) for v in values.clip(-limit, limit)], "zmin": -limit, "zmax": limit,
                 "colorscale": SCALES[DIVERGING_SCALE],
                 "colorbar": _colorbar(f"change ({spec.unit})")}
     return _log_ticks(values, base=10, title=spec.unit, diverging=False)
+
+
+def centred_scale(scale: list, low: float, high: float, mid: float = 0.0) -> list:
+    """A diverging colour scale stretched so its middle colour falls at `mid` on low..high.
+
+    >>> centred_scale([[0, "a"], [0.5, "w"], [1, "b"]], -100, 300)
+    [[0.0, 'a'], [0.25, 'w'], [1.0, 'b']]
+    """
+    centre = (mid - low) / (high - low)
+    return [[float(p) * 2 * centre if p <= 0.5 else centre + (float(p) - 0.5) * 2 * (1 - centre),
+             colour] for p, colour in scale]
 
 
 def _log_ticks(values: pd.Series, base: int, title: str, diverging: bool):

@@ -22,6 +22,7 @@ import pytest
 from browser_helpers import (
     OFFLINE_SCHEMES,
     drawn_map_file,
+    grid_rows,
     value_locations,
     wait_for_map,
     wait_until,
@@ -69,12 +70,6 @@ def map_traces(page) -> dict:
         " customdata: Array.from(t.customdata || []), title: g.layout.title.text,"
         " annotations: (g.layout.annotations || []).map(a => ({name: a.name, text: a.text}))};"
         " }")
-
-
-def grid_rows(page, grid: str) -> list[dict]:
-    return page.evaluate(
-        "(id) => { const api = dash_ag_grid.getApi(id); const out = [];"
-        " api.forEachNode(n => out.push(n.data)); return out; }", grid)
 
 
 def page_view(demo_data, query: str):

@@ -5,7 +5,16 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browser_helpers import SCREENSHOTS, graph_data, value_locations, wait_for_map, wait_until
+from browser_helpers import (
+    SCREENSHOTS,
+    graph_data,
+    grid_rows,
+    value_locations,
+    wait_for_map,
+    wait_until,
+)
+
+from dashboard.ingest.countries import DRAWN_AS
 
 pytestmark = pytest.mark.browser
 
@@ -101,3 +110,34 @@ def test_narrow_screen_keeps_everything_usable(open_page):
     assert width <= 400
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "map-390.png"), full_page=True)
+
+
+def drawn_fill(page, iso3: str) -> tuple[int, int, int]:
+    """The colour Chromium drew a country in, from the value trace's path for it."""
+    index = value_locations(page).index(iso3)
+    fill = page.evaluate(
+        """(i) => { const g = document.querySelector('#map .js-plotly-plot');
+           const k = g.data.findIndex(t => t.name === 'value');
+           const trace = document.querySelectorAll('#map .choroplethlayer .trace')[k];
+           return getComputedStyle(trace.querySelectorAll('path')[i]).fill; }""", index)
+    return tuple(int(part) for part in fill[fill.index("(") + 1:-1].split(",")[:3])
+
+
+def test_a_rise_is_drawn_as_a_rise_and_a_fall_as_a_fall(open_page):
+    """Percent change: plotly ignores zmid once zmin/zmax are set, so white once sat at
+    +100% and a +9% rise was drawn in the colour of a -69% fall. Read the drawn colours."""
+    page = open_page("/?commodity=28469015&period=2025-Q1&baseline=2024-Q1&change=percent"
+                     "&perspective=mirror&partner=CHN").page
+    drawn = set(value_locations(page))  # the table also lists areas; S19 is drawn as TWN
+    rows = {DRAWN_AS.get(r["iso3"], r["iso3"]): r for r in grid_rows(page, "map-table")
+            if DRAWN_AS.get(r["iso3"], r["iso3"]) in drawn}
+    rising = [c for c, r in rows.items() if r.get("percent") is not None and r["percent"] > 0]
+    falling = [c for c, r in rows.items() if r.get("percent") is not None and r["percent"] < 0]
+    assert rising and falling
+    for code in rising:  # orange side: more red than blue
+        red, _, blue = drawn_fill(page, code)
+        assert red > blue, (code, rows[code]["percent"], (red, blue))
+    for code in falling:  # purple side: more blue than red
+        red, _, blue = drawn_fill(page, code)
+        assert blue > red, (code, rows[code]["percent"], (red, blue))
+
