@@ -7,6 +7,7 @@ earlier. A `Comparison` names which one a figure is, and `describe` says it in w
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePath
@@ -114,7 +115,7 @@ def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.Da
     both = weight.notna() & value.notna()
     keyed = used.assign(
         _wv=weight.where(both), _vw=value.where(both), _vnw=value.where(weight.isna()),
-        _nw=weight.isna(), _bits=month_bits(used["period"], used["freq"]))
+        _nw=weight.isna(), _bits=month_bits(used["period"]))
     grouped = keyed.groupby(by, observed=True)
     totals = pd.DataFrame({
         "net_weight_kg": grouped["net_weight_kg"].sum(min_count=1),
@@ -176,12 +177,26 @@ def coverage_texts(totals: pd.DataFrame, period: str) -> list[str]:
     """What each key's figures cover, in words: "complete", "2 of 3 months", ...
 
     Built from the count columns of a period-totals table, so both implementations of the
-    table say it in the same words.
+    table say it in the same words. Plain numpy: it runs on every request.
     """
-    columns = ["annual_only", "months_with_rows", "months_in_period", "excluded_rows",
-               "excluded_kg", "rows_without_weight", "row_count", "annual_beside_kg",
-               "months_beside_kg"]
-    return [_coverage_text(row, period[:4]) for row in totals[columns].itertuples(index=False)]
+    c = {name: totals[name].to_numpy() for name in _COVERAGE_COLUMNS}
+    annual, months = c["annual_beside_kg"], c["months_beside_kg"]
+    plain = (~c["annual_only"].astype(bool) & (c["months_with_rows"] >= c["months_in_period"])
+             & (c["excluded_rows"] == 0) & (c["rows_without_weight"] == 0)
+             & (np.abs(annual - months) <= np.maximum(ROUNDING_SHARE * np.abs(annual),
+                                                      ROUNDING_KG)))
+    texts = np.full(len(totals), COMPLETE, dtype=object)
+    # Words only for the keys whose figure is not plainly whole (few, on most views).
+    others = np.flatnonzero(~plain)
+    texts[others] = [_coverage_text(_Counts(*(c[name][i] for name in _COVERAGE_COLUMNS)),
+                                    period[:4]) for i in others]
+    return texts.tolist()
+
+
+_COVERAGE_COLUMNS = ("annual_only", "months_with_rows", "months_in_period", "excluded_rows",
+                     "excluded_kg", "rows_without_weight", "row_count", "annual_beside_kg",
+                     "months_beside_kg")
+_Counts = namedtuple("_Counts", _COVERAGE_COLUMNS)
 
 
 def _coverage_text(row, year: str) -> str:
@@ -285,28 +300,47 @@ def compare(rows: pd.DataFrame, comparison: Comparison, measure: Measure) -> pd.
 
 def compare_totals(current: pd.DataFrame, base: pd.DataFrame, comparison: Comparison,
                    measure: Measure) -> pd.DataFrame:
-    """`compare` from the two periods' `period_totals` tables."""
+    """`compare` from the two periods' `period_totals` tables.
+
+    Arrays aligned once on the union of keys, the table built once (it runs per request).
+    """
     scale = 1.0 if measure == Measure.UNIT_VALUE else comparison.scale
-    table = pd.DataFrame(index=current.index.union(base.index))
-    table["value"] = measure_values(current, measure)
-    table["baseline"] = measure_values(base, measure) * scale
-    now = _figure_state(current, table["value"])
-    then = _figure_state(base, table["baseline"])
-    comparable = ~now.isin(_NOT_COMPARABLE) & ~then.isin(_NOT_COMPARABLE)
-    known = (table["baseline"] > 0) & comparable
-    table["absolute"] = (table["value"].fillna(0) - table["baseline"].fillna(0)).where(
-        comparable & ~((now == _NO_ROWS) & (then == _NO_ROWS)))
-    table["ratio"] = (table["value"].fillna(0) / table["baseline"]).where(known)
-    table["percent"] = (table["ratio"] - 1) * 100
-    table["change_note"] = _change_notes(now, then, comparison)
-    table["coverage"] = _joined_coverage(current, base, table.index)
-    table["source_rows"] = current["source_rows"].reindex(table.index).fillna("")
-    table["baseline_source_rows"] = base["source_rows"].reindex(table.index).fillna("")
-    table["estimated"] = (current["estimated"].reindex(table.index).fillna(False).astype(bool)
-                          | base["estimated"].reindex(table.index).fillna(False).astype(bool))
-    table["value_without_weight_usd"] = current["value_without_weight_usd"].reindex(
-        table.index).fillna(0.0)
-    return table
+    index = current.index.union(base.index)
+    now_at, then_at = current.index.get_indexer(index), base.index.get_indexer(index)
+    value = _aligned(measure_values(current, measure).to_numpy(float), now_at, np.nan)
+    baseline = _aligned(measure_values(base, measure).to_numpy(float), then_at, np.nan) * scale
+    now = _figure_state(now_at, current, value)
+    then = _figure_state(then_at, base, baseline)
+    comparable = ~np.isin(now, _NOT_COMPARABLE) & ~np.isin(then, _NOT_COMPARABLE)
+    absolute = np.nan_to_num(value) - np.nan_to_num(baseline)
+    absolute[~comparable | ((now == _NO_ROWS) & (then == _NO_ROWS))] = np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where((baseline > 0) & comparable, np.nan_to_num(value) / baseline, np.nan)
+    words = {name: (_aligned(current[name].to_numpy(object), now_at, "no rows"),
+                    _aligned(base[name].to_numpy(object), then_at, "no rows"))
+             for name in ("coverage", "source_rows")}
+    coverage_now, coverage_then = words["coverage"]
+    return pd.DataFrame({
+        "value": value, "baseline": baseline, "absolute": absolute, "ratio": ratio,
+        "percent": (ratio - 1) * 100,
+        "change_note": _change_notes(now, then, comparison),
+        "coverage": np.where(coverage_now == coverage_then, coverage_now,
+                             "period: " + coverage_now + "; baseline: " + coverage_then),
+        "source_rows": np.where(now_at >= 0, words["source_rows"][0], ""),
+        "baseline_source_rows": np.where(then_at >= 0, words["source_rows"][1], ""),
+        "estimated": (_aligned(current["estimated"].to_numpy(bool), now_at, False)
+                      | _aligned(base["estimated"].to_numpy(bool), then_at, False)),
+        "value_without_weight_usd": _aligned(
+            current["value_without_weight_usd"].to_numpy(float), now_at, 0.0),
+    }, index=index)
+
+
+def _aligned(values: np.ndarray, at: np.ndarray, missing) -> np.ndarray:
+    """values[at], with `missing` where at is -1 (the key is not in that table)."""
+    out = values[np.where(at >= 0, at, 0)] if len(values) else np.full(len(at), missing)
+    out = out.astype(object) if isinstance(missing, str) else out.copy()
+    out[at < 0] = missing
+    return out
 
 
 # What one side of a comparison holds for a key.
@@ -314,36 +348,24 @@ _NO_ROWS, _COARSE, _UNREPORTED, _FIGURE = "no rows", "coarse", "unreported", "fi
 _NOT_COMPARABLE = (_COARSE, _UNREPORTED)
 
 
-def _figure_state(totals: pd.DataFrame, values: pd.Series) -> pd.Series:
+def _figure_state(at: np.ndarray, totals: pd.DataFrame, values: np.ndarray) -> np.ndarray:
     """Per key: a figure, no rows at all, only coarser rows, or rows without this measure."""
-    present = values.index.isin(totals.index)
-    coarse = totals["annual_only"].reindex(values.index).fillna(False).astype(bool)
-    state = np.select([~present, coarse, values.isna()], [_NO_ROWS, _COARSE, _UNREPORTED],
-                      default=_FIGURE)
-    return pd.Series(state, index=values.index)
+    coarse = _aligned(totals["annual_only"].to_numpy(bool), at, False)
+    return np.select([at < 0, coarse, np.isnan(values)], [_NO_ROWS, _COARSE, _UNREPORTED],
+                     default=_FIGURE)
 
 
-def _change_notes(now: pd.Series, then: pd.Series, comparison: Comparison) -> pd.Series:
+def _change_notes(now: np.ndarray, then: np.ndarray, comparison: Comparison) -> np.ndarray:
     """Why a change is missing or how to read it, per key ("" when it is plain)."""
     period, baseline = describe_period(comparison.period), describe_period(comparison.baseline)
     reasons = {_COARSE: "only annual data, too coarse for {}",
                _UNREPORTED: "the measure is not reported for {}"}
-    notes = []
-    for current, base in zip(now, then, strict=True):
-        if current in reasons or base in reasons:
-            why = [reasons[s].format(p) for s, p in ((current, period), (base, baseline))
-                   if s in reasons]
-            notes.append("no comparable figures: " + "; ".join(why))
-        elif base == _NO_ROWS and current == _FIGURE:
-            notes.append(f"new: no rows in {baseline}")
-        elif current == _NO_ROWS and base == _FIGURE:
-            notes.append(f"no rows in {period}, counted as 0")
-        else:
-            notes.append("")
-    return pd.Series(notes, index=now.index, dtype=object)
-
-
-def _joined_coverage(current: pd.DataFrame, base: pd.DataFrame, index: pd.Index) -> pd.Series:
-    now = current["coverage"].reindex(index).fillna("no rows")
-    then = base["coverage"].reindex(index).fillna("no rows")
-    return now.where(now == then, "period: " + now + "; baseline: " + then)
+    notes = np.full(len(now), "", dtype=object)
+    notes[(then == _NO_ROWS) & (now == _FIGURE)] = f"new: no rows in {baseline}"
+    notes[(now == _NO_ROWS) & (then == _FIGURE)] = f"no rows in {period}, counted as 0"
+    for i in np.flatnonzero(np.isin(now, _NOT_COMPARABLE) | np.isin(then, _NOT_COMPARABLE)):
+        why = [reasons[state].format(label) for state, label in ((now[i], period),
+                                                                  (then[i], baseline))
+               if state in reasons]
+        notes[i] = "no comparable figures: " + "; ".join(why)
+    return notes

@@ -55,19 +55,25 @@ def series_year_flags(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if frame.empty:
         return pd.DataFrame({"finest": [], "year_use": [], "beside": []}, dtype=bool)
-    fineness = frame["freq"].map(_FINENESS)
     key = [c for c in (*_PARTY_COLUMNS, "flow", "commodity_code") if c in frame.columns]
-    groups = [frame[c] for c in key] + [frame["period"].str.slice(0, 4)]
-    finest = fineness == fineness.groupby(groups, observed=True, sort=False).transform("min")
+    # One pass of pandas to number the series-years, then numpy per group (it runs on every
+    # first view of a selection: ~5x faster than three groupby transforms).
+    group = frame.groupby([frame[c] for c in key] + [frame["period"].str.slice(0, 4)],
+                          observed=True, sort=False).ngroup().to_numpy()
+    groups = int(group.max()) + 1
+    fineness = frame["freq"].map(_FINENESS).to_numpy(dtype=np.int64)
+    best = np.full(groups, _FINENESS["A"], dtype=np.int64)
+    np.minimum.at(best, group, fineness)
+    finest = fineness == best[group]
     annual = fineness == _FINENESS["A"]
-    has_annual = annual.groupby(groups, observed=True, sort=False).transform("any")
-    bits = month_bits(frame["period"], frame["freq"]).where(~annual & finest, 0).to_numpy()
-    # Months the finer rows cover, per series-year: one column a month, the group's max.
-    months = pd.DataFrame((bits[:, None] >> np.arange(12)) & 1, index=frame.index)
-    covered = months.groupby(groups, observed=True, sort=False).transform("max").all(axis=1)
-    return pd.DataFrame({"finest": finest.to_numpy(),
-                         "year_use": (annual | ~has_annual & finest).to_numpy(),
-                         "beside": (has_annual & covered).to_numpy()},
+    has_annual = np.zeros(groups, dtype=bool)
+    has_annual[group[annual]] = True
+    covered = np.zeros(groups, dtype=np.int64)
+    np.bitwise_or.at(covered, group[~annual & finest],
+                     month_bits(frame["period"]).to_numpy()[~annual & finest])
+    return pd.DataFrame({"finest": finest,
+                         "year_use": annual | ~has_annual[group] & finest,
+                         "beside": has_annual[group] & (covered[group] == 0xFFF)},
                         index=frame.index)
 
 
@@ -76,19 +82,16 @@ def series_year_flags(frame: pd.DataFrame) -> pd.DataFrame:
 _QUARTER_BITS = [0b111 << (3 * q) for q in range(4)]
 
 
-def month_bits(period: pd.Series, freq: pd.Series) -> pd.Series:
-    """The months of its year each row covers, as a 12-bit mask (bit 0 is January).
+def month_bits(period: pd.Series) -> pd.Series:
+    """The months of its year each row covers, as a 12-bit mask (bit 0 is January); from the
+    canonical label, worked out once per distinct label.
 
-    >>> month_bits(pd.Series(["2025", "2025-Q2", "2025-03"]), pd.Series(["A", "Q", "M"])).tolist()
+    >>> month_bits(pd.Series(["2025", "2025-Q2", "2025-03"])).tolist()
     [4095, 56, 4]
     """
-    text = period.astype(str)
-    sub = pd.to_numeric(text.str.slice(5).str.lstrip("Q"), errors="coerce").fillna(0)
-    sub = sub.astype("int64")
-    bits = np.where(freq == "A", 0xFFF, np.where(
-        freq == "Q", np.left_shift(0b111, 3 * (sub - 1).clip(lower=0)),
-        np.left_shift(1, (sub - 1).clip(lower=0))))
-    return pd.Series(bits.astype("int64"), index=period.index)
+    codes, labels = pd.factorize(period)
+    bits = np.array([period_bits(str(label)) for label in labels] or [0], dtype=np.int64)
+    return pd.Series(bits[codes], index=period.index)
 
 
 def period_bits(label: str) -> int:
