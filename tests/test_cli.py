@@ -18,7 +18,7 @@ def test_validate_clean_file_exits_zero_and_counts_once(plus_file, capsys):
     out = capsys.readouterr().out
     assert "comtrade_plus" in out
     assert "breakdown rows set aside" in out and ": 1" in out
-    assert "import 2024: 12.0 t" in out  # not 24 t: annual and monthly rows counted once
+    assert "import 2024: 12 t" in out  # not 24 t: annual and monthly rows counted once
 
 
 def test_validate_broken_file_names_line_column_reason(plus_file, tmp_path, capsys):
@@ -42,7 +42,7 @@ def test_validate_totals_per_code_and_checks_that_keep_exit_code_zero(plus_file,
     def tonnes(partner, t, cmd="280530", month=52):
         return plus_row(partner=partner, cmd=cmd, month=month, weight=str(int(t * 1000)),
                         value=str(int(t * 100)))
-    rows = [tonnes("0", 100), tonnes("156", 50), tonnes("490", 20),  # 30 t not allocated
+    rows = [tonnes("0", 140), tonnes("156", 50), tonnes("490", 20),  # 30 t not allocated
             tonnes("97", 40),  # EU with no member rows
             tonnes("156", 5, cmd="284690"), tonnes("156", 2, cmd="28469015"),
             tonnes("392", 15, cmd="850511"),
@@ -50,15 +50,16 @@ def test_validate_totals_per_code_and_checks_that_keep_exit_code_zero(plus_file,
     assert cli.main(["validate", str(plus_file(rows))]) == 0
     out = capsys.readouterr().out
     assert "all partners except World and groups (incl. Other Asia nes" in out
-    assert "import 2024: 70.0 t, USD 7,000 (partners); World rows 100.0 t" in out  # CHN + 490
-    assert "group rows without member rows (in no other figure) 40.0 t" in out
+    assert "import 2024: 70 t, USD 7,000 (partners); World rows 140 t" in out  # CHN + 490
+    assert "group rows without member rows (in no other figure) 40 t" in out
     lines = out.splitlines()
     # 850511: the annual row (15 t), never plus its months (12 x 1 t), which it disagrees with.
-    for code, text in (("284690", "5.0 t"), ("28469015", "2.0 t"), ("850511", "15.0 t")):
+    for code, text in (("284690", "5 t"), ("28469015", "2 t"), ("850511", "15 t")):
         heading = next(i for i, line in enumerate(lines) if line.strip().startswith(code + " "))
         assert f"import 2024: {text}" in lines[heading + 1]  # never parent + national line
     assert "Checks (findings, not problems" in out and "do not change the exit code" in out
-    assert "KOR import 280530 2024: World 100.0 t, partners 70.0 t, gap 30.0 t (30.0%)" in out
+    # Partners: China 50 + Other Asia nes 20 + the EU row without members 40 (allocated).
+    assert "KOR import 280530 2024: World 140 t, partners 110 t, gap 30 t (21.4%)" in out
     assert "1 disagree beyond rounding with all 12 months present" in out
-    assert "annual 15.0 t, USD 1,500; 12 months 12.0 t, USD 1,200; difference 3.0 t (20.0%)" in out
-    assert "KOR import from EUU 280530 2024: 40.0 t, USD 4,000" in out
+    assert "annual 15 t, USD 1,500; 12 months 12 t, USD 1,200; difference 3 t (20.0%)" in out
+    assert "KOR import from EUU 280530 2024: 40 t, USD 4,000" in out

@@ -65,12 +65,26 @@ def test_cli_bad_chart_fails_with_a_message(data_folder, tmp_path, capsys):
     assert not out.exists()
 
 
-def test_cli_notes_unusable_query_values(data_folder, tmp_path, capsys):
+@pytest.mark.parametrize(("query", "words"), [
+    ("measure=litres", "measure='litres' is not one of weight, value, unit_value."),
+    ("period=1999", "period '1999' is not a period the data covers."),
+    ("floor=-3", "floor='-3' is outside 0..1e+07."),
+    ("colour=red", "Unknown link parameter 'colour'."),
+])
+def test_cli_refuses_unusable_query_values_with_the_route_message(data_folder, tmp_path, capsys,
+                                                                  query, words):
+    """Never a silent default view in a file: exit 2, the route's own message, no file."""
     out = tmp_path / "map.csv"
-    assert cli.main(["export", "--chart", "map", "--format", "csv", "--query",
-                     "measure=litres", "-o", str(out), str(data_folder)]) == 0
-    assert "litres" in capsys.readouterr().err
-    assert out.stat().st_size > 0
+    assert cli.main(["export", "--chart", "map", "--format", "csv", "--query", query,
+                     "-o", str(out), str(data_folder)]) == 2
+    err = capsys.readouterr().err
+    assert words in err
+    assert not out.exists()
+    client = create_app(Settings(cache_dir=tmp_path / "cache"),
+                        dataset.load([data_folder])).server.test_client()
+    response = client.get(f"/export/map.csv?{query}")
+    assert response.status_code == 400
+    assert f"export failed: {response.json['error']['detail']}" in err
 
 
 @pytest.mark.skipif(export.find_browser() is None, reason="no Chromium for image export")

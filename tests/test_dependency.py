@@ -187,5 +187,5 @@ def test_the_world_total_beside_the_shares_gives_the_top_share_its_range(plus_fi
     assert (full.top_share_of_world_low, full.top_share_of_world_high) == pytest.approx(
         (0.56, 0.86))
     sentence = dependency_sentence(full, "South Korea", pd.DataFrame())
-    assert "World total of 100.0 t: 70% is allocated" in sentence
-    assert "between 56% and 86%" in sentence and "30.0 t is not" in sentence
+    assert "World total of 100 t: 70% is allocated" in sentence
+    assert "between 56% and 86%" in sentence and "30 t is not" in sentence

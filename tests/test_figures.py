@@ -65,7 +65,7 @@ def test_hover_has_unit_period_partner_and_rows(frame):
     _, fig = map_dict(frame)
     [values] = traces(fig, "value")
     korea = values["text"][list(values["locations"]).index("KOR")]
-    for expected in ("South Korea", "3.0 t", "January 2024", "from all partners",
+    for expected in ("South Korea", "3 t", "January 2024", "from all partners",
                      "Source rows: 1"):
         assert expected in korea
     assert fig["layout"]["geo"]["fitbounds"] is False
@@ -96,7 +96,7 @@ def test_summary_sentence_ranks_from_the_same_numbers(frame):
     table = country_table(frame, selection, "2024-01")
     text = ranking_sentence(table, "value", "t", "importer", "metals from China", "January 2024")
     assert text.startswith("In January 2024 the largest importer of metals from China was Japan"
-                           " (12.0 t), followed by South Korea (3.0 t)")
+                           " (12 t), followed by South Korea (3 t)")
 
 
 PURE_LAYERS = ["ingest", "analytics", "figures"]

@@ -37,7 +37,7 @@ def test_other_asia_nes_is_drawn_on_taiwan_and_other_areas_only_listed(plus_file
     drawn = dict(zip(value["locations"], value["text"], strict=True))
     assert set(drawn) == {"TWN", "KOR"}  # "Areas, nes" has no shape: in the table only
     assert "Other Asia, nes (in practice Taiwan)</b> (S19)" in drawn["TWN"]
-    assert "drawn on TWN's shape" in drawn["TWN"] and "4.0 t" in drawn["TWN"]
+    assert "drawn on TWN's shape" in drawn["TWN"] and "Value: 4 t" in drawn["TWN"]
 
 
 def test_taiwan_reported_under_its_own_code_keeps_its_shape(plus_file):
@@ -57,7 +57,7 @@ def test_the_hover_says_what_the_world_row_leaves_unallocated(plus_file):
     assert table.loc["KOR", "value"] == pytest.approx(70.0)
     assert table.loc["KOR", "world_kg"] == pytest.approx(100_000.0)
     text = traces(build_map(table, SPEC, CAPTION))["value"]["text"][0]
-    assert "World total reported: 100.0 t; 30.0 t (30%) not allocated to a partner" in text
+    assert "World total reported: 100 t; 30 t (30%) not allocated to a partner" in text
 
 
 def test_value_only_rows_are_said_and_kept_out_of_the_weight(plus_file):

@@ -91,6 +91,43 @@ def test_every_route_error_has_one_shape(client, url, status, words):
     assert words in error["detail"]
 
 
+@pytest.mark.parametrize(("url", "words"), [
+    ("/export/map.csv?measure=litres", "measure='litres' is not one of weight, value"),
+    ("/export/map.png?width=640&commodity=nope", "commodity 'nope' is not in the loaded data"),
+    ("/export/gauges.svg?focus=XXX", "focus 'XXX' is not an ISO3 country code"),
+    ("/export/series.html?peers=KOR,ZZZ", "peers 'ZZZ' are not ISO3 country codes"),
+    ("/export/data.csv?period=1999", "period '1999' is not a period the data covers"),
+    ("/export/surges.csv?floor=abc", "floor='abc' is not a number"),
+    ("/export/sankey.csv?top=1e309", "top='1e309' is outside 2..30"),
+    ("/export/map.csv?colour=red", "Unknown link parameter 'colour'."),
+    ("/export/map.csv?period=2024&baseline=2024", "The baseline equals the period"),
+    (f"/export/map.csv?peers={'KOR,' * 600}", "query string is too long"),
+])
+def test_exports_refuse_bad_view_parameters_naming_them(client, url, words):
+    """Bullet 8: a file is never a silent default view; the 400 names the parameter."""
+    error = check_error_shape(client.get(url), 400)
+    assert error["detail"].startswith("Bad parameter: ") and words in error["detail"]
+    assert "instead" not in error["detail"] and "default view is shown" not in error["detail"]
+
+
+def test_the_same_bad_parameter_in_an_embed_is_a_notice_in_the_frame(client):
+    """Embeds keep their behaviour by design: the chart, with a small notice inside."""
+    page = client.get("/embed/map?measure=litres")
+    assert page.status_code == 200
+    assert "<p class='notice'>measure=&#x27;litres&#x27;" in page.get_data(as_text=True)
+
+
+def test_csv_filters_name_the_baseline_only_for_the_chart_that_compares(client):
+    query = urlencode(MAP_QUERY | {"baseline": "2023", "focus": "KOR"})
+    for chart in ("map", "surges", "surge-series", "gauges", "ranking", "sankey", "series",
+                  "mirror", "data"):
+        header, _ = read_csv(client.get(f"/export/{chart}.csv?{query}").data)
+        compares = "against 2023" in header["filters"]
+        assert compares == (chart == "map"), (chart, header["filters"])
+    header, _ = read_csv(client.get(f"/export/data.csv?{query}").data)
+    assert header["filters"].endswith("; every period")
+
+
 def test_a_wrong_method_has_the_same_shape(client):
     check_error_shape(client.post("/export/map.csv"), 405)
 

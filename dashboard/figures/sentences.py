@@ -11,7 +11,7 @@ import pandas as pd
 
 from dashboard.analytics.periods import describe_period
 from dashboard.figures.dependency import world_text
-from dashboard.figures.text import format_amount
+from dashboard.figures.text import format_amount, format_number, format_share, plural
 
 
 def _names(rows: pd.DataFrame, limit: int = 4) -> str:
@@ -28,9 +28,10 @@ def surge_sentence(table: pd.DataFrame, words: dict[str, str], params) -> str:
     if flagged.empty:
         assessed = int((table["status"] != "below floor").sum())
         return (f"No country's {what} in {describe_period(params.period)} meets the rule"
-                f" ({assessed} countries assessed above the {params.floor_t:g} t floor).")
+                f" ({plural(assessed, 'country')} assessed above the"
+                f" {format_amount(params.floor_t, 't')} floor).")
     first = flagged.iloc[0]
-    return (f"{len(flagged)} {'country' if len(flagged) == 1 else 'countries'} flagged for "
+    return (f"{plural(len(flagged), 'country')} flagged for "
             f"{what}: {_names(flagged)}. {first['country_name']}: {first['explanation']}")
 
 
@@ -49,17 +50,18 @@ def dependency_sentence(metrics, name: str, reference: pd.DataFrame) -> str:
     if metrics is None:
         return f"No import rows for {name} in this period: focus another country or period."
     text = (f"In {describe_period(metrics.period)}, {name} bought "
-            f"{metrics.top_supplier_share:.1%} of its {format_amount(metrics.total_t, 't')} from "
-            f"{metrics.top_supplier_name}; the top three supplied {metrics.top3_share:.1%}; "
-            f"HHI {metrics.hhi:.2f} on a 0-1 scale ({metrics.concentration_band}), "
-            f"{metrics.supplier_count} suppliers.")
+            f"{format_share(metrics.top_supplier_share)} of its "
+            f"{format_amount(metrics.total_t, 't')} from {metrics.top_supplier_name}; the top "
+            f"three supplied {format_share(metrics.top3_share)}; HHI "
+            f"{format_number(metrics.hhi)} on a 0-1 scale ({metrics.concentration_band}), "
+            f"{plural(int(metrics.supplier_count), 'supplier')}.")
     if not math.isnan(metrics.world_t):
         text += " " + world_text(metrics)
     published = reference[reference.get("value", pd.Series(dtype=str)).fillna("") != ""] if len(
         reference) else reference
     if len(published):
         fact = published.iloc[0]
-        text += (f" Published figure, not computed here: {fact['value']} {fact['unit']} "
+        text += (f" Published figure, not computed here: {_published(fact)} "
                  f"({fact['scope']}, {fact['year']}; {fact['source']}).")
     return text
 
@@ -70,9 +72,9 @@ def ranking_sentence(ranking: pd.DataFrame, supplier_name: str, chosen: bool) ->
         return f"No importer has data on {supplier_name} for this period{default}."
     exposed = ranking[ranking["supplier_share"] >= 0.65]
     top = ranking.iloc[0]
-    return (f"{len(exposed)} of {len(ranking)} importers got at least 65% of their volume from "
-            f"{supplier_name}{default}; most exposed: {top['country_name']} "
-            f"({top['supplier_share']:.1%} of {format_amount(top['total_t'], 't')}).")
+    return (f"{len(exposed)} of {plural(len(ranking), 'importer')} got at least 65% of their"
+            f" volume from {supplier_name}{default}; most exposed: {top['country_name']} "
+            f"({format_share(top['supplier_share'])} of {format_amount(top['total_t'], 't')}).")
 
 
 def flows_sentence(flows: pd.DataFrame, words: dict[str, str]) -> str:
@@ -82,7 +84,8 @@ def flows_sentence(flows: pd.DataFrame, words: dict[str, str]) -> str:
     largest = flows.sort_values("weight_t", ascending=False).iloc[0]
     return (f"{format_amount(total, 't')} of {words['commodity']} in {words['period']}; the "
             f"largest flow: {largest['source_name']} to {largest['target_name']}, "
-            f"{format_amount(largest['weight_t'], 't')} ({largest['weight_t'] / total:.0%}).")
+            f"{format_amount(largest['weight_t'], 't')} "
+            f"({format_share(largest['weight_t'] / total)}).")
 
 
 def timeseries_sentence(series: pd.DataFrame, mode: str) -> str:
@@ -94,7 +97,8 @@ def timeseries_sentence(series: pd.DataFrame, mode: str) -> str:
         if rows.empty:
             continue
         last = rows.iloc[-1]
-        value = f"{last['value']:.0%}" if mode == "share" else format_amount(last["value"], "t")
+        value = (format_share(last["value"]) if mode == "share"
+                 else format_amount(last["value"], "t"))
         parts.append(f"{name} {value} in {describe_period(str(last['period']))}")
     return "Latest: " + "; ".join(parts) + ". Dashed lines mark policy events (hover for sources)."
 
@@ -105,10 +109,25 @@ def mirror_sentence(gaps: pd.DataFrame) -> str:
     both = gaps[gaps["status"] == "both"]
     one_side = len(gaps) - len(both)
     if both.empty:
-        return f"{one_side} flows were reported by one side only; none by both."
+        return f"{_flows(one_side)} reported by one side only; none by both."
     widest = both.loc[both["gap_t"].abs().idxmax()]
-    return (f"{len(both)} flows were reported by both sides; the widest gap: "
+    return (f"{_flows(len(both))} reported by both sides; the widest gap: "
             f"{widest['importer_name']} from {widest['exporter_name']}, "
             f"{format_amount(widest['importer_t'], 't')} reported by the importer against "
-            f"{format_amount(widest['exporter_t'], 't')} by the exporter. {one_side} flows were "
+            f"{format_amount(widest['exporter_t'], 't')} by the exporter. {_flows(one_side)} "
             "reported by one side only.")
+
+
+def _flows(count: int) -> str:
+    """"1 flow was", "3 flows were"."""
+    return f"{plural(count, 'flow')} {'was' if count == 1 else 'were'}"
+
+
+def _published(fact: pd.Series) -> str:
+    """A published figure as printed: "95.1% of imports", "1,234 t" (numbers re-read)."""
+    unit = str(fact.get("unit", "")).strip()
+    try:
+        number = format_number(float(str(fact["value"]).replace(",", "")))
+    except ValueError:
+        number = str(fact["value"])
+    return f"{number}{unit}" if unit.startswith("%") else f"{number} {unit}".strip()

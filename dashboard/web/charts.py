@@ -53,10 +53,11 @@ def surge_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                           f"Import surges: {surges.rule_words(params)}", view_url)
     figure = build_surge_chart(table, params, caption)
     summary = sentences.surge_sentence(table, words, params)
+    score = "z" if params.rule == surges.SurgeRule.ROBUST else "x"
     columns = columns_for(
         {"country_name": "Country", "iso3": "ISO3", "status": "Result",
          "current_t": "Period (t)", "reference_t": "Reference (t)", "ratio": "Ratio (x)",
-         "score": "Score", "threshold": "Threshold", "explanation": "Why",
+         "score": f"Score ({score})", "threshold": f"Threshold ({score})", "explanation": "Why",
          "source_rows": "Source lines (period)", "reference_source_rows": "Source lines (ref.)"},
         numeric={"current_t", "reference_t", "ratio", "score", "threshold"},
         wide={"explanation"})
@@ -75,8 +76,8 @@ def surge_series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     summary = sentences.series_sentence(series, name, state.period)
     columns = columns_for(
         {"period": "Period", "freq": "Frequency", "weight_t": "Net weight (t)",
-         "weight_t_per_month": "t per month", "value_usd": "Value (USD)",
-         "row_count": "Rows", "source_rows": "Source lines"},
+         "weight_t_per_month": "Per month (t)", "value_usd": "Value (USD)",
+         "row_count": "Source rows", "source_rows": "Source lines"},
         numeric={"weight_t", "weight_t_per_month", "value_usd"}, wide={"source_rows"})
     return ChartView(figure, series, summary, columns)
 
@@ -135,7 +136,7 @@ def sankey_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     summary = sentences.flows_sentence(flows, words)
     columns = columns_for(
         {"source_name": "From", "target_name": "To", "weight_t": "Net weight (t)",
-         "value_usd": "Value (USD)", "row_count": "Rows"},
+         "value_usd": "Value (USD)", "row_count": "Source rows"},
         numeric={"weight_t", "value_usd"})
     return ChartView(figure, flows, summary, columns)
 
@@ -154,8 +155,9 @@ def series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     summary = sentences.timeseries_sentence(series, state.series)
     columns = columns_for(
         {"country_name": "Country", "period": "Period", "value": (
-            "Share of total (0-1)" if state.series == "share" else "Net weight (t)"),
-         "weight_t": "Net weight (t)", "row_count": "Rows"},
+            "Drawn: share of total (0-1)" if state.series == "share"
+            else "Drawn: net weight (t)"),
+         "weight_t": "Net weight (t)", "row_count": "Source rows"},
         numeric={"value", "weight_t"})
     return ChartView(figure, series, summary, columns)
 
@@ -171,10 +173,10 @@ def mirror_view(state: ViewState, data: Dataset, catalogue: Catalogue,
         {"importer_name": "Importer", "exporter_name": "Exporter", "status": "Reported by",
          "importer_t": "Importer says (t)", "exporter_t": "Exporter says (t)",
          "gap_t": "Gap (t)", "gap_pct": "Gap (%)", "importer_value_usd": "Importer (USD, CIF)",
-         "exporter_value_usd": "Exporter (USD, FOB)", "cif_fob_ratio": "CIF/FOB",
+         "exporter_value_usd": "Exporter (USD, FOB)", "cif_fob_ratio": "CIF/FOB (x)",
          "note": "Note"},
-        numeric={"importer_t", "exporter_t", "gap_t", "gap_pct", "importer_value_usd",
-                 "exporter_value_usd", "cif_fob_ratio"}, wide={"note"})
+        numeric={"importer_t", "exporter_t", "importer_value_usd", "exporter_value_usd",
+                 "cif_fob_ratio"}, wide={"note"}, changes={"gap_t", "gap_pct"})
     return ChartView(figure, gaps, summary, columns)
 
 
@@ -201,7 +203,7 @@ def tab_texts(tab: str, state: ViewState, catalogue: Catalogue) -> list[str]:
 def comparison_heading(state: ViewState, catalogue: Catalogue) -> str:
     if state.comparison is None or state.tab != "map":
         return ""
-    return f"Showing {describe_selection(state, catalogue)['period']}."
+    return f"Showing {describe_selection(state, catalogue, compares=True)['period']}."
 
 
 def clicked_country(value, grid_rows) -> str | None:

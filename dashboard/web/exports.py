@@ -7,6 +7,7 @@ so the same query string always gives the same figure as the page.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
@@ -15,10 +16,11 @@ import pandas as pd
 from dashboard import export
 from dashboard.analytics.country_table import selected_rows
 from dashboard.figures.style import graph_config
+from dashboard.figures.text import unit_of_header
 from dashboard.ingest import schema
 from dashboard.web import charts
-from dashboard.web.ids import Chart
-from dashboard.web.render import describe_selection
+from dashboard.web.ids import CHART_TAB, Chart
+from dashboard.web.render import describe_selection, rounded_table
 from dashboard.web.view_state import ViewState
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "html": "text/html", "csv": "text/csv"}
@@ -26,6 +28,30 @@ ALIASES = {"table": Chart.MAP}  # "the table" is the map's numbers
 DATA = "data"  # /export/data.csv: every filtered row, all periods
 IMAGE_PARAMS = {"width": (200, 4000, 1200), "height": (200, 4000, 700), "scale": (0.5, 4, 1)}
 SESSION_PARAM = "dataset"  # an upload's token: only in the page's own export links
+# CSV names of the columns behind a chart that its grid does not show (the grid's own
+# columns keep the grid's headers). Units in brackets; kg columns are written in t.
+EXTRA_NAMES = {
+    "baseline_source_rows": "Source lines (baseline)", "reported_by_text": "Reported by",
+    "reference_source_rows": "Source lines (ref.)", "change_note": "Change note",
+    "value_without_weight_usd": "Value without a weight, left out (USD)",
+    "world_kg": "World total reported (t)", "world_usd": "World total reported (USD)",
+    "country_kind": "Kind of area", "counterpart_kind": "Supplier: kind of area",
+    "source_kind": "From: kind of area", "target_kind": "To: kind of area",
+    "importer_kind": "Importer: kind of area", "exporter_kind": "Exporter: kind of area",
+    "flagged": "Flagged", "period": "Period", "period_start": "Period start",
+    "months": "Months", "country": "Country code", "country_name": "Country name",
+    "counterpart": "Partner code", "supplier_source_rows": "Source lines (from supplier)",
+    "source": "From: code", "target": "To: code", "source_rows": "Source lines",
+    "total_t": "Country total (t)", "coverage": "Coverage", "importer": "Importer code",
+    "exporter": "Exporter code", "value_gap_pct": "Value gap (%)",
+    "adjusted_value_gap_pct": "Value gap, CIF/FOB adjusted (%)",
+    "other_side_reports": "Other side reports", "importer_row_count": "Source rows (importer)",
+    "exporter_row_count": "Source rows (exporter)",
+    "importer_source_rows": "Source lines (importer)",
+    "exporter_source_rows": "Source lines (exporter)",
+}
+# What the page does instead of a bad value; an export does none of it, so it is cut.
+_FALLBACK = re.compile(r"(; using .* instead|; the default view is shown| was ignored)\.$")
 
 
 class ExportError(ValueError):
@@ -82,21 +108,29 @@ def split_query(query: str) -> tuple[str, dict[str, float], str | None]:
 def export_chart(bundle, chart: Chart | str, fmt: str, query: str, page_url: str,
                  topojson_url: str) -> ExportFile:
     """Render `chart` of the view in `query` as `fmt`; page_url is where the page lives."""
-    from dashboard.web.view_state import from_query
+    from dashboard.web.view_state import LINK_WITHOUT_UPLOAD, from_query, tab_defaults
 
-    view_query, sizes, _ = split_query(query)
-    state, notices = from_query(view_query, bundle.defaults, bundle.catalogue)
-    view_url = f"{page_url}{state.to_query()}"
+    view_query, sizes, token = split_query(query)
+    # Parameters the link does not name come from the chart's own tab, as in its embed.
+    defaults = tab_defaults(bundle.defaults, CHART_TAB.get(chart, bundle.defaults.tab),
+                            bundle.catalogue)
+    state, notices = from_query(view_query, defaults, bundle.catalogue)
+    if notices:  # a file must never be a silent default view: the page shows a notice
+        raise ExportError(400, refusal(notices))
+    view_url = f"{page_url}{state.to_query()}" + (
+        LINK_WITHOUT_UPLOAD if token and bundle.fingerprint.startswith("upload:") else "")
     name = f"rare-earth-{chart if isinstance(chart, str) else chart.value}"
     if chart == DATA:
         frame = filtered_rows(state, bundle.data)
-        text = export.to_csv(frame, csv_header(state, bundle, view_url, "see columns"))
+        text = export.to_csv(frame, csv_header(state, bundle, view_url, "see columns",
+                                               period="every period"))
         return ExportFile(text.encode("utf-8-sig"), FORMATS["csv"], f"{name}.csv", notices)
     view = charts.render(chart, state, bundle.data, bundle.catalogue, view_url=view_url)
     if fmt == "csv":
         table = labelled_table(view.table, view.columns)
-        units = "; ".join(c["headerName"] for c in view.columns if "(" in c["headerName"])
-        text = export.to_csv(table, csv_header(state, bundle, view_url, units))
+        units = "; ".join(name for name in table.columns if unit_of_header(name))
+        text = export.to_csv(table, csv_header(state, bundle, view_url, units,
+                                               compares=chart == Chart.MAP))
         return ExportFile(text.encode("utf-8-sig"), FORMATS["csv"], f"{name}.csv", notices)
     if fmt == "html":
         config = graph_config(topojson_url)
@@ -118,19 +152,47 @@ def filtered_rows(state: ViewState, data) -> pd.DataFrame:
     return rows[keep].sort_values(["period_start", "country"]).reset_index(drop=True)
 
 
+def refusal(notices: list[str]) -> str:
+    """The view's notices as one refusal: each names its parameter; nothing is replaced.
+
+    >>> refusal(["measure='litres' is not one of weight, value; using 'weight' instead.",
+    ...          "Unknown link parameter 'colour' was ignored."])
+    "Bad parameter: measure='litres' is not one of weight, value. Unknown link parameter 'colour'."
+    """
+    return "Bad parameter: " + " ".join(_FALLBACK.sub(".", notice) for notice in notices)
+
+
 def labelled_table(table: pd.DataFrame, columns: list[dict]) -> pd.DataFrame:
-    """The chart's rows with the grid's headers (they carry the units)."""
-    out = table.reset_index() if table.index.name else table.copy()
-    names = {"baseline_source_rows": "Source lines (baseline)",
-             "reported_by_text": "Reported by", "reference_source_rows": "Source lines (ref.)"}
+    """The chart's rows as the grid shows them: its headers (with units), its precision.
+
+    The grid's columns come first, in its order, under its names; the other columns behind
+    the chart follow under EXTRA_NAMES. Weights to whole kg (t, 3 decimals), USD to whole
+    dollars (written as integers), shares and ratios to 4 significant digits.
+    """
+    out = rounded_table(table, columns)
+    out = out.reset_index() if out.index.name else out
+    if "world_kg" in out:
+        out["world_kg"] = (out["world_kg"] / 1000).round(3)
+    shown = [c["field"] for c in columns if c["field"] in out]
+    order = shown + [name for name in out.columns if name not in shown]
+    names = {name: EXTRA_NAMES.get(name, name.replace("_", " ").capitalize()) for name in order}
     names |= {c["field"]: c["headerName"] for c in columns}
-    return out.rename(columns=names)
+    value_unit = unit_of_header(names.get("value", ""))
+    names["average_value"] = f"Drawn at the average per period ({value_unit or 'as drawn'})"
+    out = out[order].rename(columns=names)
+    for name in out.columns:
+        if unit_of_header(name) == "USD" and pd.api.types.is_float_dtype(out[name]):
+            out[name] = out[name].astype("Int64")
+    return out
 
 
-def csv_header(state: ViewState, bundle, view_url: str, units: str) -> dict[str, str]:
-    words = describe_selection(state, bundle.catalogue)
+def csv_header(state: ViewState, bundle, view_url: str, units: str, compares: bool = False,
+               period: str = "") -> dict[str, str]:
+    """The provenance lines; the filters say only what the chart uses (no baseline unless
+    it draws the comparison; "every period" for the full data)."""
+    words = describe_selection(state, bundle.catalogue, compares)
     filters = (f"{words['flow']} of {words['commodity']} {words['counterpart']}, "
-               f"{words['perspective']}; {words['period']}")
+               f"{words['perspective']}; {period or words['period']}")
     source = bundle.data.source_line.removeprefix("Source: ")
     return export.make_header(source=source, units=units, filters=filters,
                               view_url=view_url, synthetic=bundle.data.synthetic)
