@@ -9,6 +9,8 @@ on Taiwan's shape; other areas and historical entities stay in the table beside 
 
 from __future__ import annotations
 
+import html
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,19 +22,21 @@ from dashboard.figures.caption import Caption, caption_layout
 from dashboard.figures.style import (
     BORDER_COLOUR,
     DIVERGING_SCALE,
+    FOCUS_COLOUR,
+    GAP_BORDER_COLOUR,
+    GAP_COLOUR,
     MUTED_TEXT,
     NO_DATA_COLOUR,
     SEQUENTIAL_SCALE,
+    TEXT_COLOUR,
     figure_from,
 )
-from dashboard.figures.text import format_amount
-from dashboard.ingest.countries import DRAWN_AS
+from dashboard.figures.text import format_amount, format_change, format_share
+from dashboard.ingest.countries import DRAWN_AS, CountryLookupError, from_iso
 
 # As lists: plotly.js knows few scale names ("cividis_r" is plotly.py's), and the map's
 # plain spec is not validated (which is where plotly.py would resolve a name).
 SCALES = {name: get_colorscale(name) for name in (SEQUENTIAL_SCALE, DIVERGING_SCALE)}
-
-GAP_COLOUR = "#bdbdbd"
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class MapSpec:
     measure_name: str
     period_text: str  # "Q1 2025", or the comparison's description
     counterpart_text: str  # "from China", "from all partners"
-    focus: str = ""  # ISO3 outlined in black, "" for none
+    focus: str = ""  # ISO3 outlined and named in a callout, "" for none
 
 
 GEO = {
@@ -51,10 +55,11 @@ GEO = {
     "landcolor": NO_DATA_COLOUR, "showocean": False, "showlakes": False, "resolution": 50,
     "fitbounds": False, "lataxis": {"range": [-58, 84]}, "lonaxis": {"range": [-170, 190]},
 }
+# The key to the two marks that are not on the colour bar; its text is `no_data_key`'s.
 NO_DATA_KEY = {
-    "text": "Light grey: no data reported<br>Mid grey: annual data only", "xref": "paper",
-    "yref": "paper", "x": 0, "y": 0, "xanchor": "left", "yanchor": "bottom", "align": "left",
-    "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT}, "name": "no_data_key"}
+    "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left", "yanchor": "bottom",
+    "align": "left", "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT},
+    "name": "no_data_key"}
 
 
 def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure:
@@ -65,16 +70,20 @@ def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure
     table = drawable(table)
     shown = table[table[spec.column].notna()]
     gaps = table[table[spec.column].isna()]
+    colouring = _colouring(shown[spec.column], spec) if len(shown) else {}
     traces = []
     if len(gaps):
         traces.append(_gap_trace(gaps, spec))
     if len(shown):
-        traces.append(_value_trace(shown, spec))
-    if spec.focus:
-        traces.append(_focus_outline(DRAWN_AS.get(spec.focus, spec.focus)))
+        traces.append(_value_trace(shown, spec, colouring))
     layout, annotations = caption_layout(caption, extra_bottom=70)
+    annotations = [*annotations, no_data_key(gaps, spec)]
+    if spec.focus:
+        shape = DRAWN_AS.get(spec.focus, spec.focus)
+        traces += _focus_traces(shape, list(shown.index), set(gaps.index), colouring)
+        annotations.append(_focus_callout(shape, table, spec))
     layout |= {"height": 480, "dragmode": False, "hoverlabel": {"align": "left"}, "geo": GEO,
-               "annotations": [*annotations, NO_DATA_KEY]}
+               "annotations": annotations}
     return figure_from({"data": traces, "layout": layout})
 
 
@@ -133,9 +142,9 @@ def _allocation_lines(row: pd.Series, spec: MapSpec) -> list[str]:
         gap = world - row["value"]
         if gap > max(abs(world) * 0.005, 0.001):
             lines.append(f"World total reported: {format_amount(world, spec.unit)};"
-                         f" {format_amount(gap, spec.unit)} ({gap / world:.0%}) not allocated to"
-                         " a partner in the file (confidential, unspecified, or partners the"
-                         " download left out)")
+                         f" {format_amount(gap, spec.unit)} ({format_share(gap / world)}) not"
+                         " allocated to a partner in the file (confidential, unspecified, or"
+                         " partners the download left out)")
     return lines
 
 
@@ -143,15 +152,14 @@ def _change_text(row: pd.Series, unit: str) -> str:
     note = f" ({row['change_note']})" if row.get("change_note") else ""
     if pd.isna(row["absolute"]):
         return f"Change: n/a{note}"
-    sign = "+" if row["absolute"] > 0 else ""
-    difference = f"Change: {sign}{format_amount(row['absolute'], unit)}"
+    difference = f"Change: {format_change(row['absolute'], unit)}"
     if pd.isna(row["ratio"]):
         return difference + note
-    return f"{difference}; {row['percent']:+,.0f}%; ratio {row['ratio']:,.2f}x{note}"
+    return (f"{difference}; {format_change(row['percent'], '%')};"
+            f" ratio {format_amount(row['ratio'], 'x')}{note}")
 
 
-def _value_trace(table: pd.DataFrame, spec: MapSpec) -> dict:
-    colouring = _colouring(table[spec.column], spec)
+def _value_trace(table: pd.DataFrame, spec: MapSpec, colouring: dict) -> dict:
     return {"type": "choropleth", "locations": [str(iso) for iso in table.index],
             "locationmode": "ISO-3", **colouring,
             "marker": {"line": {"color": BORDER_COLOUR, "width": 0.4}},
@@ -163,39 +171,166 @@ def _gap_trace(table: pd.DataFrame, spec: MapSpec) -> dict:
     return {"type": "choropleth", "locations": [str(iso) for iso in table.index],
             "locationmode": "ISO-3", "z": [0] * len(table),
             "colorscale": [[0, GAP_COLOUR], [1, GAP_COLOUR]], "showscale": False,
-            "marker": {"line": {"color": BORDER_COLOUR, "width": 0.4}},
+            "marker": {"line": {"color": GAP_BORDER_COLOUR, "width": 0.8}},
             "text": _hover(table, spec), "hovertemplate": "%{text}<extra></extra>",
             "name": "coarser data only"}
 
 
-def _focus_outline(focus: str) -> dict:
-    return {"type": "choropleth", "locations": [focus], "z": [0], "locationmode": "ISO-3",
+def no_data_key(gaps: pd.DataFrame, spec: MapSpec) -> dict:
+    """The key to the marks that are not on the colour bar, naming why figures are missing."""
+    lines = [f"<span style='color:{NO_DATA_COLOUR}'>■</span> light grey: no rows in this"
+             " selection"]
+    reasons = _gap_reasons(gaps, spec)
+    if reasons:  # "no change" would read as 0%: say "not comparable"
+        what = "change not comparable" if spec.column != "value" else "no figure for the period"
+        lines.append(f"<span style='color:{GAP_COLOUR}'>■</span> grey, dark border: {what}:"
+                     "<br>   " + "; ".join(reasons))
+    return {**NO_DATA_KEY, "text": "<br>".join(lines)}
+
+
+def _gap_reasons(gaps: pd.DataFrame, spec: MapSpec) -> list[str]:
+    """Why the grey countries have no figure, in a fixed order (hover says it per country)."""
+    blank = pd.Series("", index=gaps.index)
+    notes = gaps.get("change_note", blank).fillna("").astype(str)
+    coverage = gaps.get("coverage", blank).fillna("").astype(str)
+    coarse = coverage.str.contains("data only") | notes.str.contains("only annual")
+    new = notes.str.startswith("new:") if spec.column != "value" else blank.astype(bool)
+    found = {"annual data only": (coarse & coverage.str.contains("annual")).any()
+             | notes.str.contains("only annual").any(),
+             "quarterly data only": (coarse & coverage.str.contains("quarterly")).any(),
+             "new trade: no baseline to compare with": new.any(),
+             "measure not reported": (~coarse & ~new).any()}
+    return [reason for reason, present in found.items() if present]
+
+
+def _focus_traces(shape: str, shown: list[str], gaps: set[str], colouring: dict) -> list[dict]:
+    """The focus as a ring outside the country, its fill left whole.
+
+    A small country (South Korea is 6x9 px at 1366 px) under an outline is all outline: a
+    wide stroke is drawn, then the country's own fill again on top of it, which hides the
+    stroke's inner half. plotly.js has no outer stroke, and this needs no second colour.
+    """
+    ring = {"type": "choropleth", "locations": [shape], "z": [0], "locationmode": "ISO-3",
             "showscale": False, "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-            "marker": {"line": {"color": "#111111", "width": 1.6}}, "hoverinfo": "skip",
+            "marker": {"line": {"color": FOCUS_COLOUR, "width": 3}}, "hoverinfo": "skip",
             "name": "focus"}
+    fill = {"type": "choropleth", "locations": [shape], "locationmode": "ISO-3",
+            "showscale": False, "hoverinfo": "skip", "name": "focus_fill",
+            "marker": {"line": {"color": BORDER_COLOUR, "width": 0.4}}}
+    if shape in shown:
+        fill |= {key: colouring[key] for key in ("zmin", "zmax", "colorscale")}
+        fill["z"] = [colouring["z"][shown.index(shape)]]
+    else:
+        colour = GAP_COLOUR if shape in gaps else NO_DATA_COLOUR
+        fill |= {"z": [0], "colorscale": [[0, colour], [1, colour]]}
+    return [ring, fill]
+
+
+def _focus_callout(shape: str, table: pd.DataFrame, spec: MapSpec) -> dict:
+    """The focus country's name and figure, in the map's top-right corner.
+
+    A callout with an arrow to the country needs a scattergeo trace, which the partial
+    plotly bundle (assets/plotly/) leaves out; paper annotations cannot point at a
+    longitude. The corner is empty at every width: natural earth's rounded edge leaves the
+    domain's corners blank, and what lies under them is the Arctic Ocean.
+    """
+    row = table.loc[shape] if shape in table.index else None
+    name = row["country_name"] if row is not None else _country_name(shape)
+    return {"text": f"<b>{html.escape(str(name))}</b> (outlined)<br>"
+                    f"{html.escape(_focus_figure(row, spec))}",
+            "xref": "paper", "yref": "paper", "x": 1, "y": 1, "xanchor": "right",
+            "yanchor": "top", "align": "left", "showarrow": False,
+            "bgcolor": "rgba(255,255,255,0.92)", "bordercolor": FOCUS_COLOUR,
+            "borderwidth": 1, "borderpad": 4, "font": {"size": 12, "color": TEXT_COLOUR},
+            "name": "focus_callout"}
+
+
+def _country_name(shape: str) -> str:
+    try:
+        return from_iso(shape).name
+    except CountryLookupError:
+        return shape
+
+
+def _focus_figure(row: pd.Series | None, spec: MapSpec) -> str:
+    """"+9.4% (now 41.2 t)": the figure the map colours the country by."""
+    if row is None:
+        return "no rows in this selection"
+    if pd.isna(row[spec.column]):
+        why = row.get("change_note") or row.get("coverage") or "measure not reported"
+        return f"no figure on the map: {why}"
+    now = format_amount(row["value"], spec.unit)
+    if spec.column == "value":
+        return now
+    unit = {"percent": "%", "ratio": "x"}.get(spec.column, spec.unit)
+    change = (format_amount if spec.column == "ratio" else format_change)(row[spec.column], unit)
+    return f"{change} (now {now})"
 
 
 def _colouring(values: pd.Series, spec: MapSpec) -> dict:
-    """Trace settings for colour: z, its range, the scale and the colour bar."""
+    """Trace settings for colour: z, its range, the scale and the colour bar.
+
+    Every change scale puts its white ("no change") at 0% / 1x / 0 t whatever the range,
+    and a clipped end says so ("+300% or more").
+    """
     if spec.column == "ratio":
-        return _log_ticks(values, base=2, title="ratio (x)", diverging=True)
+        return _ratio_colouring(values)
     if spec.column == "percent":
-        # A fall cannot pass -100%: the scale runs -100..+limit. plotly ignores zmid once
-        # zmin and zmax are set, so white is put at 0 in the scale itself (two slopes).
-        limit = max(float(np.nanpercentile(values.clip(lower=0), 95)), 100.0)
+        # A fall cannot pass -100%: the scale runs -100..+limit.
+        limit = nice_ceiling(max(float(np.nanpercentile(values.clip(lower=0), 95)), 100.0))
         ticks = [-100, -50, 0, limit / 2, limit]
-        labels = [f"{t:+,.0f}%" if t else "0%" for t in ticks]
-        if (values > limit).any():
-            labels[-1] = f"{limit:+,.0f}% or more"
-        return {"z": [float(v) for v in values.clip(-100, limit)], "zmin": -100,
-                "zmax": limit, "colorscale": centred_scale(SCALES[DIVERGING_SCALE], -100, limit),
-                "colorbar": {**_colorbar("change (%)"), "tickvals": ticks, "ticktext": labels}}
+        labels = [format_change(t, "%") for t in ticks]
+        return _diverging(values, -100, limit, ticks, labels, "change (%)")
     if spec.column == "absolute":
-        limit = float(np.nanpercentile(np.abs(values), 95)) or 1.0
-        return {"z": [float(v) for v in values.clip(-limit, limit)], "zmin": -limit, "zmax": limit,
-                "colorscale": SCALES[DIVERGING_SCALE],
-                "colorbar": _colorbar(f"change ({spec.unit})")}
-    return _log_ticks(values, base=10, title=spec.unit, diverging=False)
+        limit = nice_ceiling(float(np.nanpercentile(np.abs(values), 95)))
+        ticks = [-limit, -limit / 2, 0, limit / 2, limit]
+        labels = [format_change(t, spec.unit) for t in ticks]
+        return _diverging(values, -limit, limit, ticks, labels, f"change ({spec.unit})")
+    return _log_ticks(values, base=10, title=spec.unit)
+
+
+def _ratio_colouring(values: pd.Series) -> dict:
+    """Ratios on a log2 scale, symmetric (a halving as strong as a doubling), clipped at
+    the 95th percentile of |log2| so one 1,000x outlier does not wash out the rest."""
+    positive = values[values > 0]
+    floor = positive.min() / 2 if len(positive) else 0.5  # trade that stopped (0x)
+    logs = np.log2(values.where(values > 0, floor))
+    bound = max(1, math.ceil(float(np.nanpercentile(np.abs(logs), 95))))
+    step = max(1, math.ceil(bound / 3))
+    half = [*range(step, bound, step), bound]
+    ticks = [-t for t in reversed(half)] + [0] + half
+    labels = [format_amount(2.0**t, "x") for t in ticks]
+    return _diverging(logs, -bound, bound, ticks, labels, "ratio (x)")
+
+
+def _diverging(z: pd.Series, low: float, high: float, ticks: list, labels: list[str],
+               title: str) -> dict:
+    """A diverging colouring with its white at z=0, values beyond low..high clipped and the
+    clipped end labelled "or less" / "or more" (plotly ignores zmid once zmin and zmax are
+    set, so the centre is built into the scale itself)."""
+    labels = list(labels)
+    if (z < low).any():
+        labels[0] += " or less"
+    if (z > high).any():
+        labels[-1] += " or more"
+    return {"z": [float(v) for v in z.clip(low, high)], "zmin": low, "zmax": high,
+            "colorscale": centred_scale(SCALES[DIVERGING_SCALE], low, high),
+            "colorbar": {**_colorbar(title), "tickvals": ticks, "ticktext": labels}}
+
+
+def nice_ceiling(number: float) -> float:
+    """The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k) at or above `number`.
+
+    >>> nice_ceiling(295.0), nice_ceiling(0.0042), nice_ceiling(0.0)
+    (300.0, 0.005, 1.0)
+    """
+    if not number > 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(number))
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if step * power >= number * (1 - 1e-12):
+            return float(f"{step * power:.12g}")
+    return 10 * power
 
 
 def centred_scale(scale: list, low: float, high: float, mid: float = 0.0) -> list:
@@ -209,23 +344,20 @@ def centred_scale(scale: list, low: float, high: float, mid: float = 0.0) -> lis
              colour] for p, colour in scale]
 
 
-def _log_ticks(values: pd.Series, base: int, title: str, diverging: bool):
+def _log_ticks(values: pd.Series, base: int, title: str) -> dict:
     """Log colour (trade sizes span orders of magnitude) with ticks in real units."""
     positive = values[values > 0]
     floor = positive.min() / base if len(positive) else 1.0
     logs = np.log(values.where(values > 0, floor)) / np.log(base)
     low, high = int(np.floor(logs.min())), int(np.ceil(logs.max()))
-    if diverging:
-        low, high = min(low, -1), max(high, 1)
-        bound = max(-low, high)
-        low, high = -bound, bound
+    high = max(high, low + 1)
     ticks = list(range(low, high + 1))
-    labels = [_tick_label(base**t, diverging) for t in ticks]
-    if not diverging and len(positive) < len(values):
+    labels = [format_amount(base**t, "") for t in ticks]
+    if len(positive) < len(values):
         labels[0] = f"0 / <{labels[0]}"
     colorbar = {**_colorbar(title), "tickvals": ticks, "ticktext": labels}
     return {"z": [float(v) for v in logs], "zmin": low, "zmax": high, "colorbar": colorbar,
-            "colorscale": SCALES[DIVERGING_SCALE if diverging else SEQUENTIAL_SCALE]}
+            "colorscale": SCALES[SEQUENTIAL_SCALE]}
 
 
 def _colorbar(title: str) -> dict:
@@ -234,8 +366,3 @@ def _colorbar(title: str) -> dict:
             "thickness": 12, "x": 0.5, "xanchor": "center", "y": 0, "yanchor": "top",
             "ypad": 0}
 
-
-def _tick_label(number: float, is_ratio: bool) -> str:
-    if is_ratio:
-        return f"{number:g}x"
-    return format_amount(number, "")

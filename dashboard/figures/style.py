@@ -8,10 +8,21 @@ import plotly.graph_objects as go
 
 FONT_FAMILY = ("system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
                "'Noto Sans', 'Liberation Sans', sans-serif")
-# Colour-blind-safe scales: sequential cividis for amounts, diverging purple-orange for change.
-SEQUENTIAL_SCALE = "cividis_r"
+# Colour-blind-safe scales: sequential viridis for amounts, diverging purple-orange for change.
+# Not cividis: its middle is a neutral grey (#7c7b78 at ~1/2), so mid-sized importers looked
+# like the map's "no comparable figure" grey. viridis is as perceptually uniform and CVD-safe
+# and holds no grey anywhere (yellow -> green -> teal -> blue -> purple); reversed, so more is
+# darker. PuOr's middle is white: "no change", placed at 0 / 1x / 0 t by the map.
+SEQUENTIAL_SCALE = "viridis_r"
 DIVERGING_SCALE = "PuOr_r"
 NO_DATA_COLOUR = "#e9e9e9"
+# Map countries with rows but no figure the map can colour (annual data only for a month or
+# quarter, the measure not reported, a change with no baseline): a mid grey that is on neither
+# scale (CIELAB distance >= 22 from every viridis and PuOr colour, 30 from NO_DATA_COLOUR;
+# tests/test_map_scale.py), drawn with a dark border so the mark does not rest on hue alone.
+GAP_COLOUR = "#969696"
+GAP_BORDER_COLOUR = "#3c3c3c"
+FOCUS_COLOUR = "#111111"
 BORDER_COLOUR = "#9a9a9a"
 SYNTHETIC_BADGE_COLOUR = "#b3261e"
 TEXT_COLOUR = "#1f1f1f"
