@@ -140,27 +140,44 @@ def test_required_topojson_follows_each_geo_subplot():
     assert export.required_topojson(go.Figure(go.Bar(y=[1]))) == set()
 
 
-def test_standalone_html_inlines_plotlyjs_and_geometry_and_loads_nothing():
+def _unpacked(page: str, element_id: str) -> str:
+    import base64
+    import gzip
+
+    start = page.index(f'id="{element_id}">') + len(f'id="{element_id}">')
+    text = page[start:page.index("</script>", start)].strip()
+    return gzip.decompress(base64.b64decode(text)).decode("utf-8") if text else ""
+
+
+def test_standalone_html_inlines_the_partial_bundle_and_geometry_and_loads_nothing():
     config = {"topojsonURL": "/assets/topojson/", "showSendToCloud": True,
               "displaylogo": True, "toImageButtonOptions": {"filename": "map"}}
     page = export.standalone_html(map_figure(), "Map <export> & more", config)
     assert page.startswith("<!doctype html>")
-    head = page.index("<head>")
-    assert page[head:].startswith("<head>\n<title>Map &lt;export&gt; &amp; more</title>\n"
-                                  "<script>window.PlotlyGeoAssets={topojson:{\"world_50m\":")
-    assert "world_110m" not in page[head:head + 200]
-    assert "Plotly.newPlot" in page and "plotly.js v" in page.lower()
+    assert "<title>Map &lt;export&gt; &amp; more</title>" in page
+    assert _unpacked(page, "plotly-gz") == export.PLOTLY_BUNDLE.read_text(encoding="utf-8")
+    assert "partial bundle" in _unpacked(page, "plotly-gz")[:200]
+    assert list(json.loads(_unpacked(page, "geometry-gz"))) == ["world_50m"]
+    assert "Plotly.newPlot" in page and "DecompressionStream" in page
     assert not re.search(r"<script[^>]*\ssrc=", page)
     assert "/assets/topojson/" not in page
     assert '"showSendToCloud": false' in page and '"displaylogo": false' in page
+    assert '"responsive": true' in page
+    assert len(page.encode("utf-8")) <= 2_000_000  # was 4.8-5.7 MB with the full bundle
 
 
-def test_standalone_html_geometry_is_the_committed_file_and_cannot_close_its_script():
+def test_standalone_html_fills_its_window_but_keeps_the_figure_height():
     page = export.standalone_html(map_figure(), "t", {})
-    start = page.index('{"world_50m":') + len('{"world_50m":')
-    end = page.index("</script>", start)
-    assert page[end - 3:end] == "}};"  # the first "</" after the geometry ends our script
-    inlined = json.loads(page[start:end - 3])
+    start = page.index('id="figure">') + len('id="figure">')
+    figure = json.loads(page[start:page.index("</script>", start)])
+    assert figure["layout"]["autosize"] is True and "height" not in figure["layout"]
+    height = int(map_figure().layout.height or 450)
+    assert f"min-height: {height}px" in page and "100vh" in page
+
+
+def test_standalone_html_geometry_is_the_committed_file():
+    page = export.standalone_html(map_figure(), "t", {})
+    inlined = json.loads(_unpacked(page, "geometry-gz"))["world_50m"]
     assert inlined == json.loads((ROOT / "assets/topojson/world_50m.json").read_text())
 
 
@@ -168,7 +185,7 @@ def test_standalone_html_config_strings_cannot_close_the_script():
     config = {"toImageButtonOptions": {"filename": "</script><script>alert(1)</script>"}}
     page = export.standalone_html(go.Figure(go.Bar(y=[1])), "t", config)
     assert "<script>alert(1)" not in page
-    assert "<script>window.PlotlyGeoAssets" not in page  # no map, nothing to inline
+    assert _unpacked(page, "geometry-gz") == ""  # no map, nothing to inline
 
 
 def test_standalone_html_refuses_geometry_it_does_not_have():

@@ -80,7 +80,7 @@ def test_sankey_links_are_tonnes_with_usd_and_rows_in_hover(frame):
     assert len(link["value"]) == len(flows)
     first = link["customdata"][0]
     assert first[:2] == ["CHN", "KOR"]
-    for expected in ("China \u2192 South Korea", "6.0 t", "USD 120,000", "USD/kg",
+    for expected in ("China \u2192 South Korea", "6 t", "USD 120,000", "USD/kg",
                      "Source rows: 1"):
         assert expected in first[2]
     assert link["hovertemplate"] == "%{customdata[2]}<extra></extra>"
@@ -142,7 +142,7 @@ def test_timeseries_annual_only_year_is_an_open_marker_not_a_spike(frame):
     [coarse] = traces(fig, "United States: coarser data")
     assert list(coarse["y"]) == [1.0]  # 12 t in 2023, drawn as the average month
     assert coarse["marker"]["symbol"] == "circle-open"
-    assert "Annual data only: 12.0 t" in coarse["text"][0]
+    assert "Annual data only: 12 t" in coarse["text"][0]
     assert "coverage_key" in annotation_names(fig)
 
 
@@ -158,7 +158,11 @@ def test_timeseries_policy_events_trace_has_date_event_and_source(frame):
     shapes = fig["layout"]["shapes"]
     assert any(s["type"] == "line" and s["line"]["dash"] == "dash" for s in shapes)
     labels = [a for a in fig["layout"]["annotations"] if a.get("name") == "policy_event_label"]
-    assert len(labels) == 1 and len(labels[0]["text"]) <= 26
+    assert [label["text"] for label in labels] == ["<b>1</b>"]  # a number tag, listed below
+    assert "1. 2024-02-15" in labels[0]["hovertext"]
+    listed = [a["text"] for a in fig["layout"]["annotations"]
+              if a.get("name") == "policy_event_list"]
+    assert listed and "1 2024-02-15 China: licensing of seven rare earths" in listed[0]
     assert_provenance(fig)
 
 
@@ -167,7 +171,7 @@ def test_timeseries_share_mode_in_percent_with_tonnes_in_hover(frame):
     assert fig["layout"]["yaxis"]["title"]["text"] == "Share of total (%)"
     [korea] = traces(fig, "South Korea")
     assert list(korea["y"]) == pytest.approx([6 / 6.5 * 100, 100.0])
-    assert "Share of total: 92.3% (6.0 t of 6.5 t)" in korea["text"][0]
+    assert "Share of total: 92.3% (6 t of 6.5 t)" in korea["text"][0]
 
 
 def test_timeseries_without_rows_says_so(frame):
@@ -187,8 +191,8 @@ def test_mirror_chart_pairs_bars_with_gaps_in_hover(frame):
     assert importer["x"][korea] == 6.0 and exporter["x"][korea] == 5.0
     assert list(importer["customdata"][korea]) == ["KOR", "CHN"]
     hover = importer["text"][korea]
-    for expected in ("6.0 t", "5.0 t", "Gap (importer - exporter): +1.0 t", "+20.0%",
-                     "CIF/FOB ratio 1.200", "1.06", "Source rows (importer)",
+    for expected in ("6 t", "5 t", "Gap (importer - exporter): +1 t", "+20%",
+                     "CIF/FOB ratio 1.2x", "1.06", "Source rows (importer)",
                      "Source rows (exporter)"):
         assert expected in hover
     assert fig["layout"]["xaxis"]["title"]["text"] == "Net weight (t)"

@@ -96,7 +96,7 @@ def caption_layout(caption: Caption, top: int = 84, bottom: int = 64,
         notes += url_lines(caption.view_url, NOTE_WIDTH)
     subtitle = wrapped(caption.subtitle, SUBTITLE_WIDTH)
     title = "<br>".join(wrapped(caption.title, SUBTITLE_WIDTH - 20))
-    badge_room = 26 if caption.synthetic else 0
+    badge_room = 32 if caption.synthetic else 0  # the badge's row, and clear air under it
     top = max(top, 44 + 18 * (len(subtitle) + title.count("<br>"))) + badge_room
     bottom = max(bottom, 12 + 14 * len(notes) + extra_bottom)
     layout = {

@@ -22,7 +22,7 @@ from dashboard.analytics.dependency import (
 from dashboard.analytics.periods import describe_period
 from dashboard.figures.caption import Caption, apply_caption
 from dashboard.figures.style import MUTED_TEXT, NO_DATA_COLOUR, TEXT_COLOUR
-from dashboard.figures.text import format_amount
+from dashboard.figures.text import format_amount, format_number, format_share
 
 CRMA_TEXT = ("EU CRMA benchmark: 65% of consumption (not imports) from one country,"
              " Reg. (EU) 2024/1252")
@@ -31,10 +31,14 @@ PUBLISHED_HEADING = "Published figure, not computed from this data"
 BAR_COLOUR = "#0072B2"
 ABOVE_BENCHMARK_COLOUR = "#D55E00"
 BAND_COLOURS = ("#f2f2f2", "#d9d9d9", "#bdbdbd")
-_GAUGE_Y = (0.5, 0.95)
+_GAUGE_Y = (0.0, 0.9)
 
 
-def _wrap(text: str, width: int = 120) -> str:
+NOTE_LINE_PX = 16  # a 12 px line of the notes under the gauges
+GAUGES_PX = 300  # the gauges' own height in the page; the notes under them add to it
+
+
+def _wrap(text: str, width: int = 110) -> str:
     return "<br>".join(textwrap.wrap(text, width))
 
 
@@ -44,41 +48,68 @@ def _note(fig: go.Figure, text: str, y: float, name: str, x: float = 0, **style)
                        font={"size": 12, "color": style.pop("colour", TEXT_COLOUR)}, **style)
 
 
+def _notes_below(fig: go.Figure, notes: list[tuple[str, str, dict]]) -> int:
+    """Notes stacked under the plot area, placed in pixels from its bottom edge.
+
+    Pixels, not paper fractions: a fraction lands somewhere else at every figure height
+    (page, 1200x700 and 800x500 exports), which is how the published-figure box came to
+    cover the source line. Returns the room they take, for the bottom margin.
+    """
+    shift = 6
+    for name, text, style in notes:
+        lines = text.count("<br>") + 1
+        boxed = "bordercolor" in style
+        colour = style.pop("colour", TEXT_COLOUR)
+        fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=0, yshift=-shift,
+                           xanchor="left", yanchor="top", align="left", showarrow=False,
+                           name=name, font={"size": 12, "color": colour}, **style)
+        shift += NOTE_LINE_PX * lines + (16 if boxed else 4)
+    return shift
+
+
 def build_dependency_gauges(metrics: DependencyMetrics | None, reference: pd.DataFrame,
                             caption: Caption) -> go.Figure:
     """Top-supplier share, top-3 share (%), HHI (0-1) and supplier count for one importer.
 
     `reference` is `reference_figures` output (may be empty): shown as its own annotation,
-    labelled as published, never as a gauge.
+    labelled as published, never as a gauge. The gauges fill the plot area; every note
+    sits under it, so none can cover a gauge, another note or the source line.
     """
     fig = go.Figure()
+    notes: list[tuple[str, str, dict]] = []
     if metrics is None:
         _note(fig, "<b>No supplier data for this country and period</b>: no imports with a"
                    " net weight, so no shares can be computed.", 0.75, "no_data", x=0.02)
     else:
         for trace in _gauges(metrics):
             fig.add_trace(trace)
-        _note(fig, f"Line on the first gauge: {CRMA_TEXT}.", 0.44, "crma_benchmark",
-              colour=MUTED_TEXT)
-        _note(fig, _wrap(_basis_text(metrics), 160), 0.38, "computed_basis", colour=MUTED_TEXT)
+        notes += [("crma_benchmark", _wrap(f"Line on the first gauge: {CRMA_TEXT}."),
+                   {"colour": MUTED_TEXT}),
+                  ("computed_basis", _wrap(_basis_text(metrics)), {"colour": MUTED_TEXT})]
     if len(reference):
-        _note(fig, _published_text(reference), 0.26, "published_figures",
-              bgcolor="#fafafa", bordercolor=MUTED_TEXT, borderwidth=1, borderpad=6)
+        notes.append(("published_figures", _published_text(reference),
+                      {"bgcolor": "#fafafa", "bordercolor": MUTED_TEXT, "borderwidth": 1,
+                       "borderpad": 6}))
+    room = _notes_below(fig, notes)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(height=560, plot_bgcolor="white")
-    return apply_caption(fig, caption)
+    fig.update_layout(height=GAUGES_PX + room + 150, plot_bgcolor="white")
+    return apply_caption(fig, caption, extra_bottom=room)
 
 
 def _gauges(m: DependencyMetrics) -> list[go.Indicator]:
+    # Wide gaps between gauges, and no tick label at an arc's ends: "0%" and "100%" stick
+    # out sideways and ran into the next gauge's labels at 1366 px; inner ticks do not.
     def domain(i: int) -> dict:
-        return {"x": [i * 0.25 + 0.03, i * 0.25 + 0.22], "y": list(_GAUGE_Y)}
+        return {"x": [i * 0.25 + 0.04, i * 0.25 + 0.21], "y": list(_GAUGE_Y)}
 
     def title(text: str, sub: str) -> dict:
         return {"text": f"{text}<br><span style='font-size:11px;color:{MUTED_TEXT}'>{sub}</span>",
                 "font": {"size": 14}}
 
-    percent_axis = {"range": [0, 100], "ticksuffix": "%"}
+    percent_axis = {"range": [0, 100], "tickvals": [25, 50, 75],
+                    "ticktext": ["25%", "50%", "75%"],
+                    "tickfont": {"size": 10}}
     return [
         go.Indicator(
             mode="gauge+number", value=100 * m.top_supplier_share, domain=domain(0),
@@ -97,8 +128,8 @@ def _gauges(m: DependencyMetrics) -> list[go.Indicator]:
             mode="gauge+number", value=m.hhi, domain=domain(2), name="hhi",
             number={"valueformat": ".2f"},
             title=title("HHI, 0-1 scale", m.concentration_band),
-            gauge={"axis": {"range": [0, 1], "tickvals": [0, MODERATE_HHI, CONCENTRATED_HHI,
-                                                          0.5, 1]},
+            gauge={"axis": {"range": [0, 1], "tickvals": [MODERATE_HHI, CONCENTRATED_HHI,
+                                                          0.5], "tickfont": {"size": 10}},
                    "bar": {"color": BAR_COLOUR},
                    "steps": [{"range": [0, MODERATE_HHI], "color": BAND_COLOURS[0]},
                              {"range": [MODERATE_HHI, CONCENTRATED_HHI],
@@ -131,11 +162,12 @@ def world_text(m: DependencyMetrics) -> str:
                 f" World total {who} reports ({format_amount(m.world_t, 't')}): the file's"
                 " World row is not the sum of its partners.")
     return (f"{m.country_name or m.country} reports a World total of"
-            f" {format_amount(m.world_t, 't')}: {m.allocated_share:.0%} is allocated to"
+            f" {format_amount(m.world_t, 't')}: {format_share(m.allocated_share)} is allocated to"
             f" partners in the file, {format_amount(m.unallocated_t, 't')} is not (confidential,"
             " unspecified, or partners the download left out), so"
             f" {m.top_supplier_name}'s share of the World total lies between"
-            f" {m.top_share_of_world_low:.0%} and {m.top_share_of_world_high:.0%}.")
+            f" {format_share(m.top_share_of_world_low)} and"
+            f" {format_share(m.top_share_of_world_high)}.")
 
 
 def _published_text(reference: pd.DataFrame) -> str:
@@ -171,12 +203,13 @@ def build_dependency_ranking(ranking: pd.DataFrame, supplier_name: str, caption:
         name="supplier_share", customdata=list(shown.index),
         marker={"color": [ABOVE_BENCHMARK_COLOUR if p > 100 * CRMA_BENCHMARK_SHARE
                           else BAR_COLOUR for p in percent]},
-        text=[f"{p:.1f}%" for p in percent], textposition="outside", cliponaxis=False,
+        text=[format_amount(p, "%") for p in percent], textposition="outside", cliponaxis=False,
         hovertext=_ranking_hover(shown, supplier_name),
         hovertemplate="%{hovertext}<extra></extra>"))
+    # layer "above": a shape is drawn under the traces by default, hidden by long bars
     fig.add_shape(type="line", xref="x", yref="paper", x0=65, x1=65, y0=0, y1=1,
                   line={"color": ABOVE_BENCHMARK_COLOUR, "width": 2, "dash": "dash"},
-                  name="crma_line")
+                  layer="above", name="crma_line")
     fig.add_annotation(text=_wrap(CRMA_TEXT, 60), xref="x", yref="paper", x=65, y=1,
                        xanchor="center", yanchor="bottom", showarrow=False,
                        font={"size": 11, "color": MUTED_TEXT}, name="crma_benchmark")
@@ -195,7 +228,7 @@ def _ranking_hover(shown: pd.DataFrame, supplier_name: str) -> list[str]:
             f"<b>{row['country_name']}</b> ({iso})",
             f"From {supplier_name}: {format_amount(row['supplier_t'], 't')} of "
             f"{format_amount(row['total_t'], 't')} from all partners "
-            f"({100 * row['supplier_share']:.1f}% of net weight)",
-            f"HHI, 0-1 scale: {row['hhi']:.2f}",
+            f"({format_share(row['supplier_share'])} of net weight)",
+            f"HHI, 0-1 scale: {format_number(row['hhi'])}",
             _wrap(f"Source rows: {row['source_rows']}", 90)]))
     return texts

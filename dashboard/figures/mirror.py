@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from dashboard.analytics.mirror import BOTH, EXPORTER_ONLY
 from dashboard.figures.caption import Caption, apply_caption
 from dashboard.figures.style import MUTED_TEXT
-from dashboard.figures.text import format_amount
+from dashboard.figures.text import format_amount, format_change
 
 IMPORTER_COLOUR = "#0072B2"  # Okabe-Ito blue
 EXPORTER_COLOUR = "#E69F00"  # Okabe-Ito orange
@@ -122,15 +122,11 @@ def _hover(row: pd.Series) -> str:
 
 
 def _signed(number: float, unit: str) -> str:
-    if pd.isna(number):
-        return "n/a"
-    if unit == "%":
-        return f"{number:+,.1f}%"
-    return f"{'+' if number >= 0 else '-'}{format_amount(abs(number), unit)}"
+    return "n/a" if pd.isna(number) else format_change(number, unit)
 
 
 def _ratio(number: float) -> str:
-    return "n/a" if pd.isna(number) else f"{number:,.3f}"
+    return "n/a" if pd.isna(number) else format_amount(number, "x")
 
 
 def _short(text: str, limit: int = 90) -> str:

@@ -17,7 +17,7 @@ from dashboard.analytics.bilateral import OTHER_SOURCE, OTHER_TARGET
 from dashboard.analytics.flows import Direction
 from dashboard.figures.caption import Caption, apply_caption
 from dashboard.figures.style import MUTED_TEXT
-from dashboard.figures.text import format_amount
+from dashboard.figures.text import format_amount, format_share
 
 # Okabe-Ito (safe for the common colour-vision deficiencies); folds are grey.
 NODE_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
@@ -43,8 +43,11 @@ def build_sankey(flows: pd.DataFrame, caption: Caption,
     index = {(side, code): i for i, (side, code, _, _) in enumerate(nodes)}
     source_colour = {code: colour for side, code, _, colour in nodes if side == "source"}
     total_t = float(flows["weight_t"].sum())
+    # "fixed": a draggable node ("snap", the default) takes the mouse down for its drag,
+    # and plotly.js then never reports a click on it (checked in Chromium), so a click
+    # could not focus the country. Hover still works on fixed nodes.
     fig.add_trace(go.Sankey(
-        name="flows", arrangement="snap", valueformat=",.1f", valuesuffix=" t",
+        name="flows", arrangement="fixed", valueformat=",.1f", valuesuffix=" t",
         node={"label": [label for _, _, label, _ in nodes],
               "customdata": [code for _, code, _, _ in nodes],
               "color": [colour for _, _, _, colour in nodes], "pad": 14, "thickness": 16,
@@ -83,7 +86,7 @@ def _nodes(flows: pd.DataFrame) -> list[tuple[str, str, str, str]]:
 
 
 def _link_hover(row, total_t: float) -> str:
-    share = f" ({row.weight_t / total_t:.0%} of the total shown)" if total_t > 0 else ""
+    share = f" ({format_share(row.weight_t / total_t)} of the total shown)" if total_t > 0 else ""
     unit_value = (row.value_usd / (row.weight_t * 1000)
                   if pd.notna(row.value_usd) and row.weight_t > 0 else float("nan"))
     lines = [f"<b>{html.escape(str(row.source_name))} \u2192 {html.escape(str(row.target_name))}"

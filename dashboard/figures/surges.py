@@ -27,7 +27,7 @@ from dashboard.analytics.surges import (
 )
 from dashboard.figures.caption import Caption, apply_caption
 from dashboard.figures.style import MUTED_TEXT, NO_DATA_COLOUR
-from dashboard.figures.text import format_amount
+from dashboard.figures.text import format_amount, format_number
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies); flagged bars also
 # carry a hatch pattern, so the flag never depends on colour alone.
@@ -58,8 +58,9 @@ def build_surge_chart(table: pd.DataFrame, params: SurgeParams, caption: Caption
     drawn = table[table["status"].isin(DRAWN)].head(top)
     fig = go.Figure()
     # The rule in short words (the page prints the full paragraph with its citations).
-    fig.add_annotation(text=f"Rule: {describe_period(params.period)} {rule_words(params)};"
-                            f" floor {params.floor_t:g} t", xref="paper", yref="paper",
+    rule = (f"Rule: {describe_period(params.period)} {rule_words(params)};"
+            f" floor {format_amount(params.floor_t, 't')}")
+    fig.add_annotation(text=rule, xref="paper", yref="paper",
                        x=0, y=1, yshift=8, xanchor="left", yanchor="bottom", align="left",
                        showarrow=False, font={"size": 11, "color": MUTED_TEXT}, name="rule")
     if drawn.empty:
@@ -107,7 +108,7 @@ def _draw_scores(fig: go.Figure, drawn: pd.DataFrame, params: SurgeParams) -> No
                      gridcolor=NO_DATA_COLOUR, zeroline=False, range=span)
     fig.add_shape(type="line", xref="x", yref="paper", x0=limit, x1=limit, y0=0, y1=1,
                   line={"color": MUTED_TEXT, "width": 2, "dash": "dash"}, name="threshold")
-    fig.add_annotation(text=f"threshold {limit:g}{'x' if is_ratio else ''}", xref="x",
+    fig.add_annotation(text=f"threshold {format_amount(limit, 'x' if is_ratio else '')}", xref="x",
                        yref="paper", x=math.log10(limit) if is_ratio else limit, y=1,
                        yanchor="bottom", showarrow=False, font={"size": 11, "color": MUTED_TEXT},
                        name="threshold_label")
@@ -124,7 +125,8 @@ def _hover(part: pd.DataFrame, params: SurgeParams) -> list[str]:
         lines = [f"<b>{row['country_name']}</b> ({iso}): {row['status']}",
                  f"{describe_period(params.period)}: {format_amount(row['current_t'], 't')}",
                  f"{reference_label(params)}: {format_amount(row['reference_t'], 't')}",
-                 f"{score} {row['score']:,.2f} (threshold {row['threshold']:g})",
+                 f"{score} {format_number(row['score'])}"
+                 f" (threshold {format_number(row['threshold'])})",
                  _wrap(row["explanation"]),
                  _wrap(f"Source rows: {row['source_rows']}"),
                  _wrap(f"Reference rows: {row['reference_source_rows'] or 'none'}")]

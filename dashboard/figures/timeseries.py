@@ -3,8 +3,15 @@
 Input is `analytics.timeseries.volume_series` output and `events_in_range` output. The
 focus country is drawn heavier. Years with data coarser than the chart (annual data only)
 are not on the lines: an open marker sits mid-year at the average period, and its hover
-says so. Policy events are dashed vertical lines with a short label; shapes have no
-hover, so a faint marker trace named "policy events" carries date, event and source.
+says so. Policy events are dashed vertical lines with a numbered tag at the top (numbers
+of close events are staggered down in pixel rows); the numbered list under the chart
+and the hover give date, event and source. Shapes have no hover, so a faint marker trace
+named "policy events" carries the hover too.
+
+Everything that is not data is placed in pixels from an edge of the plot area (the
+legend right of it, the notes under it), never in fractions of the figure: a fraction
+lands elsewhere at each height (page, 1200x700 and 800x500 exports), which is how the
+legend came to cover the source line in the PNG.
 """
 
 from __future__ import annotations
@@ -17,18 +24,21 @@ import plotly.graph_objects as go
 
 from dashboard.analytics.periods import describe_period
 from dashboard.analytics.timeseries import COMPLETE, SeriesMode, series_span
-from dashboard.figures.caption import Caption, apply_caption
+from dashboard.figures.caption import Caption, apply_caption, wrapped
 from dashboard.figures.style import MUTED_TEXT, figure_from
-from dashboard.figures.text import format_amount
+from dashboard.figures.text import format_amount, format_share
 
 # Okabe-Ito (safe for the common colour-vision deficiencies), the focus country first.
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
 EVENT_COLOUR = "#6a3d9a"
 EVENT_TRACE = "policy events"
 Y_TITLES = {SeriesMode.TONNES: "Net weight (t)", SeriesMode.SHARE: "Share of total (%)"}
-LABEL_CHARS = 26
-LABEL_WIDTH = 0.22  # a label's share of the x range, roughly: closer labels go one row down
+LABEL_WIDTH = 0.05  # a number tag's share of the x range (~17 px of a phone's plot)
 LABEL_ROWS = 6
+ROW_PX = 18  # one row of number tags
+NOTE_WIDTH = 110  # characters per line of the notes under the chart
+NOTE_LINE_PX = 14
+AXIS_PX = 40  # the date tick labels under the plot
 
 
 def build_timeseries(series: pd.DataFrame, events: pd.DataFrame | None, mode: str,
@@ -51,7 +61,10 @@ def build_timeseries(series: pd.DataFrame, events: pd.DataFrame | None, mode: st
     layout = {
         "height": 460, "hovermode": "closest", "plot_bgcolor": "white",
         "hoverlabel": {"align": "left"},
-        "legend": {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
+        # right of the plot, top-aligned: it pushes the right margin (pixels), so it can
+        # cover neither the x axis nor the notes at any figure size
+        "legend": {"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1,
+                   "yanchor": "top"},
         "yaxis": {"title": {"text": Y_TITLES[mode]}, "rangemode": "tozero",
                   "gridcolor": "#e6e6e6"},
         "yaxis2": {"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True},
@@ -60,17 +73,37 @@ def build_timeseries(series: pd.DataFrame, events: pd.DataFrame | None, mode: st
                   "range": [start - pd.Timedelta(days=20), end + pd.Timedelta(days=20)]},
         "shapes": [], "annotations": [],
     }
+    notes: list[tuple[str, list[str]]] = []
     if events is not None and len(events):
         traces.append(_events(layout, events, start, end))
+        notes.append(("policy_event_list", _event_list(events)))
     if (series["coverage"] != COMPLETE).any():
-        layout["annotations"].append({
-            "text": "Open markers: years with coarser data only (e.g. annual), drawn at the"
-                    " average period, not as a spike", "xref": "paper", "yref": "paper",
-            "x": 1, "y": 1, "yshift": 4, "xanchor": "right", "yanchor": "bottom",
-            "showarrow": False, "font": {"size": 10, "color": MUTED_TEXT},
-            "name": "coverage_key"})
+        notes.append(("coverage_key", wrapped(
+            "Open markers: years with coarser data only (e.g. annual), drawn at the average"
+            " period, not as a spike.", NOTE_WIDTH)))
+    room = _notes_below(layout, notes)
     fig = figure_from({"data": traces, "layout": layout})
-    return apply_caption(fig, caption, top=110, bottom=110)
+    return apply_caption(fig, caption, top=110, extra_bottom=room)
+
+
+def _notes_below(layout: dict, notes: list[tuple[str, list[str]]]) -> int:
+    """Notes stacked under the date axis, in pixels; returns the room they take."""
+    shift = AXIS_PX
+    for name, lines in notes:
+        layout["annotations"].append({
+            "text": "<br>".join(lines), "xref": "paper", "yref": "paper", "x": 0, "y": 0,
+            "yshift": -shift, "xanchor": "left", "yanchor": "top", "align": "left",
+            "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT}, "name": name})
+        shift += NOTE_LINE_PX * len(lines) + 4
+    return shift
+
+
+def _event_list(events: pd.DataFrame) -> list[str]:
+    """"Policy events: 1 2023-07-03 China: ...; 2 ..." wrapped, numbered as on the chart."""
+    items = [f"{number} {pd.Timestamp(event.date).strftime('%Y-%m-%d')} {event.event}"
+             for number, event in enumerate(events.sort_values("date").itertuples(), 1)]
+    return wrapped("Policy events (numbered on the chart): " + "; ".join(items) + ".",
+                   NOTE_WIDTH)
 
 
 def _country_traces(rows: pd.DataFrame, mode: SeriesMode, colour: str,
@@ -125,7 +158,7 @@ def _hover(row: pd.Series, mode: SeriesMode) -> str:
 
 
 def _percent(share: float) -> str:
-    return "no data" if pd.isna(share) else f"{share * 100:,.1f}%"
+    return "no data" if pd.isna(share) else format_share(share)
 
 
 def _short(text: str, limit: int = 90) -> str:
@@ -133,39 +166,36 @@ def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def _label_places(dates: pd.Series, start: pd.Timestamp,
-                  end: pd.Timestamp) -> list[tuple[int, bool]]:
-    """(row, leftwards) per event label, so that no two labels in a row overlap.
+def _label_rows(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> list[int]:
+    """The pixel row of each event's number tag, so that no two tags in a row overlap.
 
-    A label covers about LABEL_WIDTH of the x range, to the right of its line, or to the
-    left near the right edge (so it is not cut off).
+    A tag covers about LABEL_WIDTH of the x range, centred on its line.
 
     >>> days = pd.to_datetime(pd.Series(["2020-01-01", "2020-02-01", "2024-12-01"]))
-    >>> _label_places(days, pd.Timestamp("2020-01-01"), pd.Timestamp("2025-01-01"))
-    [(0, False), (1, False), (0, True)]
+    >>> _label_rows(days, pd.Timestamp("2020-01-01"), pd.Timestamp("2025-01-01"))
+    [0, 1, 0]
     """
     span = max((end - start).days, 1)
     taken: list[list[tuple[float, float]]] = [[] for _ in range(LABEL_ROWS)]
-    places = []
+    rows = []
     for date in pd.to_datetime(dates):
         at = (date - start).days / span
-        leftwards = at > 1 - LABEL_WIDTH
-        low, high = (at - LABEL_WIDTH, at) if leftwards else (at, at + LABEL_WIDTH)
+        low, high = at - LABEL_WIDTH / 2, at + LABEL_WIDTH / 2
         overlap = [sum(max(0.0, min(high, b) - max(low, a)) for a, b in spans)
                    for spans in taken]
         row = overlap.index(min(overlap))  # the first free row, else the least crowded
         taken[row].append((low, high))
-        places.append((row, leftwards))
-    return places
+        rows.append(row)
+    return rows
 
 
 def _events(layout: dict, events: pd.DataFrame, start: pd.Timestamp,
             end: pd.Timestamp) -> dict:
-    """Dashed lines with short labels and shading for events with an end date (added to
+    """Dashed lines with number tags and shading for events with an end date (added to
     `layout`); returns the hover trace."""
     events = events.sort_values("date")
-    places = _label_places(events["date"], start, end)
-    for (row, leftwards), event in zip(places, events.itertuples(index=False)):
+    rows = _label_rows(events["date"], start, end)
+    for number, (row, event) in enumerate(zip(rows, events.itertuples(index=False)), 1):
         if pd.notna(event.end_date):
             layout["shapes"].append({
                 "type": "rect", "xref": "x", "yref": "paper", "x0": event.date,
@@ -177,26 +207,26 @@ def _events(layout: dict, events: pd.DataFrame, start: pd.Timestamp,
             "y0": 0, "y1": 1, "line": {"color": EVENT_COLOUR, "width": 1, "dash": "dash"},
             "name": "policy_event"})
         layout["annotations"].append({
-            "text": html.escape(_short(event.event, LABEL_CHARS)), "x": event.date,
-            "xref": "x", "yref": "paper", "y": 1 - 0.07 * row,
-            "xanchor": "right" if leftwards else "left", "yanchor": "top",
-            "showarrow": False, "xshift": -2 if leftwards else 2, "bgcolor": "white",
-            "opacity": 0.85, "font": {"size": 10, "color": EVENT_COLOUR},
-            "name": "policy_event_label"})
+            "text": f"<b>{number}</b>", "x": event.date, "xref": "x", "yref": "paper",
+            "y": 1, "yshift": -2 - ROW_PX * row, "xanchor": "center", "yanchor": "top",
+            "showarrow": False, "bgcolor": "white", "bordercolor": EVENT_COLOUR,
+            "borderwidth": 1, "borderpad": 1, "font": {"size": 10, "color": EVENT_COLOUR},
+            "hovertext": _event_hover(event, number), "name": "policy_event_label"})
     return {
         "type": "scatter", "x": list(events["date"]), "y": [0.985] * len(events),
         "yaxis": "y2", "mode": "markers", "name": EVENT_TRACE,
         "marker": {"symbol": "triangle-down", "size": 11, "color": EVENT_COLOUR,
                    "opacity": 0.35},
-        "text": [_event_hover(event) for event in events.itertuples(index=False)],
+        "text": [_event_hover(event, number)
+                 for number, event in enumerate(events.itertuples(index=False), 1)],
         "hovertemplate": "%{text}<extra></extra>"}
 
 
-def _event_hover(event) -> str:
+def _event_hover(event, number: int) -> str:
     when = pd.Timestamp(event.date).strftime("%Y-%m-%d")
     if pd.notna(event.end_date):
         when += f" to {pd.Timestamp(event.end_date).strftime('%Y-%m-%d')}"
-    lines = [f"<b>{when}</b>: {html.escape(str(event.event))}"]
+    lines = [f"<b>{number}. {when}</b>: {html.escape(str(event.event))}"]
     lines += [html.escape(line) for line in textwrap.wrap(str(event.detail or ""), 70)]
     lines.append(f"Source: {html.escape(str(event.source or 'not given'))}")
     return "<br>".join(lines)
