@@ -32,11 +32,13 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
         public_base=settings.base_path, cache=make_cache(app.server, settings))
     # Uploads arrive base64-encoded inside the callback request (4/3 of the file size).
     app.server.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_mb * 1e6 * 1.4) + 1_000_000
+    # Screen readers pick their voice and hyphenation from <html lang> (axe: html-has-lang).
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     # Geometry is served from assets/topojson/, never from the plotly CDN.
     config = graph_config(app.get_asset_url("topojson/"))
     embedded = context.embedded
     app.layout = layout.page(data, embedded.catalogue, embedded.defaults, config,
-                             settings.max_upload_mb)
+                             settings.max_upload_mb, settings.frame_ancestors)
     callbacks.register(app, context)
     routes.Routes(app, context, settings, route_prefix(settings))
     guard.register(app)

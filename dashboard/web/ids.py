@@ -43,6 +43,8 @@ class ID(StrEnum):
     UPLOAD_MESSAGE = "upload-message"
     UPLOAD_PROBLEMS = "upload-problems"
     UPLOAD_PROBLEMS_BOX = "upload-problems-box"
+    CONTENT = "content"  # the tab strip and the charts
+    CONTROLS_PANEL = "controls-panel"  # the <details> holding upload and view controls
 
 
 class Chart(StrEnum):
@@ -89,3 +91,30 @@ EXPORT_LINKS = {"png": "PNG", "svg": "SVG", "html": "HTML", "csv": "CSV (rows sh
 def action_id(chart: Chart, kind: str) -> str:
     """Download link or embed snippet of a chart: "export-map-png", "embed-code-map"."""
     return f"embed-code-{chart.value}" if kind == "embed" else f"export-{chart.value}-{kind}"
+
+
+# The box each chart draws in, in CSS px: (wide screens, phones up to 820 px). Every graph
+# is responsive (fills its box), so the figure's own height never decides the size: left
+# to Dash's "auto", the map drew at 480 px on some loads and at the box's 620 on others.
+# The map's box is sized so the world (natural-earth, 142 degrees of latitude) spans the
+# box's width under the title and colour bar; a phone box is what a 350 px wide world needs.
+CHART_BOX_PX: dict[Chart, tuple[int, int]] = {
+    Chart.MAP: (690, 430),
+    Chart.SURGES: (680, 560),
+    Chart.SURGE_SERIES: (460, 420),
+    Chart.GAUGES: (560, 560),
+    Chart.RANKING: (820, 760),
+    Chart.SANKEY: (600, 560),
+    Chart.SERIES: (560, 480),
+    Chart.MIRROR: (600, 560),
+}
+
+
+def tab_id(tab: str) -> str:
+    """The tab in the tab strip that shows a view's section."""
+    return f"tab-{tab}"
+
+
+def skip_target_id(chart: Chart) -> str:
+    """Where a table's skip link lands: the element just after the table."""
+    return f"after-{table_id(chart)}"

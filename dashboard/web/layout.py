@@ -6,16 +6,17 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard.analytics.catalogue import Catalogue
-from dashboard.analytics.periods import describe_period
 from dashboard.figures.caption import SYNTHETIC_BADGE
 from dashboard.ingest.dataset import Dataset
 from dashboard.web.ids import (
+    CHART_BOX_PX,
     EXPORT_LINKS,
     ID,
     Chart,
     action_id,
     graph_id,
     section_id,
+    skip_target_id,
     summary_id,
     table_id,
 )
@@ -31,11 +32,15 @@ SURGE_RULE_LABELS = {
 }
 
 
-def _control(label: str, component, help_text: str = "") -> html.Div:
-    children = [html.Label(label, htmlFor=component.id, className="control-label"), component]
-    if help_text:
-        children.append(html.Div(help_text, className="control-help"))
-    return html.Div(children, className="control")
+def _control(label: str, component, help_text: str = ""):
+    """A labelled control; a radio group is a fieldset named by its legend (a <label> can
+    name one input, not a group)."""
+    help_div = [html.Div(help_text, className="control-help")] if help_text else []
+    if isinstance(component, dcc.RadioItems):
+        return html.Fieldset([html.Legend(label, className="control-label"), component,
+                              *help_div], className="control")
+    return html.Div([html.Label(label, htmlFor=component.id, className="control-label"),
+                     component, *help_div], className="control")
 
 
 def _radio(component_id: ID, options: dict[str, str], value: str, inline=False) -> dcc.RadioItems:
@@ -56,7 +61,8 @@ UPLOAD_FORMATS = ".csv,.txt,.tsv,.gz,.parquet,.xlsx"
 
 
 def period_options(catalogue: Catalogue) -> list[dict]:
-    return [{"label": describe_period(p), "value": p} for p in reversed(catalogue.periods)]
+    # A period the data covers in part says so: "2025 (3 of 12 months)".
+    return [{"label": catalogue.period_label(p), "value": p} for p in reversed(catalogue.periods)]
 
 
 def country_options(catalogue: Catalogue) -> list[dict]:
@@ -161,26 +167,57 @@ def upload_panel(max_mb: float) -> html.Div:
 
 
 def chart_block(chart: Chart, graph_config: dict, table_title: str | None = None,
-                table_open: bool = False) -> html.Div:
+                table_open: bool = False, frame_ancestors: tuple[str, ...] = ("'self'",)
+                ) -> html.Div:
     """A chart, its one-sentence summary and, folded, the numbers behind it."""
-    children = [
-        html.Div(dcc.Graph(id=graph_id(chart), config=graph_config,
-                           className=f"graph graph-{chart.value}"), className="chart-scroll"),
-        html.P(id=summary_id(chart), className="summary", **{"aria-live": "polite"}),
-        chart_actions(chart),
-    ]
+    children = [chart_graph(chart, graph_config),
+                html.P(id=summary_id(chart), className="summary", **{"aria-live": "polite"}),
+                chart_actions(chart, frame_ancestors)]
     if table_title:
-        grid = dag.AgGrid(id=table_id(chart), className="ag-theme-alpine table",
-                          columnSize="autoSize",
-                          defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                          dashGridOptions={"domLayout": "normal", "animateRows": False},
-                          style={"height": "380px"})
-        children.append(html.Details([html.Summary(table_title), grid], open=table_open,
-                                     className="numbers"))
+        # The skip link's target sits after the <details>, not inside it: Chromium moved Tab
+        # from a tabindex=-1 element inside <details> back to the top of the details.
+        children += [numbers_table(chart, table_title, table_open),
+                     html.Span(id=skip_target_id(chart), tabIndex="-1", className="skip-target")]
     return html.Div(children, className="chart-block", id=f"block-{chart.value}")
 
 
-def chart_actions(chart: Chart) -> html.Div:
+def chart_graph(chart: Chart, graph_config: dict) -> dcc.Graph:
+    """Always responsive, in a box of the chart's own height (CHART_BOX_PX): the figure's
+    height then never decides the size, so every load draws the same. The box height is a
+    CSS variable so the phone layout can pick the second size without a callback."""
+    wide, phone = CHART_BOX_PX[chart]
+    return dcc.Graph(id=graph_id(chart), config=graph_config, responsive=True,
+                     className=f"graph graph-{chart.value}",
+                     style={"height": "var(--chart-box)", "--chart-box-wide": f"{wide}px",
+                            "--chart-box-phone": f"{phone}px"})
+
+
+def numbers_table(chart: Chart, title: str, open_: bool) -> html.Details:
+    """The grid, with a link before it to the element after it: a grid of 100 rows is
+    100 Tab stops, and keyboard users need a way past it."""
+    grid = dag.AgGrid(id=table_id(chart), className="ag-theme-alpine table",
+                      columnSize="autoSize",
+                      defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                      dashGridOptions={"domLayout": "normal", "animateRows": False},
+                      style={"height": "380px"})
+    skip = html.A("Skip past the table", href=f"#{skip_target_id(chart)}", className="skip-link")
+    return html.Details([html.Summary(title), skip, grid], open=open_,
+                        className="numbers")
+
+
+def frame_text(frame_ancestors: tuple[str, ...]) -> str:
+    """Who may show this app in a frame, and how an operator allows another site."""
+    allowed = " ".join(frame_ancestors)
+    who = ("only pages of this app's own site" if allowed == "'self'"
+           else "no site at all" if not allowed else f"pages from {allowed}")
+    return (f"Who may frame it: {who} (Content-Security-Policy frame-ancestors). A page on"
+            " another site shows an empty, refused frame until the operator allows its"
+            " origin: start the server with --frame-ancestors \"'self' https://intranet.example\""
+            " or set RARE_EARTH_FRAME_ANCESTORS to the same space-separated list"
+            " (settings.frame_ancestors).")
+
+
+def chart_actions(chart: Chart, frame_ancestors: tuple[str, ...] = ("'self'",)) -> html.Div:
     """Server-side downloads of this view, and the iframe snippet to embed it."""
     links = [html.A(label, id=action_id(chart, kind), href="", download="",
                     className="action-link") for kind, label in EXPORT_LINKS.items()]
@@ -189,6 +226,7 @@ def chart_actions(chart: Chart) -> html.Div:
         html.P("Paste into your page; add the host script once so the frame sizes itself.",
                className="control-help"),
         html.Pre(id=action_id(chart, "embed"), className="embed-code"),
+        html.P(frame_text(frame_ancestors), className="control-help frame-help"),
     ], className="embed")
     return html.Div([html.Span("Download:", className="action-label"), *links, embed],
                     className="chart-actions", role="group",
@@ -196,10 +234,15 @@ def chart_actions(chart: Chart) -> html.Div:
 
 
 def tab_bar(state: ViewState) -> html.Nav:
-    return html.Nav(dcc.RadioItems(
+    # Still a radio group (named by its legend), not an ARIA tablist: a tablist needs a
+    # callback from tab buttons to the view state, which lives in callbacks.py.
+    radios = dcc.RadioItems(
         id=ID.TAB, options=[{"label": v, "value": k} for k, v in TAB_LABELS.items()],
         value=state.tab, className="tabs", inputClassName="tab-input",
-        labelClassName="tab-label"), className="tab-bar", **{"aria-label": "Views"})
+        labelClassName="tab-label")
+    return html.Nav(html.Fieldset([html.Legend("Views", className="visually-hidden"), radios],
+                                  className="tab-fieldset"),
+                    className="tab-bar", **{"aria-label": "Views"})
 
 
 def _section(tab: str, state: ViewState, children: list) -> html.Section:
@@ -207,8 +250,8 @@ def _section(tab: str, state: ViewState, children: list) -> html.Section:
                         className="view-section", **{"aria-label": TAB_LABELS[tab]})
 
 
-def surge_controls(state: ViewState) -> html.Div:
-    return html.Div([
+def surge_controls(state: ViewState) -> html.Details:
+    return folded_panel("Surge rule settings", [
         _control("Surge rule", dcc.Dropdown(
             id=ID.SURGE_RULE, clearable=False, value=state.rule,
             options=[{"label": v, "value": k} for k, v in SURGE_RULE_LABELS.items()])),
@@ -221,31 +264,43 @@ def surge_controls(state: ViewState) -> html.Div:
                  " whose k is 1.05-1.25)."),
         _control("Robust z", _number(ID.SURGE_Z, state.z, 0.5, 100, 0.5),
                  "Rule 4: flag at this robust z-score."),
-    ], className="panel-controls")
+    ])
+
+
+def folded_panel(title: str, controls: list) -> html.Details:
+    """A tab's own controls: folded under their title on a phone, so the chart is on the
+    first screen; on a wide screen style.css shows them whatever the state."""
+    return html.Details([html.Summary(title, className="panel-summary"),
+                         html.Div(controls, className="panel-controls")],
+                        className="panel-fold")
 
 
 def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: dict,
-         max_upload_mb: float = 50.0) -> html.Div:
+         max_upload_mb: float = 50.0, frame_ancestors: tuple[str, ...] = ("'self'",)
+         ) -> html.Div:
     countries = country_options(catalogue)
+
+    def block(chart: Chart, title: str | None = None, table_open: bool = False) -> html.Div:
+        return chart_block(chart, graph_config, title, table_open, frame_ancestors)
+
     sections = [
         _section("map", state, [
-            chart_block(Chart.MAP, graph_config, "The numbers behind the map", table_open=True)]),
+            block(Chart.MAP, "The numbers behind the map", table_open=True)]),
         _section("surges", state, [
             surge_controls(state),
             html.P(id=ID.SURGE_RULE_TEXT, className="rule-text"),
             # Relative, so it follows the app's base path: /trade/ -> /trade/methods.
             html.P(html.A("How each rule is computed, and what it simplifies (Methods)",
                           href="methods#surge-rules", target="_blank"), className="rule-text"),
-            chart_block(Chart.SURGES, graph_config, "Every country, the rule and its numbers",
-                        table_open=True),
-            chart_block(Chart.SURGE_SERIES, graph_config, "The focus country's series")]),
+            block(Chart.SURGES, "Every country, the rule and its numbers", table_open=True),
+            block(Chart.SURGE_SERIES, "The focus country's series")]),
         _section("dependency", state, [
-            chart_block(Chart.GAUGES, graph_config, "Suppliers of the focus country"),
-            chart_block(Chart.RANKING, graph_config, "Every importer's dependency")]),
+            block(Chart.GAUGES, "Suppliers of the focus country"),
+            block(Chart.RANKING, "Every importer's dependency")]),
         _section("flows", state, [
             html.Div(_control("Countries on each side", _number(ID.TOP_N, state.top, 2, 30, 1),
                               "The rest is folded into \"other\"."), className="panel-controls"),
-            chart_block(Chart.SANKEY, graph_config, "The flows behind the diagram")]),
+            block(Chart.SANKEY, "The flows behind the diagram")]),
         _section("series", state, [
             html.Div([
                 _control("Compare with (up to 4)", dcc.Dropdown(
@@ -256,9 +311,9 @@ def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: di
                 _control("Frequency", _radio(ID.SERIES_FREQ, {"M": "Monthly", "Q": "Quarterly"},
                                              state.freq, inline=True)),
             ], className="panel-controls"),
-            chart_block(Chart.SERIES, graph_config, "The series behind the chart")]),
+            block(Chart.SERIES, "The series behind the chart")]),
         _section("mirror", state, [
-            chart_block(Chart.MIRROR, graph_config, "Both sides of every flow", table_open=True)]),
+            block(Chart.MIRROR, "Both sides of every flow", table_open=True)]),
     ]
     return html.Div([
         dcc.Location(id=ID.URL, refresh=False),
@@ -267,13 +322,35 @@ def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: di
         data_notice(data),
         html.Div(id=ID.NOTICE, className="notice", role="alert", hidden=True),
         html.Main([
-            html.Aside([upload_panel(max_upload_mb), controls(catalogue, state)],
-                       className="sidebar"),
+            sidebar(catalogue, state, max_upload_mb),
             html.Div([
                 tab_bar(state),
                 html.P(id=ID.COMPARISON_TEXT, className="comparison-text",
                        **{"aria-live": "polite"}),
                 *sections,
-            ], className="content"),
+            ], className="content", id=ID.CONTENT, tabIndex="-1"),
         ], className="layout"),
+        footer(),
     ], className="page")
+
+
+def sidebar(catalogue: Catalogue, state: ViewState, max_upload_mb: float) -> html.Aside:
+    """Upload and view controls in one <details>: closed, it is a one-line bar above the
+    charts on a phone; on a wide screen style.css shows its content whatever its state."""
+    return html.Aside(html.Details([
+        html.Summary("View controls and data upload", className="sidebar-summary"),
+        upload_panel(max_upload_mb), controls(catalogue, state),
+        # Also the way out of the panel: Tab from a dcc.Dropdown (focus on its tabindex=-1
+        # button) as the last stop inside a <details> wrapped back to the page's first stop.
+        html.A("Go to the charts", href=f"#{ID.CONTENT}", className="to-charts"),
+    ], id=ID.CONTROLS_PANEL, className="sidebar-panel"), className="sidebar",
+        **{"aria-label": "View controls and data upload"})
+
+
+def footer() -> html.Footer:
+    # Relative links, so they follow the app's base path.
+    return html.Footer([
+        html.A("Methods: how every number is computed", href="methods"),
+        html.Span(" · "),
+        html.A("Back to the top", href="#" + ID.HEADER),
+    ], className="page-footer")

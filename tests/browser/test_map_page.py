@@ -104,6 +104,7 @@ def test_bad_parameters_show_a_notice_not_an_error(open_page):
 
 def test_narrow_screen_keeps_everything_usable(open_page):
     page = open_page("/", width=390, height=844).page
+    page.click("#controls-panel > summary")  # folded on a phone
     assert page.locator("#control-commodity").is_visible()
     assert value_locations(page)
     width = page.evaluate("document.documentElement.scrollWidth")

@@ -1,0 +1,81 @@
+"""The page on a phone, 390x844 (issue 12, bullet 4): charts first, the controls in a
+collapsible panel, every chart as wide as the screen, the whole world on the map."""
+
+from __future__ import annotations
+
+import pytest
+from browser_helpers import SCREENSHOTS, value_locations, wait_for_map, wait_until
+
+from dashboard.web.ids import CHART_TAB, ID, Chart, graph_id
+
+pytestmark = pytest.mark.browser
+
+WIDTH, HEIGHT = 390, 844
+TABS = list(dict.fromkeys(CHART_TAB.values()))
+FIRST_CHART = {tab: next(c for c, t in CHART_TAB.items() if t == tab) for tab in TABS}
+
+# Elements wider than the screen, and what the first chart and the map drew (px).
+# An element inside a box that clips it within the screen (a chart's svg, a grid's own
+# scrolling viewport) is not counted; anything else past the right edge is.
+OVERFLOW = """() => { const clipped = (e) => {
+  for (let a = e.parentElement; a; a = a.parentElement) {
+    const o = getComputedStyle(a).overflowX;
+    if ((a.tagName.toLowerCase() === 'svg' || ['hidden', 'auto', 'scroll', 'clip'].includes(o))
+        && a.getBoundingClientRect().right <= innerWidth + 1) return true; }
+    return false; };
+  return [...document.querySelectorAll('body *')].filter(e => {
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && r.right > innerWidth + 1 && !clipped(e); })
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))
+  .slice(0, 5); }"""
+BOX = """(selector) => { const e = document.querySelector(selector);
+  if (!e) return null; const r = e.getBoundingClientRect();
+  return {top: Math.round(r.top), left: Math.round(r.left), width: Math.round(r.width)}; }"""
+
+
+def open_phone(open_page, tab: str):
+    chart = FIRST_CHART[tab]
+    page = open_page(f"/?tab={tab}", width=WIDTH, height=HEIGHT,
+                     chart="map" if chart == Chart.MAP else chart.value).page
+    wait_until(page, "(id) => !!document.querySelector('#' + id + ' .main-svg')",
+               graph_id(chart))
+    return page, chart
+
+
+@pytest.mark.parametrize("tab", TABS)
+def test_every_tab_fits_the_phone_with_its_chart_on_the_first_screen(open_page, tab):
+    page, chart = open_phone(open_page, tab)
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    assert page.evaluate(OVERFLOW) == []
+    graph = page.evaluate(BOX, f"#{graph_id(chart)}")
+    svg = page.evaluate(BOX, f"#{graph_id(chart)} .main-svg")
+    assert graph["top"] < HEIGHT, graph  # charts first: no screen of controls above
+    assert svg["width"] == graph["width"] and graph["left"] >= 0, (graph, svg)
+    assert graph["width"] >= WIDTH - 30  # the chart uses the screen's width
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{tab}-390.png"), full_page=True)
+
+
+def test_the_map_shows_the_whole_world_across_the_screen(open_page):
+    page, _ = open_phone(open_page, "map")
+    graph = page.evaluate(BOX, "#map")
+    land = page.evaluate(BOX, "#map .geolayer .layer.land")
+    assert land["width"] >= 0.85 * graph["width"], (graph, land)
+    assert land["left"] >= graph["left"] and land["left"] + land["width"] <= WIDTH
+
+
+def test_the_controls_fold_away_and_still_drive_the_view(open_page):
+    page, _ = open_phone(open_page, "map")
+    panel = f"#{ID.CONTROLS_PANEL}"
+    assert not page.locator(f"#{ID.COMMODITY}").is_visible()  # folded on a phone
+    page.click(f"{panel} > summary")
+    for control in (ID.COMMODITY, ID.DIRECTION, ID.PERSPECTIVE, ID.PARTNER, ID.MEASURE,
+                    ID.PERIOD, ID.BASELINE, ID.BASIS, ID.CHANGE, ID.FOCUS, ID.UPLOAD):
+        assert page.locator(f"#{control}").is_visible(), control
+    before = value_locations(page)
+    page.check(f"#{ID.MEASURE} input[value='value']")
+    wait_until(page, "new URLSearchParams(location.search).get('measure') === 'value'")
+    wait_for_map(page)
+    assert "Trade value" in page.inner_text("#map-table .ag-header")
+    assert value_locations(page) and before
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
