@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.web.callbacks import preset_baseline, preset_labels
 from dashboard.web.ids import ID
-from dashboard.web.view_state import ViewState, default_view, from_query
+from dashboard.web.view_state import ViewState, default_view, from_query, switched_tab
 
 CATALOGUE = Catalogue(
     commodities={"28469015": "Dysprosium oxide (China 2846.90.15)", "280530": "Metals"},
@@ -101,3 +101,78 @@ def test_bad_analytics_parameters_fall_back(query, word):
     assert len(notices) == 1 and word in notices[0]
     key = query[1:].split("=")[0]
     assert getattr(state, key) == getattr(DEFAULTS, key)
+
+
+# -- each tab opens on a view that means something (issue 12, bullet 5) -----------------
+
+DEMO_LIKE = Catalogue(
+    commodities={"280530": "Metals", "28469015": "Dysprosium oxide"},
+    periods=("2023", "2024", "2024-Q1", "2025", "2025-01", "2025-Q1"),
+    countries={"CHN": "China", "KOR": "South Korea", "JPN": "Japan"},
+    latest_month="2025-01",
+)
+DEMO_DEFAULTS = default_view(DEMO_LIKE)
+KOREA_METALS = ("280530", "2023", "reporter", "CHN", "", "KOR", "dependency")
+
+
+def dependency_fields(state: ViewState) -> tuple:
+    return (state.commodity, state.period, state.perspective, state.partner, state.baseline,
+            state.focus, state.tab)
+
+
+def test_dependency_tab_opens_on_korea_reporting_its_own_metals_imports():
+    assert dependency_fields(default_view(DEMO_LIKE, "dependency")) == KOREA_METALS
+    state, notices = from_query("?tab=dependency", DEMO_DEFAULTS, DEMO_LIKE)
+    assert notices == [] and dependency_fields(state) == KOREA_METALS
+    # The other tabs keep the seed story (a national line only China reports: mirror).
+    assert (DEMO_DEFAULTS.commodity, DEMO_DEFAULTS.perspective) == ("28469015", "mirror")
+
+
+def test_a_link_naming_its_parameters_reopens_exactly_on_any_tab():
+    named = replace(DEMO_DEFAULTS, tab="dependency")  # the seed data, on the dependency tab
+    assert from_query(named.to_query(), DEMO_DEFAULTS, DEMO_LIKE) == (named, [])
+    # Only unnamed parameters take the tab's defaults.
+    state, _ = from_query("?tab=dependency&commodity=28469015", DEMO_DEFAULTS, DEMO_LIKE)
+    assert (state.commodity, state.period, state.perspective) == ("28469015", "2023", "reporter")
+
+
+def test_switching_tab_on_an_unchosen_view_takes_the_new_tabs_default():
+    switched = switched_tab(replace(DEMO_DEFAULTS, tab="dependency"), "map", DEMO_LIKE)
+    assert dependency_fields(switched) == KOREA_METALS
+    back = switched_tab(replace(switched, tab="map"), "dependency", DEMO_LIKE)
+    assert back == DEMO_DEFAULTS
+    # A focus chosen on the map stays; a commodity chosen keeps the view as it is.
+    focused = switched_tab(replace(DEMO_DEFAULTS, tab="dependency", focus="JPN"), "map",
+                           DEMO_LIKE)
+    assert (focused.commodity, focused.focus) == ("280530", "JPN")
+    chosen = replace(DEMO_DEFAULTS, tab="dependency", commodity="280530")
+    assert switched_tab(chosen, "map", DEMO_LIKE) == chosen
+
+
+# -- an upload opens on its latest complete period (issue 12, bullet 9) -----------------
+
+
+def upload_catalogue(last_month: int) -> Catalogue:
+    months = [f"2025-{m:02d}" for m in range(1, last_month + 1)]
+    quarters = sorted({f"2025-Q{(m - 1) // 3 + 1}" for m in range(1, last_month + 1)})
+    return Catalogue(commodities={"280530": "Metals"},
+                     periods=("2024", *[f"2024-{m:02d}" for m in range(1, 13)],
+                              "2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4", "2025", *months,
+                              *quarters),
+                     countries={"KOR": "South Korea"}, latest_month=months[-1],
+                     months_by_year={"2024": 0xFFF, "2025": (1 << last_month) - 1})
+
+
+@pytest.mark.parametrize("last_month, period", [(3, "2025-Q1"), (4, "2025-Q1"),
+                                                (12, "2025"), (2, "2024")])
+def test_an_upload_opens_on_its_latest_complete_period(last_month, period):
+    catalogue = upload_catalogue(last_month)
+    assert default_view(catalogue).period == period
+    assert default_view(catalogue, "surges").period == period
+
+
+def test_a_period_covered_in_part_is_labelled_so():
+    catalogue = upload_catalogue(3)
+    assert catalogue.period_label("2025") == "2025 (3 of 12 months)"
+    assert catalogue.period_label("2025-Q1") == "Q1 2025"
+    assert catalogue.period_label("2024") == "2024"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from dashboard.analytics.periods import describe_period, freq_of, months_in, period_bits
 from dashboard.ingest.commodities import describe, sort_key
 from dashboard.ingest.countries import DRAWN_AS
 
@@ -16,6 +17,47 @@ class Catalogue:
     periods: tuple[str, ...]  # years, quarters and months the data can answer, oldest first
     countries: dict[str, str]  # ISO3 -> name, every country in the data (and Other Asia, nes)
     latest_month: str | None
+    # year -> 12-bit mask (bit 0 January) of the months some row of the data covers; an
+    # annual or quarterly row covers its months. Empty: every period counts as whole.
+    months_by_year: dict[str, int] = field(default_factory=dict)
+
+    def months_covered(self, label: str) -> tuple[int, int]:
+        """(months of `label` the data has rows for, months in `label`).
+
+        >>> catalogue = Catalogue({}, ("2024", "2025", "2025-Q1"), {}, "2025-03",
+        ...                       {"2024": 0xFFF, "2025": 0b111})
+        >>> catalogue.months_covered("2025"), catalogue.months_covered("2025-Q1")
+        ((3, 12), (3, 3))
+        >>> catalogue.complete_periods()[-1], catalogue.period_label("2025")
+        ('2025-Q1', '2025 (3 of 12 months)')
+        """
+        total = months_in(label)
+        if not self.months_by_year:
+            return total, total
+        mask = self.months_by_year.get(label[:4], 0) & period_bits(label)
+        return bin(mask).count("1"), total
+
+    def is_complete(self, label: str) -> bool:
+        covered, total = self.months_covered(label)
+        return covered == total
+
+    def complete_periods(self) -> list[str]:
+        """Years and quarters every month of which has data, the one ending last last (a year
+        after its own Q4); months only when no quarter is complete."""
+        def order(label: str) -> tuple[str, int]:
+            end = label if freq_of(label) == "M" else (
+                f"{label[:4]}-{3 * int(label[-1]):02d}" if freq_of(label) == "Q"
+                else f"{label}-12")
+            return end, months_in(label)
+        whole = [p for p in self.periods if self.is_complete(p)]
+        coarse = [p for p in whole if freq_of(p) != "M"]
+        return sorted(coarse or whole, key=order)
+
+    def period_label(self, label: str) -> str:
+        """Menu words for a period: "Q1 2025"; a period covered in part says how much."""
+        covered, total = self.months_covered(label)
+        words = describe_period(label)
+        return words if covered == total else f"{words} ({covered} of {total} months)"
 
     def party_on_shape(self, code: str | None) -> str | None:
         """The party a map shape stands for: the country, else an area drawn on it (a click
@@ -33,7 +75,8 @@ class Catalogue:
         names = (frame[["commodity_code", "commodity_name"]].drop_duplicates("commodity_code")
                  .set_index("commodity_code"))
         commodities = {c: describe(c, names.at[c, "commodity_name"]).label for c in codes}
-        return cls(commodities, _periods(frame), _countries(frame), _latest_month(frame))
+        return cls(commodities, _periods(frame), _countries(frame), _latest_month(frame),
+                   _months_by_year(frame))
 
 
 def _periods(frame: pd.DataFrame) -> tuple[str, ...]:
@@ -60,3 +103,11 @@ def _countries(frame: pd.DataFrame) -> dict[str, str]:
 def _latest_month(frame: pd.DataFrame) -> str | None:
     monthly = frame.loc[frame["freq"] == "M", "period"]
     return monthly.max() if len(monthly) else None
+
+
+def _months_by_year(frame: pd.DataFrame) -> dict[str, int]:
+    # On the distinct labels: a year, quarter or month row covers its months.
+    masks: dict[str, int] = {}
+    for label in frame["period"].drop_duplicates():
+        masks[label[:4]] = masks.get(label[:4], 0) | period_bits(label)
+    return masks

@@ -27,7 +27,13 @@ from dashboard.web.ids import (
 )
 from dashboard.web.layout import TAB_LABELS
 from dashboard.web.uploads import UploadRefused, UploadStore
-from dashboard.web.view_state import ViewState, default_view, from_query
+from dashboard.web.view_state import (
+    LINK_WITHOUT_UPLOAD,
+    ViewState,
+    default_view,
+    from_query,
+    switched_tab,
+)
 
 CONTROL_FOR_FIELD = {
     "commodity": ID.COMMODITY, "direction": ID.DIRECTION, "perspective": ID.PERSPECTIVE,
@@ -142,8 +148,9 @@ def _register_export_links(app: Dash, context: Context) -> None:
     @app.callback(*outputs, Input(ID.URL, "search"), Input(ID.DATASET, "data"),
                   State(ID.URL, "href"))
     def point_links_at_this_view(search, token, href):
-        _, state, _ = context.view(search, token)
-        return export_links(context.public_base, state, token, href)
+        bundle, state, _ = context.view(search, token)
+        shown = token if bundle is not context.embedded else None  # an expired token: none
+        return export_links(context.public_base, state, shown, href)
 
 
 OPTION_CONTROLS = [ID.COMMODITY, *layout.PERIOD_CONTROLS, *layout.COUNTRY_CONTROLS]
@@ -169,15 +176,22 @@ def _register_url_sync(app: Dash, context: Context) -> None:
         chosen = dict(zip(FIELDS, values))
         if chosen["commodity"] is None or chosen["period"] is None:
             raise PreventUpdate  # a dropdown emptied while its options change, not a choice
-        _, state, _ = context.view(state_from_controls(values).to_query(), token)
-        return (state.to_query(), *([no_update] * len(FIELDS)), no_update, no_update,
+        bundle, state, _ = context.view(state_from_controls(values).to_query(), token)
+        shown = [no_update] * len(FIELDS)
+        if ctx.triggered_id == ID.TAB:  # a view nobody chose opens on the new tab's default
+            switched = switched_tab(state, context.view(search, token)[1].tab, bundle.catalogue)
+            if switched != state:  # outputs of this callback do not trigger it again
+                state = switched
+                shown = [control_value(name, getattr(state, name)) for name in FIELDS]
+        return (state.to_query(), *shown, no_update, no_update,
                 *([no_update] * len(OPTION_CONTROLS)))
 
 
 def options_for(bundle: Bundle) -> list[list[dict]]:
     """Menus of the commodity, period and country controls, in OPTION_CONTROLS order."""
     catalogue = bundle.catalogue
-    periods, countries = layout.period_options(catalogue), layout.country_options(catalogue)
+    periods = layout.period_options(catalogue)
+    countries = layout.country_options(catalogue)
     return [layout.commodity_options(catalogue), *[periods] * len(layout.PERIOD_CONTROLS),
             *[countries] * len(layout.COUNTRY_CONTROLS)]
 
@@ -212,7 +226,8 @@ def _register_dataset(app: Dash, context: Context) -> None:
                   Input(ID.DATASET, "data"))
     def describe_dataset(token):
         bundle = context.bundle(token)
-        notice = layout.data_notice_text(bundle.data)
+        notice = " ".join(text for text in (layout.data_notice_text(bundle.data),
+                                            upload_link_notice(bundle)) if text)
         options = dict(zip(OPTION_CONTROLS, options_for(bundle), strict=True))
         return (*[options[control] for control in menus], layout.header_children(bundle.data),
                 notice, not notice)
@@ -247,7 +262,8 @@ def _register_tab(app: Dash, context: Context, tab: str, tab_charts: list[Chart]
         bundle, state, _ = context.view(search, token)
         if state.tab != tab:
             raise PreventUpdate  # hidden tabs are not computed
-        link = view_link(href, state)  # drawn into each figure: it survives a download
+        # Drawn into each figure (it survives a download); an upload is not in it.
+        link = view_link(href, state, uploaded=bundle is not context.embedded)
 
         def compute() -> list:
             out = []
@@ -299,7 +315,9 @@ def export_links(base: str, state: ViewState, token: str | None, href: str | Non
             name, fmt = (DATA_EXPORT, "csv") if kind == "data" else (chart.value, kind)
             hrefs.append(f"{base}export/{name}.{fmt}{query}{session}")
     origin = "/".join((href or "").split("/")[:3]) if (href or "").startswith("http") else ""
-    snippets = [embed_snippet(f"{origin}{base}", chart, query) for chart in Chart]
+    # An embed shows the embedded data: the snippet of an upload's view says so, first.
+    warning = f"<!-- {UPLOAD_NOT_IN_LINK} -->\n" if token else ""
+    snippets = [warning + embed_snippet(f"{origin}{base}", chart, query) for chart in Chart]
     return hrefs + snippets
 
 
@@ -309,10 +327,24 @@ def embed_snippet(app_url: str, chart: Chart, query: str) -> str:
             f'<script src="{app_url}embed-assets/host.js"></script>')
 
 
-def view_link(href: str | None, state: ViewState) -> str:
-    """The page's address with this view's query: the link that reopens the view."""
+UPLOAD_NOT_IN_LINK = ("Your uploaded file is not part of any link or embed: a copied link"
+                      " opens this view on the embedded data.")
+
+
+def upload_link_notice(bundle: Bundle) -> str:
+    """Said at the top of the page while an upload is shown ("" for the embedded data)."""
+    if not bundle.fingerprint.startswith("upload:"):
+        return ""
+    return f"Showing your upload {bundle.data.provenance[0].file}. {UPLOAD_NOT_IN_LINK}"
+
+
+def view_link(href: str | None, state: ViewState, uploaded: bool = False) -> str:
+    """The page's address with this view's query: the link that reopens the view (on the
+    embedded data: an upload lives in one browser tab and no link carries it)."""
     page = (href or "").split("?", 1)[0].split("#", 1)[0]
-    return f"{page}{state.to_query()}" if page.startswith(("http://", "https://")) else ""
+    if not page.startswith(("http://", "https://")):
+        return ""
+    return f"{page}{state.to_query()}" + (LINK_WITHOUT_UPLOAD if uploaded else "")
 
 
 PERIOD_LABEL = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")

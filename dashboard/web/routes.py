@@ -24,7 +24,7 @@ from dashboard.figures.style import graph_config
 from dashboard.settings import Settings
 from dashboard.web import exports
 from dashboard.web.cache import cached
-from dashboard.web.ids import Chart
+from dashboard.web.ids import CHART_TAB, Chart
 from dashboard.web.methods import methods_page
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -97,9 +97,12 @@ class Routes:
         tag = exports.etag(__version__, "embed", name, query, bundle.fingerprint)
         if tag in request.if_none_match:
             return self._cached(Response(status=304), tag, token)
-        from dashboard.web.view_state import from_query
+        from dashboard.web.view_state import from_query, tab_defaults
 
-        state, notices = from_query(view_query, bundle.defaults, bundle.catalogue)
+        # Unnamed parameters take the chart's own tab defaults: /embed/gauges alone shows
+        # Korea's reported metals imports, not the map's mirror-only line (100% China).
+        defaults = tab_defaults(bundle.defaults, CHART_TAB[chart], bundle.catalogue)
+        state, notices = from_query(view_query, defaults, bundle.catalogue)
         view_url = f"{self.page_url()}{state.to_query()}"
         from dashboard.web import charts
 
@@ -136,6 +139,7 @@ class Routes:
         return f"{self.public}assets/topojson/"
 
     def embed_page(self, name: str, view, notices: list[str]) -> str:
+        """The chart alone; #embed-content (notices and chart) is what embed.js measures."""
         notice = "".join(f"<p class='notice'>{html.escape(n)}</p>" for n in notices)
         body = "<div id='chart'></div>" if view is not None else ""
         scripts = ""
@@ -152,7 +156,8 @@ class Routes:
                 f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
                 f"<title>Rare-earth trade: {html.escape(name)}</title>"
                 f"<link rel='stylesheet' href='{self.public}embed-assets/embed.css'></head>"
-                f"<body data-chart='{html.escape(name)}'>{notice}{body}{scripts}</body></html>")
+                f"<body data-chart='{html.escape(name)}'><div id='embed-content'>{notice}{body}"
+                f"</div>{scripts}</body></html>")
 
     def _cached(self, response: Response, tag: str, token: str | None) -> Response:
         response.set_etag(tag)

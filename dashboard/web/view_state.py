@@ -102,6 +102,8 @@ def from_query(query: str, defaults: ViewState, catalogue: Catalogue
             values[key] = value.strip()
         else:
             notices.append(f"Unknown link parameter {key!r} was ignored.")
+    if values.get("tab") in TABS:  # a link naming a tab fills the rest from its defaults
+        defaults = tab_defaults(defaults, values["tab"], catalogue)
     state = defaults
     for key, value in values.items():
         problem = _check(key, value, catalogue)
@@ -169,16 +171,62 @@ def _consistent(state: ViewState, defaults: ViewState, notices: list[str]) -> Vi
     return state
 
 
-def default_view(catalogue: Catalogue) -> ViewState:
-    """The seed story when the data has it: dysprosium oxide from China, Q1 2025 vs 2024."""
+# What a tab's own default decides: the data a view is about. Switching tab on a view
+# the user has not chosen (these still equal the old tab's defaults) takes the new tab's.
+TAB_DEFAULT_FIELDS = ("commodity", "direction", "perspective", "partner", "period",
+                      "baseline", "basis")
+
+
+def default_view(catalogue: Catalogue, tab: str = "map") -> ViewState:
+    """The view a tab opens on when the link does not say otherwise.
+
+    On the demo data, the seed story: dysprosium oxide from China, Q1 2025 against 2024
+    (a national line only China reports, so the mirror view). The Dependency tab instead
+    opens on the focus country's own imports of a line it reports: Korea's rare-earth
+    metals (HS 2805.30) in 2023, as Korea reports them, where KIEP's 95.1% shows beside.
+    Other data opens on its latest complete period (a file ending in March: Q1, not the
+    year of which it holds 3 months).
+    """
+    countries = catalogue.countries
+    focus = "KOR" if "KOR" in countries else ""
+    peers = ",".join(c for c in ("JPN", "PHL") if c in countries)
+    china = "CHN" if "CHN" in countries else ""
+    if (tab == "dependency" and focus and {"280530"} <= set(catalogue.commodities)
+            and "2023" in catalogue.periods):
+        return ViewState(commodity="280530", period="2023", partner=china, focus=focus,
+                         peers=peers, tab=tab)
     commodity = "28469015" if "28469015" in catalogue.commodities else next(
         iter(catalogue.commodities), "")
     periods = catalogue.periods
-    seed = "2025-Q1" in periods and "2024" in periods and commodity == "28469015"
-    if seed:
+    if "2025-Q1" in periods and "2024" in periods and commodity == "28469015":
         return ViewState(commodity=commodity, period="2025-Q1", perspective="mirror",
-                         partner="CHN" if "CHN" in catalogue.countries else "",
-                         baseline="2024", focus="KOR" if "KOR" in catalogue.countries else "",
-                         peers=",".join(c for c in ("JPN", "PHL") if c in catalogue.countries))
-    years = [p for p in periods if len(p) == 4]
-    return ViewState(commodity=commodity, period=years[-1] if years else "")
+                         partner=china, baseline="2024", focus=focus, peers=peers, tab=tab)
+    complete = catalogue.complete_periods()
+    period = complete[-1] if complete else (periods[-1] if periods else "")
+    return ViewState(commodity=commodity, period=period, tab=tab)
+
+
+def tab_defaults(defaults: ViewState, tab: str, catalogue: Catalogue) -> ViewState:
+    """The defaults of a link that names `tab`: that tab's own when `defaults` are the
+    data's standard ones (a link naming every parameter reopens exactly all the same)."""
+    if tab == defaults.tab or tab not in TABS or defaults != default_view(catalogue,
+                                                                         defaults.tab):
+        return replace(defaults, tab=tab) if tab in TABS else defaults
+    return default_view(catalogue, tab)
+
+
+def switched_tab(state: ViewState, before: str, catalogue: Catalogue) -> ViewState:
+    """`state` just switched from tab `before`: on a view still the old tab's default (the
+    user chose no commodity, period, ...), the new tab's own default data; else unchanged.
+
+    Only what a tab's default decides is swapped: a focus or measure chosen stays.
+    """
+    old, new = default_view(catalogue, before), default_view(catalogue, state.tab)
+    if any(getattr(state, name) != getattr(old, name) for name in TAB_DEFAULT_FIELDS):
+        return state
+    return replace(state, **{name: getattr(new, name) for name in TAB_DEFAULT_FIELDS})
+
+
+# Drawn after the view link of a chart made from an upload: an upload lives in one browser
+# tab, and no link or embed carries it.
+LINK_WITHOUT_UPLOAD = " (uploaded data: not in this link)"

@@ -1,0 +1,124 @@
+"""Embeds settle: in a real cross-origin host page, every chart's iframe keeps one height.
+
+The embed reports its content's natural height and host.js sets the frame to it. Had the
+embed measured something that follows the frame (the document stretched to the iframe, a
+chart sized in vh), the two would feed each other and the frame would grow to host.js's
+4,000 px cap. The host page is served from a second local HTTP server on another port:
+127.0.0.1 is allowed by the test server's frame-ancestors (tests/browser/conftest.py).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from browser_helpers import SCREENSHOTS, wait_until
+
+from dashboard.web.ids import Chart
+
+# Each chart on the default view, and with a bad parameter (the embed then shows a notice).
+FRAMES = [(chart.value, notice) for chart in Chart for notice in (False, True)]
+BAD_PARAMETER = "measure=litres"
+MAX_HEIGHT = 2000  # px: every chart is far shorter; the runaway loop stopped at 4,000
+
+
+def frame_id(chart: str, notice: bool) -> str:
+    return f"frame-{chart}-{'notice' if notice else 'plain'}"
+
+
+class HostServer:
+    """The "intranet page" that frames the app, on its own port (another origin)."""
+
+    def __init__(self, app_url: str):
+        frames = "".join(
+            f"<h2>{chart}{' (bad parameter)' if notice else ''}</h2>"
+            f"<iframe id='{frame_id(chart, notice)}' title='{chart}' style='width:760px;"
+            f"height:200px;border:1px solid #ccc' src='{app_url}/embed/{chart}"
+            f"{'?' + BAD_PARAMETER if notice else ''}'></iframe>" for chart, notice in FRAMES)
+        body = ("<!doctype html><html lang='en'><head><title>Intranet page</title>"
+                "<link rel='icon' href='data:,'></head><body><h1>Our briefing</h1>"
+                f"{frames}<script src='{app_url}/embed-assets/host.js'></script>"
+                "</body></html>").encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/briefing.html"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def host_page(server_url):
+    host = HostServer(server_url)
+    yield host.url
+    host.server.shutdown()
+    host.server.server_close()
+
+
+def frame_heights(page) -> dict[str, float]:
+    """Each iframe's drawn height (px), as the host page lays it out."""
+    return page.evaluate(
+        "() => Object.fromEntries(Array.from(document.querySelectorAll('iframe'))"
+        ".map(f => [f.id, f.getBoundingClientRect().height]))")
+
+
+def heights_after(page, seconds: float, start: float) -> dict[str, float]:
+    # A deliberate wait, the one place these tests wait on time rather than a condition:
+    # the claim is stability over time (the runaway loop added ~88 px every ~33 ms, so
+    # 3 s is ~90 steps), and no condition says "it will not grow any more".
+    while time.monotonic() < start + seconds:
+        page.wait_for_timeout(100)
+    return frame_heights(page)
+
+
+def test_every_embed_height_settles_in_a_cross_origin_host(browser, server_url, host_page):
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(host_page)
+        frames = {frame_id(c, n): page.frame_locator(f"#{frame_id(c, n)}") for c, n in FRAMES}
+        for frame in frames.values():
+            frame.locator("body[data-rendered=true]").wait_for(timeout=60_000)
+        # host.js has sized every frame from the embed's report (it starts at 200 px).
+        wait_until(page, "Array.from(document.querySelectorAll('iframe'))"
+                         ".every(f => f.style.height && f.style.height !== '200px')")
+        start = time.monotonic()
+        at_3s = heights_after(page, 3, start)
+        at_6s = heights_after(page, 6, start)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "embed-host-page.png"), full_page=True)
+        for chart, notice in FRAMES:
+            if notice:
+                assert frames[frame_id(chart, notice)].locator(".notice").count() == 1, chart
+                assert "litres" in frames[frame_id(chart, notice)].locator(
+                    ".notice").inner_text(), chart
+        # What the frame shows fits it: the content's bottom is inside the frame, not cut.
+        clipped = {name: (bottom, at_6s[name]) for name, frame in frames.items()
+                   if (bottom := frame.locator("#embed-content").evaluate(
+                       "e => e.getBoundingClientRect().bottom")) > at_6s[name] + 1}
+    finally:
+        context.close()
+    drifted = {name: (at_3s[name], at_6s[name]) for name in at_3s if at_3s[name] != at_6s[name]}
+    assert drifted == {}
+    too_tall = {name: height for name, height in at_6s.items() if height >= MAX_HEIGHT}
+    assert too_tall == {}
+    assert clipped == {}
+    # A notice adds its own height to the frame, once (not once per report).
+    for chart in Chart:
+        plain, noticed = (at_6s[frame_id(chart.value, n)] for n in (False, True))
+        assert 10 < noticed - plain < 120, (chart.value, plain, noticed)
+    assert errors == []
