@@ -23,6 +23,7 @@ from dashboard.web.ids import (
     graph_id,
     section_id,
     summary_id,
+    tab_id,
     table_id,
 )
 from dashboard.web.layout import TAB_LABELS
@@ -243,9 +244,20 @@ def _register_headings(app: Dash, context: Context) -> None:
 
 def _register_sections(app: Dash) -> None:
     @app.callback(*[Output(section_id(tab), "hidden") for tab in TAB_LABELS],
+                  *[Output(tab_id(tab), "className") for tab in TAB_LABELS],
+                  *[Output(tab_id(tab), "aria-selected") for tab in TAB_LABELS],
                   Input(ID.TAB, "value"))
     def show_section(tab):
-        return [name != (tab or "map") for name in TAB_LABELS]
+        marks = [layout.tab_marks(name, tab) for name in TAB_LABELS]
+        return (*[name != (tab or "map") for name in TAB_LABELS],
+                *[m["className"] for m in marks], *[m["aria-selected"] for m in marks])
+
+    @app.callback(Output(ID.TAB, "value", allow_duplicate=True),
+                  *[Input(tab_id(tab), "n_clicks") for tab in TAB_LABELS],
+                  prevent_initial_call=True)
+    def choose_tab(*_clicks):
+        clicked = {tab_id(tab): tab for tab in TAB_LABELS}.get(ctx.triggered_id)
+        return clicked if clicked else no_update
 
 
 def _register_tab(app: Dash, context: Context, tab: str, tab_charts: list[Chart]) -> None:

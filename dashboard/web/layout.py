@@ -18,6 +18,7 @@ from dashboard.web.ids import (
     section_id,
     skip_target_id,
     summary_id,
+    tab_id,
     table_id,
 )
 from dashboard.web.view_state import ViewState
@@ -234,20 +235,28 @@ def chart_actions(chart: Chart, frame_ancestors: tuple[str, ...] = ("'self'",)) 
 
 
 def tab_bar(state: ViewState) -> html.Nav:
-    # Still a radio group (named by its legend), not an ARIA tablist: a tablist needs a
-    # callback from tab buttons to the view state, which lives in callbacks.py.
-    radios = dcc.RadioItems(
-        id=ID.TAB, options=[{"label": v, "value": k} for k, v in TAB_LABELS.items()],
-        value=state.tab, className="tabs", inputClassName="tab-input",
-        labelClassName="tab-label")
-    return html.Nav(html.Fieldset([html.Legend("Views", className="visually-hidden"), radios],
-                                  className="tab-fieldset"),
+    """An ARIA tablist of buttons; the chosen view lives in a hidden input (ID.TAB), which
+    the URL and the controls read like any other control."""
+    buttons = [html.Button(label, id=tab_id(tab), role="tab", n_clicks=0, type="button",
+                           **tab_marks(tab, state.tab), **{"aria-controls": section_id(tab)})
+               for tab, label in TAB_LABELS.items()]
+    return html.Nav([dcc.Input(id=ID.TAB, type="hidden", value=state.tab),
+                     html.Div(buttons, role="tablist", className="tabs",
+                              **{"aria-label": "Views"})],
                     className="tab-bar", **{"aria-label": "Views"})
+
+
+def tab_marks(tab: str, chosen: str) -> dict:
+    """A tab button's selected state, as ARIA and as a class (the same two facts)."""
+    selected = tab == (chosen or "map")
+    return {"className": "tab selected" if selected else "tab",
+            "aria-selected": "true" if selected else "false"}
 
 
 def _section(tab: str, state: ViewState, children: list) -> html.Section:
     return html.Section(children, id=section_id(tab), hidden=state.tab != tab,
-                        className="view-section", **{"aria-label": TAB_LABELS[tab]})
+                        className="view-section", role="tabpanel",
+                        **{"aria-labelledby": tab_id(tab)})
 
 
 def surge_controls(state: ViewState) -> html.Details:

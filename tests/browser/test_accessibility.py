@@ -120,3 +120,22 @@ def test_the_skip_link_is_visible_when_it_has_focus(open_page):
     link.focus()
     box = link.bounding_box()
     assert box and box["x"] >= 0 and box["width"] > 20
+
+
+def test_the_views_are_a_real_tablist(open_page):
+    """role=tablist/tab/tabpanel, aria-selected and aria-controls, as Chromium exposes them;
+    a click (or Enter on a focused tab) shows that view and puts it in the address."""
+    page = open_page("/").page
+    assert page.locator("[role=tablist] [role=tab]").count() == len(TABS)
+    selected = page.locator("[role=tab][aria-selected=true]")
+    assert selected.count() == 1 and selected.get_attribute("id") == "tab-map"
+    page.focus("#tab-series")
+    page.keyboard.press("Enter")
+    wait_until(page, "() => new URLSearchParams(location.search).get('tab') === 'series'")
+    wait_until(page, "() => document.querySelector('#tab-series')"
+               ".getAttribute('aria-selected') === 'true'")
+    assert page.get_attribute("#tab-map", "aria-selected") == "false"
+    panel = page.get_attribute("#tab-series", "aria-controls")
+    assert page.evaluate("(id) => !document.getElementById(id).hidden", panel)
+    assert page.get_attribute(f"#{panel}", "role") == "tabpanel"
+    assert page.get_attribute(f"#{panel}", "aria-labelledby") == "tab-series"

@@ -117,7 +117,7 @@ def test_markup_from_an_upload_is_text_on_every_tab(open_page):
     assert page.evaluate(INJECTED) == 0
     page.keyboard.press("Escape")
     for tab, tab_charts in TAB_CHARTS.items():
-        page.check(f"#control-tab input[value='{tab}']")
+        page.click(f"#tab-{tab}")
         wait_until(page, "(t) => new URLSearchParams(location.search).get('tab') === t", tab)
         for chart in tab_charts:
             if chart == "map":

@@ -75,7 +75,7 @@ def test_upload_ending_in_march_opens_on_q1_and_says_links_leave_it_out(open_pag
     # ignored; a known fault outside this test's subject, reported with the issue.
     page.reload()
     wait_until(page, "document.getElementById('control-commodity').innerText.includes('2805')")
-    page.check("#control-tab input[value='surges']")
+    page.click('#tab-surges')
     wait_for_chart(page, "surges")
     assert query(page)["period"] == "2025-Q1"
     title = page.evaluate("document.querySelector('#chart-surges .js-plotly-plot')"
@@ -96,7 +96,7 @@ def gauge_numbers(page) -> list[float]:
 
 def test_dependency_tab_opens_on_korea_metals_beside_kiep(open_page):
     page = open_page("/").page
-    page.check("#control-tab input[value='dependency']")
+    page.click('#tab-dependency')
     wait_until(page, "new URLSearchParams(location.search).get('tab') === 'dependency'")
     wait_for_chart(page, "gauges")
     wait_until(page, "(document.querySelector('#chart-gauges .js-plotly-plot').layout.title"
@@ -113,6 +113,6 @@ def test_dependency_tab_opens_on_korea_metals_beside_kiep(open_page):
     again = open_page(urlsplit(page.url).path + "?" + urlsplit(page.url).query,
                       chart="gauges").page
     assert query(again) == view
-    page.check("#control-tab input[value='map']")
+    page.click('#tab-map')
     wait_until(page, "new URLSearchParams(location.search).get('commodity') === '28469015'")
     assert query(page)["perspective"] == "mirror"
