@@ -112,9 +112,9 @@ def test_an_upload_and_its_views_survive_a_restart(settings, tmp_path):
     assert csv_body(client.get(export_url)) == csv_body(exported)
     revalidated = client.get(export_url, headers={"If-None-Match": exported.headers["ETag"]})
     assert revalidated.status_code == 304
-    # The menus of the restarted page describe the upload, not the embedded data.
-    menus = callback(after, "control-partner.options", {"session-dataset.data": token})
-    assert "your upload restart_upload.csv" in json.dumps(menus["page-header"])
+    # The restarted page describes the upload, not the embedded data.
+    described = callback(after, "page-header.children", {"session-dataset.data": token})
+    assert "your upload restart_upload.csv" in json.dumps(described["page-header"])
 
 
 def test_a_token_whose_files_are_gone_falls_back_to_the_embedded_data(settings, tmp_path):

@@ -165,12 +165,15 @@ def _register_url_sync(app: Dash, context: Context) -> None:
 
     @app.callback(Output(ID.URL, "search"), *control_outputs, Output(ID.NOTICE, "children"),
                   Output(ID.NOTICE, "hidden"), *option_outputs, Input(ID.URL, "search"),
-                  *controls, State(ID.DATASET, "data"),
+                  *controls, Input(ID.DATASET, "data"),
                   prevent_initial_call="initial_duplicate")
     def sync_url_and_controls(search, *values_and_token):
         """The URL drives the controls on load and on back/forward; controls drive the URL."""
         *values, token = values_and_token
-        if ctx.triggered_id in (None, ID.URL):
+        # A new dataset (an upload, or back to the embedded data) re-reads the URL too: the
+        # menus and their values must arrive together, or a dropdown drops a value that is
+        # not yet in its options (the commodity menu went empty after an upload).
+        if ctx.triggered_id in (None, ID.URL, ID.DATASET):
             bundle, state, notices = context.view(search, token)
             shown = [control_value(name, getattr(state, name)) for name in FIELDS]
             return no_update, *shown, " ".join(notices), not notices, *options_for(bundle)
@@ -218,20 +221,15 @@ def _register_dataset(app: Dash, context: Context) -> None:
         query = context.bundle(result.token).defaults.to_query()
         return result.token, query, result.message, rows, not rows
 
-    # Countries first: the order recorded callback requests (benchmarks) were made with.
-    menus = [*layout.COUNTRY_CONTROLS, *layout.PERIOD_CONTROLS, ID.COMMODITY]
-
-    @app.callback(*[Output(control, "options") for control in menus],
-                  Output(ID.HEADER, "children"),
+    # The menus come with their values from sync_url_and_controls (one response, no race).
+    @app.callback(Output(ID.HEADER, "children"),
                   Output(ID.DATA_NOTICE, "children"), Output(ID.DATA_NOTICE, "hidden"),
                   Input(ID.DATASET, "data"))
     def describe_dataset(token):
         bundle = context.bundle(token)
         notice = " ".join(text for text in (layout.data_notice_text(bundle.data),
                                             upload_link_notice(bundle)) if text)
-        options = dict(zip(OPTION_CONTROLS, options_for(bundle), strict=True))
-        return (*[options[control] for control in menus], layout.header_children(bundle.data),
-                notice, not notice)
+        return layout.header_children(bundle.data), notice, not notice
 
 
 def _register_headings(app: Dash, context: Context) -> None:

@@ -69,11 +69,9 @@ def test_upload_ending_in_march_opens_on_q1_and_says_links_leave_it_out(open_pag
     assert snippet.startswith("<!-- Your uploaded file is not part of any link")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "upload-to-march.png"), full_page=True)
-    # The surges open on the same complete quarter (not one month against a year). Reloaded
-    # first (the upload survives it): right after an upload the commodity menu can lose its
-    # value (the menus and the values arrive from two callbacks), and a tab click is then
-    # ignored; a known fault outside this test's subject, reported with the issue.
-    page.reload()
+    # The surges open on the same complete quarter (not one month against a year). No reload:
+    # the menus now come with their values, so the commodity keeps its value after an upload
+    # and the tab click is taken (it once emptied, and the click was ignored).
     wait_until(page, "document.getElementById('control-commodity').innerText.includes('2805')")
     page.click('#tab-surges')
     wait_for_chart(page, "surges")
