@@ -184,7 +184,7 @@ def coverage_texts(totals: pd.DataFrame, period: str) -> list[str]:
     plain = (~c["annual_only"].astype(bool) & (c["months_with_rows"] >= c["months_in_period"])
              & (c["excluded_rows"] == 0) & (c["rows_without_weight"] == 0)
              & (np.abs(annual - months) <= np.maximum(ROUNDING_SHARE * np.abs(annual),
-                                                      ROUNDING_KG)))
+                                                      ROUNDING_ABSOLUTE)))
     texts = np.full(len(totals), COMPLETE, dtype=object)
     # Words only for the keys whose figure is not plainly whole (few, on most views).
     others = np.flatnonzero(~plain)
@@ -212,7 +212,7 @@ def _coverage_text(row, year: str) -> str:
         parts.append(f"excludes {coarser} rows ({tonnes_text(row.excluded_kg)} in {year},"
                      f" {count})")
     annual, months = row.annual_beside_kg, row.months_beside_kg
-    if abs(annual - months) > max(ROUNDING_SHARE * abs(annual), ROUNDING_KG):
+    if abs(annual - months) > max(ROUNDING_SHARE * abs(annual), ROUNDING_ABSOLUTE):
         parts.append(f"annual rows used ({tonnes_text(annual)}); their months sum to"
                      f" {tonnes_text(months)}")
     if row.rows_without_weight and row.rows_without_weight == row.row_count:
@@ -223,8 +223,11 @@ def _coverage_text(row, year: str) -> str:
     return "; ".join(parts) or COMPLETE
 
 
-# Under these, an annual row and its months agree (Comtrade rounds each row).
-ROUNDING_SHARE, ROUNDING_KG = 0.005, 1.0
+# Differences under 0.5% of the reference figure, or under 1 kg / 1 USD, are rounding:
+# Comtrade rounds each row, and a total is not the sum of rounded rows (an annual row against
+# its months here; a World row against its partners in `consistency`).
+ROUNDING_SHARE = 0.005
+ROUNDING_ABSOLUTE = 1.0  # kg or USD
 COMPLETE = "complete"
 ANNUAL_ONLY = "annual data only"
 WEIGHT_NOT_REPORTED = "weight not reported"

@@ -25,18 +25,20 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.compare import source_traces
-from dashboard.analytics.periods import MONTHS, finest_rows, freq_of, year_rows, yearly_totals
+from dashboard.analytics.compare import ROUNDING_ABSOLUTE, ROUNDING_SHARE, source_traces
+from dashboard.analytics.periods import (
+    _FINENESS,
+    MONTHS,
+    _container,
+    finest_rows,
+    freq_of,
+    year_rows,
+    yearly_totals,
+)
+from dashboard.ingest.schema import REAL_PARTY_KINDS
 
-# Differences under 0.5% of the reference figure, or under 1 kg / 1 USD, are rounding:
-# Comtrade rounds each row, and a World row is not the sum of rounded partner rows.
-ROUNDING_SHARE = 0.005
-ROUNDING_ABSOLUTE = 1.0  # kg or USD
-
-REAL_PARTNER_KINDS = ("country", "area_nes", "special")
 SERIES = ["reporter", "flow", "commodity_code"]
-_FINENESS = {"M": 0, "Q": 1, "A": 2}
-_LEVEL_OF = {0: "M", 1: "Q", 2: "A"}
+_LEVEL_OF = {fineness: freq for freq, fineness in _FINENESS.items()}
 
 # EU membership (partner 97, our EUU): European Union, "History of the EU" and "Country
 # profiles" (european-union.europa.eu); the UK left on 2020-01-31 (Withdrawal Agreement,
@@ -96,17 +98,6 @@ def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
                         fineness=frame["freq"].map(_FINENESS).astype(int))
 
 
-def _container(rows: pd.DataFrame, level: str) -> pd.Series:
-    """Label of the period of frequency `level` holding each row (rows no coarser than it)."""
-    if level == "A":
-        return rows["year"]
-    if level == "M":
-        return rows["period"]
-    month = pd.to_numeric(rows["period"].str.slice(5, 7), errors="coerce")
-    quarter = rows["year"] + "-Q" + ((month - 1) // 3 + 1).astype("Int64").astype(str)
-    return rows["period"].where(rows["freq"] == "Q", quarter)
-
-
 def _month_rows(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """`keys` and `month` (1-12) for each month a monthly or quarterly row covers."""
     monthly = (rows["freq"] == "M").to_numpy()
@@ -146,8 +137,8 @@ ALLOCATION_COLUMNS = [
     "world_kg", "world_usd", "partners_kg", "partners_usd", "unallocated_kg", "unallocated_usd",
     "allocated_share", "share_basis", "gap", "comparable", "note", "partner_rows", "source_rows"]
 # A file downloaded for a few partners only has the same gap: the words say both causes.
-UNALLOCATED = ("not allocated to a partner in the file (confidential or unspecified, or"
-               " partners the download left out)")
+UNALLOCATED_CAUSES = "confidential or unspecified, or partners the download left out"
+UNALLOCATED = f"not allocated to a partner in the file ({UNALLOCATED_CAUSES})"
 
 
 def _counted_once(rows: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -193,7 +184,7 @@ def _allocation(rows: pd.DataFrame, level: str) -> pd.DataFrame:
     keys = [*SERIES, "container"]
     world = _counted_once(rows[rows["partner_kind"] == "world"], level)
     # Partners as every view counts them: real partners, and group rows without members.
-    counts = rows["partner_kind"].isin(REAL_PARTNER_KINDS) | _orphan_mask(rows)
+    counts = rows["partner_kind"].isin(REAL_PARTY_KINDS) | _orphan_mask(rows)
     partners = _counted_once(rows[counts], level)
     world_rows, partner_rows = _usable(world, level), _usable(partners, level)
     if world_rows.empty:
@@ -524,7 +515,7 @@ def yearly_totals_by_commodity(frame: pd.DataFrame) -> pd.DataFrame:
     """
     by = ["flow", "commodity_code"]
     rows = _prepare(frame)
-    partners = rows[rows["partner_kind"].isin(REAL_PARTNER_KINDS)]
+    partners = rows[rows["partner_kind"].isin(REAL_PARTY_KINDS)]
     parts = {
         "partners": partners, "world": rows[rows["partner_kind"] == "world"],
         "orphan_group": rows[_orphan_mask(rows)]}

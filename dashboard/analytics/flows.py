@@ -18,7 +18,7 @@ import pandas as pd
 
 from dashboard.analytics.consistency import orphan_group_mask
 from dashboard.analytics.kept import KeptPerFrame
-from dashboard.ingest.schema import Flow
+from dashboard.ingest.schema import REAL_PARTY_KINDS, Flow
 
 
 class Perspective(StrEnum):
@@ -89,10 +89,6 @@ def orient(frame: pd.DataFrame, direction: Direction, perspective: Perspective,
     oriented["orphan_group"] = _ORPHANS.get(
         frame, (flow.value, str(commodity_code)), lambda: orphan_group_mask(rows).to_numpy())
     return oriented
-
-
-# Kinds of party that are real trade partners: World and groups sum other rows.
-REAL_PARTY_KINDS = ("country", "area_nes", "special")
 
 
 def with_counterpart(rows: pd.DataFrame, counterpart: str | None) -> pd.DataFrame:

@@ -27,7 +27,7 @@ import pandas as pd
 
 # source_traces and _container are the one implementation of "source rows" text and of
 # rolling months up to quarters; reused rather than copied.
-from dashboard.analytics.compare import source_traces
+from dashboard.analytics.compare import source_traces, tonnes_text
 from dashboard.analytics.period_index import PeriodIndex
 from dashboard.analytics.periods import (
     MONTHS,
@@ -388,10 +388,8 @@ def _text(column: pd.Series) -> pd.Series:
 
 
 def _t(tonnes: float) -> str:
-    """Tonnes for a sentence: "1,234.5 t", "0.02 t", "no data" (analytics cannot import figures)."""
-    if pd.isna(tonnes):
-        return "no data"
-    return f"{tonnes:,.1f} t" if abs(tonnes) >= 1 or tonnes == 0 else f"{tonnes:.2g} t"
+    """Tonnes for a sentence, in `compare.tonnes_text`'s words (it takes kilograms)."""
+    return tonnes_text(tonnes * 1000)
 
 
 def _months_of(label: str) -> list[str]:

@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 
+from dashboard.analytics.consistency import UNALLOCATED, beyond_rounding
 from dashboard.figures.caption import Caption, caption_layout
 from dashboard.figures.style import (
     BORDER_COLOUR,
@@ -136,15 +137,15 @@ def _allocation_lines(row: pd.Series, spec: MapSpec) -> list[str]:
     without = row.get("value_without_weight_usd", 0.0)
     if without and without > 0 and spec.unit != "USD":
         lines.append(f"Value reported without a weight, left out: {format_amount(without, 'USD')}")
-    world = {"t": row.get("world_kg", np.nan) / 1000, "USD": row.get("world_usd", np.nan)}.get(
-        spec.unit, np.nan)
+    # World in kg or USD, the units the rounding rule is stated in; shown in display units.
+    world, per_unit = {"t": (row.get("world_kg", np.nan), 1000.0),
+                       "USD": (row.get("world_usd", np.nan), 1.0)}.get(spec.unit, (np.nan, 1.0))
     if spec.column == "value" and not pd.isna(world) and not pd.isna(row["value"]):
-        gap = world - row["value"]
-        if gap > max(abs(world) * 0.005, 0.001):
-            lines.append(f"World total reported: {format_amount(world, spec.unit)};"
-                         f" {format_amount(gap, spec.unit)} ({format_share(gap / world)}) not"
-                         " allocated to a partner in the file (confidential, unspecified, or"
-                         " partners the download left out)")
+        gap = world - row["value"] * per_unit
+        if gap > 0 and beyond_rounding(gap, world):
+            lines.append(f"World total reported: {format_amount(world / per_unit, spec.unit)};"
+                         f" {format_amount(gap / per_unit, spec.unit)}"
+                         f" ({format_share(gap / world)}) {UNALLOCATED}")
     return lines
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.analytics.consistency import UNALLOCATED_CAUSES, beyond_rounding
 from dashboard.analytics.dependency import (
     CONCENTRATED_HHI,
     CRMA_BENCHMARK_SHARE,
@@ -154,17 +155,17 @@ def _basis_text(m: DependencyMetrics) -> str:
 def world_text(m: DependencyMetrics) -> str:
     """The importer's own World total against the partners' sum, and what that allows."""
     who = m.country_name or m.country
-    if abs(m.unallocated_t) <= max(0.005 * m.world_t, 0.001):
+    if not beyond_rounding(m.unallocated_t * 1000, m.world_t * 1000):  # rule in kg
         return (f"The partners add up to the World total {who} reports"
                 f" ({format_amount(m.world_t, 't')}).")
     if m.unallocated_t < 0:
         return (f"The partners add up to {format_amount(-m.unallocated_t, 't')} more than the"
                 f" World total {who} reports ({format_amount(m.world_t, 't')}): the file's"
                 " World row is not the sum of its partners.")
-    return (f"{m.country_name or m.country} reports a World total of"
+    return (f"{who} reports a World total of"
             f" {format_amount(m.world_t, 't')}: {format_share(m.allocated_share)} is allocated to"
-            f" partners in the file, {format_amount(m.unallocated_t, 't')} is not (confidential,"
-            " unspecified, or partners the download left out), so"
+            f" partners in the file, {format_amount(m.unallocated_t, 't')} is not"
+            f" ({UNALLOCATED_CAUSES}), so"
             f" {m.top_supplier_name}'s share of the World total lies between"
             f" {format_share(m.top_share_of_world_low)} and"
             f" {format_share(m.top_share_of_world_high)}.")

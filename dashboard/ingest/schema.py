@@ -50,6 +50,10 @@ class PartyKind(StrEnum):
     SPECIAL = "special"  # bunkers, free zones, special categories
 
 
+# Parties whose rows are real trade: World and groups sum other rows, so never count them.
+REAL_PARTY_KINDS = (PartyKind.COUNTRY.value, PartyKind.AREA_NES.value, PartyKind.SPECIAL.value)
+
+
 class Freq(StrEnum):
     ANNUAL = "A"
     QUARTERLY = "Q"
