@@ -89,8 +89,6 @@ def run_export(args: argparse.Namespace) -> int:
     finally:
         export_module.shutdown()
     args.output.write_bytes(file.content)
-    for notice in file.notices:
-        print(f"note: {notice}", file=sys.stderr)
     print(f"wrote {args.output} ({len(file.content):,} bytes, {file.mimetype})")
     return 0
 

@@ -30,6 +30,7 @@ from dashboard.web.layout import TAB_LABELS
 from dashboard.web.uploads import UploadRefused, UploadStore
 from dashboard.web.view_state import (
     LINK_WITHOUT_UPLOAD,
+    UPLOAD_NOT_IN_LINK,
     ViewState,
     default_view,
     from_query,
@@ -49,6 +50,9 @@ NUMBER_FIELDS = {"floor", "threshold", "k", "z", "top"}
 DATA_EXPORT = "data"  # /export/data.csv: every filtered row
 
 
+UPLOAD_PREFIX = "upload:"  # an upload's Bundle name, so its fingerprint says what it is
+
+
 @dataclass(frozen=True)
 class Bundle:
     """A dataset with what the page derives from it: menus and the default view."""
@@ -57,6 +61,11 @@ class Bundle:
     catalogue: Catalogue
     defaults: ViewState
     fingerprint: str = ""  # changes whenever the data does: part of every cache key
+
+    @property
+    def uploaded(self) -> bool:
+        """A browser session's upload (not the embedded data): no link or embed carries it."""
+        return self.fingerprint.startswith(UPLOAD_PREFIX)
 
     @classmethod
     def of(cls, data: Dataset, name: str = "embedded") -> Bundle:
@@ -87,7 +96,7 @@ class Context:
         data = self.uploads.load(token)
         if data is None:
             return self.embedded
-        bundle = Bundle.of(data, name=f"upload:{token}")
+        bundle = Bundle.of(data, name=f"{UPLOAD_PREFIX}{token}")
         with self._lock:
             self._bundles[token] = bundle
             while len(self._bundles) > self._kept:
@@ -150,7 +159,7 @@ def _register_export_links(app: Dash, context: Context) -> None:
                   State(ID.URL, "href"))
     def point_links_at_this_view(search, token, href):
         bundle, state, _ = context.view(search, token)
-        shown = token if bundle is not context.embedded else None  # an expired token: none
+        shown = token if bundle.uploaded else None  # an expired token: none
         return export_links(context.public_base, state, shown, href)
 
 
@@ -273,7 +282,7 @@ def _register_tab(app: Dash, context: Context, tab: str, tab_charts: list[Chart]
         if state.tab != tab:
             raise PreventUpdate  # hidden tabs are not computed
         # Drawn into each figure (it survives a download); an upload is not in it.
-        link = view_link(href, state, uploaded=bundle is not context.embedded)
+        link = view_link(href, state, uploaded=bundle.uploaded)
 
         def compute() -> list:
             out = []
@@ -337,13 +346,11 @@ def embed_snippet(app_url: str, chart: Chart, query: str) -> str:
             f'<script src="{app_url}embed-assets/host.js"></script>')
 
 
-UPLOAD_NOT_IN_LINK = ("Your uploaded file is not part of any link or embed: a copied link"
-                      " opens this view on the embedded data.")
 
 
 def upload_link_notice(bundle: Bundle) -> str:
     """Said at the top of the page while an upload is shown ("" for the embedded data)."""
-    if not bundle.fingerprint.startswith("upload:"):
+    if not bundle.uploaded:
         return ""
     return f"Showing your upload {bundle.data.provenance[0].file}. {UPLOAD_NOT_IN_LINK}"
 

@@ -65,7 +65,6 @@ class ExportFile:
     content: bytes
     mimetype: str
     filename: str
-    notices: list[str]
 
 
 def chart_of(name: str, fmt: str) -> Chart | str:
@@ -105,43 +104,50 @@ def split_query(query: str) -> tuple[str, dict[str, float], str | None]:
     return urlencode(view), sizes, token
 
 
+def chart_view_state(bundle, chart: Chart | str, view_query: str):
+    """A chart's view, as its export and its embed read it: parameters the link does not
+    name come from the chart's own tab (returns the state and its notices)."""
+    from dashboard.web.view_state import from_query, tab_defaults
+
+    defaults = tab_defaults(bundle.defaults, CHART_TAB.get(chart, bundle.defaults.tab),
+                            bundle.catalogue)
+    return from_query(view_query, defaults, bundle.catalogue)
+
+
 def export_chart(bundle, chart: Chart | str, fmt: str, query: str, page_url: str,
                  topojson_url: str) -> ExportFile:
     """Render `chart` of the view in `query` as `fmt`; page_url is where the page lives."""
-    from dashboard.web.view_state import LINK_WITHOUT_UPLOAD, from_query, tab_defaults
+    from dashboard.web.view_state import LINK_WITHOUT_UPLOAD
 
-    view_query, sizes, token = split_query(query)
-    # Parameters the link does not name come from the chart's own tab, as in its embed.
-    defaults = tab_defaults(bundle.defaults, CHART_TAB.get(chart, bundle.defaults.tab),
-                            bundle.catalogue)
-    state, notices = from_query(view_query, defaults, bundle.catalogue)
+    view_query, sizes, _ = split_query(query)
+    state, notices = chart_view_state(bundle, chart, view_query)
     if notices:  # a file must never be a silent default view: the page shows a notice
         raise ExportError(400, refusal(notices))
-    view_url = f"{page_url}{state.to_query()}" + (
-        LINK_WITHOUT_UPLOAD if token and bundle.fingerprint.startswith("upload:") else "")
+    view_url = f"{page_url}{state.to_query()}" + (LINK_WITHOUT_UPLOAD if bundle.uploaded
+                                                   else "")
     name = f"rare-earth-{chart if isinstance(chart, str) else chart.value}"
     if chart == DATA:
         frame = filtered_rows(state, bundle.data)
         text = export.to_csv(frame, csv_header(state, bundle, view_url, "see columns",
                                                period="every period"))
-        return ExportFile(text.encode("utf-8-sig"), FORMATS["csv"], f"{name}.csv", notices)
+        return ExportFile(text.encode("utf-8-sig"), FORMATS["csv"], f"{name}.csv")
     view = charts.render(chart, state, bundle.data, bundle.catalogue, view_url=view_url)
     if fmt == "csv":
         table = labelled_table(view.table, view.columns)
         units = "; ".join(name for name in table.columns if unit_of_header(name))
         text = export.to_csv(table, csv_header(state, bundle, view_url, units,
                                                compares=chart == Chart.MAP))
-        return ExportFile(text.encode("utf-8-sig"), FORMATS["csv"], f"{name}.csv", notices)
+        return ExportFile(text.encode("utf-8-sig"), FORMATS["csv"], f"{name}.csv")
     if fmt == "html":
         config = graph_config(topojson_url)
         text = export.standalone_html(view.figure, _title(view.figure), config)
-        return ExportFile(text.encode("utf-8"), FORMATS["html"], f"{name}.html", notices)
+        return ExportFile(text.encode("utf-8"), FORMATS["html"], f"{name}.html")
     width, height = (int(sizes.get(k, IMAGE_PARAMS[k][2])) for k in ("width", "height"))
     try:
         image = export.to_image(view.figure, fmt, width, height, sizes.get("scale", 1))
     except export.ImageExportError as error:
         raise ExportError(503, f"the image could not be drawn: {error}") from error
-    return ExportFile(image, FORMATS[fmt], f"{name}.{fmt}", notices)
+    return ExportFile(image, FORMATS[fmt], f"{name}.{fmt}")
 
 
 def filtered_rows(state: ViewState, data) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from dashboard.figures.style import graph_config
 from dashboard.settings import Settings
 from dashboard.web import exports
 from dashboard.web.cache import cached
-from dashboard.web.ids import CHART_TAB, Chart
+from dashboard.web.ids import Chart
 from dashboard.web.methods import methods_page
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -78,9 +78,6 @@ class Routes:
             return error_response(error.status, "Cannot export", str(error))
         response = Response(file.content, mimetype=file.mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-        if file.notices:
-            response.headers["X-View-Notices"] = " ".join(file.notices)[:500].encode(
-                "ascii", "replace").decode()
         return self._cached(response, tag, token)
 
     def embed(self, name: str) -> Response:
@@ -97,12 +94,9 @@ class Routes:
         tag = exports.etag(__version__, "embed", name, query, bundle.fingerprint)
         if tag in request.if_none_match:
             return self._cached(Response(status=304), tag, token)
-        from dashboard.web.view_state import from_query, tab_defaults
-
         # Unnamed parameters take the chart's own tab defaults: /embed/gauges alone shows
         # Korea's reported metals imports, not the map's mirror-only line (100% China).
-        defaults = tab_defaults(bundle.defaults, CHART_TAB[chart], bundle.catalogue)
-        state, notices = from_query(view_query, defaults, bundle.catalogue)
+        state, notices = exports.chart_view_state(bundle, chart, view_query)
         view_url = f"{self.page_url()}{state.to_query()}"
         from dashboard.web import charts
 

@@ -209,10 +209,11 @@ def default_view(catalogue: Catalogue, tab: str = "map") -> ViewState:
 def tab_defaults(defaults: ViewState, tab: str, catalogue: Catalogue) -> ViewState:
     """The defaults of a link that names `tab`: that tab's own when `defaults` are the
     data's standard ones (a link naming every parameter reopens exactly all the same)."""
-    if tab == defaults.tab or tab not in TABS or defaults != default_view(catalogue,
-                                                                         defaults.tab):
-        return replace(defaults, tab=tab) if tab in TABS else defaults
-    return default_view(catalogue, tab)
+    if tab not in TABS:
+        return defaults
+    if tab != defaults.tab and defaults == default_view(catalogue, defaults.tab):
+        return default_view(catalogue, tab)
+    return replace(defaults, tab=tab)
 
 
 def switched_tab(state: ViewState, before: str, catalogue: Catalogue) -> ViewState:
@@ -230,3 +231,5 @@ def switched_tab(state: ViewState, before: str, catalogue: Catalogue) -> ViewSta
 # Drawn after the view link of a chart made from an upload: an upload lives in one browser
 # tab, and no link or embed carries it.
 LINK_WITHOUT_UPLOAD = " (uploaded data: not in this link)"
+UPLOAD_NOT_IN_LINK = ("Your uploaded file is not part of any link or embed: a copied link"
+                      " opens this view on the embedded data.")
