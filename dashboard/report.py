@@ -9,14 +9,10 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.analytics import consistency
-from dashboard.figures.text import format_amount
+from dashboard.figures.text import format_amount, plural
 
 SHOWN_FINDINGS = 20
 PARTNERS = "all partners except World and groups (incl. Other Asia nes, other areas, bunkers)"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _trade(row) -> str:
@@ -61,7 +57,7 @@ def _totals_line(row) -> str:
                  f" {format_amount(row.orphan_group_t, 't')},"
                  f" {format_amount(row.orphan_group_usd, 'USD')}")
     if row.rows_without_weight:
-        text += (f"; {_count(int(row.rows_without_weight), 'partner row')} with a value but"
+        text += (f"; {plural(int(row.rows_without_weight), 'partner row')} with a value but"
                  " no net weight")
     return text
 
@@ -77,7 +73,7 @@ def checks_lines(frame: pd.DataFrame) -> list[str]:
 
 def _allocation_lines(table: pd.DataFrame) -> list[str]:
     gaps = table[table["gap"].astype(bool)]
-    lines = [f"  World rows against the sum of {PARTNERS}: {_count(len(table), 'period')}"
+    lines = [f"  World rows against the sum of {PARTNERS}: {plural(len(table), 'period')}"
              f" checked, {int(table['comparable'].sum()):,} comparable like with like,"
              f" {len(gaps):,} with a gap beyond rounding (0.5% or 1 kg / 1 USD)"]
     if gaps.empty:

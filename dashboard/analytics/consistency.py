@@ -148,12 +148,7 @@ def _counted_once(rows: pd.DataFrame, level: str) -> pd.DataFrame:
     a series' annual row where it has one (an annual World row is compared with annual
     partner rows, like with like), else its finest rows of that year.
     """
-    if level == "A":
-        annual = rows["fineness"] == _FINENESS["A"]
-        has_annual = annual.groupby([rows[k] for k in [*SERIES, "partner", "year"]],
-                                    observed=True).transform("any")
-        rows = rows[annual | ~has_annual]
-    return finest_rows(rows)
+    return year_rows(rows) if level == "A" else finest_rows(rows)
 
 
 def allocation_at(frame: pd.DataFrame, level: str) -> pd.DataFrame:

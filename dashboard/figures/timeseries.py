@@ -148,17 +148,13 @@ def _hover(row: pd.Series, mode: SeriesMode) -> str:
                          " per period, not a real figure for any one period")
     if mode == SeriesMode.SHARE:
         share = row["average_value"] if row["coverage"] != COMPLETE else row["value"]
-        lines.append(f"Share of total: {_percent(share)} "
+        lines.append(f"Share of total: {format_share(share)} "
                      f"({format_amount(row['weight_t'], 't')} of "
                      f"{format_amount(row['total_t'], 't')})")
     elif row["coverage"] == COMPLETE:
         lines.append(f"Net weight: {format_amount(row['weight_t'], 't')}")
     lines.append(f"Source rows: {row['row_count']} ({html.escape(_short(row['source_rows']))})")
     return "<br>".join(lines)
-
-
-def _percent(share: float) -> str:
-    return "no data" if pd.isna(share) else format_share(share)
 
 
 def _short(text: str, limit: int = 90) -> str:
