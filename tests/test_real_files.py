@@ -110,13 +110,19 @@ def raw_rows(path: Path) -> pd.DataFrame:
             & _total(raw["Mode of Transport Code"], "0") & _total(raw["2nd Partner Code"], "0"),
         })
     rows["line"] = rows.index + 2  # header is line 1; these files have no multi-line records
-    # A blank net weight beside a quantity in Comtrade's unit 8 (kg) is that weight.
-    in_kg = rows["weight"].eq("") & rows["qty_unit"].eq("8")
+    # A blank or 0 net weight beside a positive quantity in Comtrade's unit 8 (kg) is that
+    # weight (netWgt 0.0 beside qty 5,923,063.651 kg and USD 98 million, light_ree 2020).
+    qty = pd.to_numeric(rows["qty"].replace("", None))
+    zero = pd.to_numeric(rows["weight"].replace("", None)).eq(0)
+    in_kg = (rows["weight"].eq("") | zero) & rows["qty_unit"].eq("8") & qty.gt(0)
     rows["weight"] = pd.to_numeric(rows["weight"].where(~in_kg, rows["qty"]).replace("", None))
     rows["value"] = pd.to_numeric(rows["value"].replace("", None))
     # Comtrade writes netWgt 0 beside a positive value when no quantity was reported (unit
-    # N/A, code -1): a weight not reported, not zero tonnes (8.7 bn USD of chips at 0 kg).
-    no_quantity = rows["qty_unit"].eq("-1") | rows["unit"].str.upper().isin(["N/A", ""])
+    # N/A or "No Quantity", code -1): a weight not reported, not zero tonnes (8.7 bn USD of
+    # chips at 0 kg; legacy bicycles' World rows).
+    no_quantity = (rows["qty_unit"].eq("-1")
+                   | rows["unit"].str.upper().isin(["N/A", "NO QUANTITY"])
+                   | (rows["unit"].eq("") & rows["qty_unit"].isin(["", "-1"])))
     unreported = no_quantity & rows["weight"].eq(0) & rows["value"].gt(0)
     rows.loc[unreported, "weight"] = float("nan")
     return rows
@@ -127,12 +133,19 @@ def expected_totals(rows: pd.DataFrame) -> pd.DataFrame:
     of the four flows, all partners except World and groups."""
     used = rows[rows["is_total"] & rows["flow"].isin(list(FLOW_NAMES))
                 & ~rows["partner_code"].isin(EXCLUDED)]
-    return used.groupby(["reporter_code", "flow", "commodity_code", "period"]).agg(
+    keys = ["reporter_code", "flow", "commodity_code", "period"]
+    totals = used.groupby(keys).agg(
         reporter_iso=("reporter_iso", "first"),
         net_weight_kg=("weight", lambda s: s.sum(min_count=1)),
         value_usd=("value", lambda s: s.sum(min_count=1)),
         rows=("line", "size"),
     )
+    # Unit value (USD/kg) over the rows that report both a weight and a value.
+    both = used["weight"].notna() & used["value"].notna()
+    value = used["value"].where(both).groupby([used[k] for k in keys]).sum(min_count=1)
+    weight = used["weight"].where(both).groupby([used[k] for k in keys]).sum(min_count=1)
+    totals["unit_value"] = (value / weight.where(weight > 0)).reindex(totals.index)
+    return totals
 
 
 # -- the dashboard side -----------------------------------------------------------------------
@@ -254,7 +267,8 @@ def test_country_table_shows_the_pandas_totals(path):
     for (flow, commodity, period), want in views:
         direction = Direction.IMPORTS if flow == "M" else Direction.EXPORTS
         for measure, column, scale in ((Measure.WEIGHT, "net_weight_kg", 1000),
-                                       (Measure.VALUE, "value_usd", 1)):
+                                       (Measure.VALUE, "value_usd", 1),
+                                       (Measure.UNIT_VALUE, "unit_value", 1)):
             table = country_table(result.frame, Selection(
                 commodity=commodity, direction=direction, perspective=Perspective.REPORTER,
                 measure=measure), period)
@@ -266,3 +280,40 @@ def test_country_table_shows_the_pandas_totals(path):
                     found.append(f"{flow} {commodity} {period} {measure.value} {country}: "
                                  f"pandas {wanted.get(country)} ours {shown.get(country)}")
     assert not found, f"{len(found)} country values differ:\n" + "\n".join(found[:15])
+
+
+WORLD_FILES = [p for p in FILES if (raw_rows(p)["partner_code"] == "0").any()]
+
+
+@pytest.mark.parametrize("path", WORLD_FILES, ids=[p.parent.name for p in WORLD_FILES])
+def test_world_against_partners_matches_pandas(path):
+    """`validate`'s check on real files: each World row against the sum of the partners
+    (all but World and groups), recomputed here from the file with plain pandas. Annual
+    periods only (these files are annual); where a partner row lacks a weight the partners'
+    weight is no total (NaN), as the check defines it."""
+    from dashboard.analytics.consistency import world_allocation
+
+    result, rows = read(path), raw_rows(path)
+    totals = rows[rows["is_total"] & rows["flow"].isin(list(FLOW_NAMES))
+                  & (rows["period"].str.len() == 4)]
+    keys = ["reporter_code", "flow", "commodity_code", "period"]
+    world = totals[totals["partner_code"] == "0"].groupby(keys)["weight"].sum(min_count=1)
+    partners = totals[~totals["partner_code"].isin(EXCLUDED)]
+    lacking = partners["weight"].isna().groupby([partners[k] for k in keys]).any()
+    partner_kg = partners.groupby(keys)["weight"].sum().where(~lacking)
+    labels = reporter_labels(rows, result.frame)
+    ours = world_allocation(result.frame).set_index(["reporter", "flow", "commodity_code",
+                                                     "period"])
+    found = []
+    for (code, flow, commodity, period), kg in world.items():
+        key = (labels.get(code, f"code {code}"), FLOW_NAMES[flow], commodity, period)
+        if key not in ours.index:
+            found.append(f"{key}: no World comparison")
+            continue
+        row = ours.loc[key]
+        want = partner_kg.get((code, flow, commodity, period), math.nan)
+        if not same(row["world_kg"], kg) or not same(row["partners_kg"], want):
+            found.append(f"{key}: World pandas {kg} ours {row['world_kg']};"
+                         f" partners pandas {want} ours {row['partners_kg']}")
+    assert world.size and not found, "\n".join(found[:15])
+

@@ -82,6 +82,10 @@ def test_value_only_rows_keep_their_value_with_no_weight(plus_file, net_wgt, qty
     ("", "500", "15", "g", "1", 0.5),
     ("", "1000", "13", "carat", "1", 0.2),  # the metric carat is 200 mg
     ("12.5", "3", "5", "u", "1", 12.5),  # a weight given wins over any quantity
+    # netWgt 0.0 beside a quantity in kg is that quantity (real: light_ree 2846, USA 2020)
+    ("0.0", "5923063.651", "8", "", "98248642", 5923063.651),
+    ("0", "4", "21", "1000 KG", "1", 4000.0),
+    ("0", "4", "5", "u", "1", 0.0),  # a count is no weight: the reported 0 stays
 ])
 def test_weights_that_are_reported_are_kept(plus_file, net_wgt, qty, code, abbr, value, kg):
     result = readers.read_file(plus_file([plus(1, net_wgt, qty, code, abbr, value)]))

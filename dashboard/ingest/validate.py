@@ -264,19 +264,25 @@ def _qty_unit(staging: pd.DataFrame) -> pd.Series:
 
 def _weight_kg(staging: pd.DataFrame, collector: _Collector, unit: pd.Series,
                decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
-    """Net weight in kg, from the weight column or, where it is blank, a quantity in a weight
-    unit; and the rows that report no weight at all (NaN weight, never a problem): blank
-    weight, and no quantity or one in N/A or a unit that is not a weight (items, litres...)."""
+    """Net weight in kg, from the weight column or, where it is blank (or 0 beside a quantity
+    in a weight unit), the quantity; and the rows that report no weight at all (NaN weight,
+    never a problem): blank weight, and no quantity or one in N/A or a unit that is not a
+    weight (items, litres...)."""
     given = staging["weight"] != ""
     weightless = ~given & ((staging["qty"] == "") | unit.isin(NO_QUANTITY_UNITS)
                            | unit.isin(_comtrade_units()[1]))
-    use_qty = ~given & ~weightless
     weight = _checked_number(staging, collector, "weight", decimal_comma, rows=given)
+    # Comtrade writes netWgt 0 beside a quantity in kg on some rows (a real file: 0.0 kg
+    # beside qty 5,923,063.651 kg and USD 98 million): the quantity is the net weight then.
+    in_kg = (parse_numbers(staging["qty"], decimal_comma)[0]
+             * unit.map(KG_PER_UNIT).astype("float64"))
+    zero_beside_qty = given & (weight == 0) & (in_kg > 0)
+    use_qty = (~given & ~weightless) | zero_beside_qty
     qty = _checked_number(staging, collector, "qty", decimal_comma, rows=use_qty)
     weight_unit = staging["weight_unit"].str.strip().str.lower()
     weight_factor = _unit_factor(collector, "weight_unit", weight_unit, given)
     qty_factor = _unit_factor(collector, "qty_unit", unit, use_qty)
-    kg = (weight * weight_factor).where(given, qty * qty_factor)
+    kg = (weight * weight_factor).where(given & ~zero_beside_qty, qty * qty_factor)
     too_large = kg > MAX_PLAUSIBLE_KG
     message = (f"implausibly large weight (over {MAX_PLAUSIBLE_KG:.0e} kg): check the unit and"
                " the decimal separator")
