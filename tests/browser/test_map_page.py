@@ -142,3 +142,20 @@ def test_a_rise_is_drawn_as_a_rise_and_a_fall_as_a_fall(open_page):
         red, _, blue = drawn_fill(page, code)
         assert blue > red, (code, rows[code]["percent"], (red, blue))
 
+
+
+def test_other_asia_nes_is_drawn_on_taiwan_in_a_scale_colour(open_page):
+    """Partner 490 (Other Asia, nes) on Taiwan's shape: the colour Chromium drew there is a
+    scale colour, not the land's "no rows" grey, and the hover says how it was published."""
+    from dashboard.figures.style import NO_DATA_COLOUR
+
+    page = open_page("/?commodity=284690&period=2024&perspective=mirror&partner=CHN").page
+    assert "TWN" in value_locations(page)
+    drawn = drawn_fill(page, "TWN")
+    land = tuple(int(NO_DATA_COLOUR.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    assert sum(abs(a - b) for a, b in zip(drawn, land, strict=True)) > 60, drawn
+    hover = page.evaluate(
+        "() => { const g = document.querySelector('#map .js-plotly-plot');"
+        " const t = g.data.find(d => d.name === 'value');"
+        " return t.text[Array.from(t.locations).indexOf('TWN')]; }")
+    assert "Other Asia, nes (in practice Taiwan)" in hover and "TWN's shape" in hover
