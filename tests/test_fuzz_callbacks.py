@@ -51,6 +51,8 @@ def test_every_input_of_every_callback_with_hostile_values(client):
     app, http = client
     cases = 0
     for output, spec in app.callback_map.items():
+        if "callback" not in spec:
+            continue  # a clientside callback: it runs in the browser, nothing to post
         for position in range(len(spec["inputs"])):
             for value in HOSTILE_VALUES:
                 body = valid_body(output, spec)

@@ -31,10 +31,60 @@ class Caption:
     data_date: str = ""
     synthetic: bool = False
     view_url: str = ""
+    narrow: bool = False  # drawn on a phone (about 360 px): short lines, fixed left margin
 
 
-SUBTITLE_WIDTH = 88  # characters per line; long subtitles wrap instead of running off
-NOTE_WIDTH = 120
+@dataclass(frozen=True)
+class LineWidths:
+    """Characters per line: long text wraps instead of running off the figure's edge."""
+
+    title: int
+    subtitle: int
+    note: int
+
+
+WIDE = LineWidths(title=68, subtitle=88, note=120)
+# About 350 px of text: 17 px bold title, 13 px subtitle, 11 px notes.
+NARROW = LineWidths(title=30, subtitle=46, note=52)
+SUBTITLE_WIDTH, NOTE_WIDTH = WIDE.subtitle, WIDE.note
+NARROW_LEFT = 52  # px left of a phone's plot: numeric y ticks and a rotated axis title
+NARROW_LABEL = 16  # characters per line of a category label on a phone (about 95 px)
+
+
+def widths(caption: Caption) -> LineWidths:
+    return NARROW if caption.narrow else WIDE
+
+
+def edge_shift(caption: Caption, left: int = NARROW_LEFT) -> int:
+    """px from a phone chart's plot edge (paper x=0) to the figure's text edge: notes under
+    the plot start where the title does, not indented by the axis labels. 0 when wide."""
+    return 10 - left if caption.narrow else 0
+
+
+def category_label(text: str, caption: Caption, lines: int = 2) -> str:
+    """A country or flow name as an axis label: whole on a wide chart; on a phone wrapped
+    to NARROW_LABEL characters and at most `lines` lines (the hover and table keep it whole)."""
+    if not caption.narrow:
+        return text
+    wrapped_lines = textwrap.wrap(text, NARROW_LABEL) or [""]
+    if len(wrapped_lines) > lines:
+        wrapped_lines = [*wrapped_lines[:lines - 1],
+                         textwrap.shorten(" ".join(wrapped_lines[lines - 1:]), NARROW_LABEL,
+                                          placeholder="...")]
+    return "<br>".join(wrapped_lines)
+
+
+def category_labels(texts, caption: Caption, lines: int = 2) -> list[str]:
+    """`category_label` of each text, kept distinct: two names cut to the same label
+    would become one bar. A repeat gets its position, e.g. "Other Asia... (2)"."""
+    labels, seen = [], set()
+    for text in texts:
+        label = category_label(str(text), caption, lines)
+        if label in seen:
+            label = f"{label} ({len(labels) + 1})"
+        seen.add(label)
+        labels.append(label)
+    return labels
 
 
 def wrapped(text: str, width: int) -> list[str]:
@@ -44,12 +94,16 @@ def wrapped(text: str, width: int) -> list[str]:
 
 def url_lines(url: str, width: int) -> list[str]:
     """A long link broken after "&" so it prints whole: "View: http://...?a=1&" / "b=2"."""
-    lines, line = [], "View: "
+    prefix = "View: "
+    lines, line = [], prefix
     for piece in url.replace("&", "&\n").split("\n"):
-        if len(line) + len(piece) > width and line.strip():
+        if len(line) + len(piece) > width and line not in ("", prefix):
             lines.append(line)
             line = ""
         line += piece
+        while len(line) > width:  # one piece longer than a line: cut it, it is a link
+            lines.append(line[:width])
+            line = line[width:]
     lines.append(line)
     return [html.escape(text, quote=False) for text in lines]
 
@@ -59,7 +113,8 @@ AXIS_ROOM = 56  # x tick labels and the axis title sit between the plot and the 
 
 
 def apply_caption(fig: go.Figure, caption: Caption, top: int = 84, bottom: int = 64,
-                  extra_bottom: int | None = None) -> go.Figure:
+                  extra_bottom: int | None = None, narrow_left: int = NARROW_LEFT
+                  ) -> go.Figure:
     """The figure with the caption in its layout; margins grow with the wrapped lines.
 
     The notes (source, date, link) sit at the very bottom; `extra_bottom` is the room kept
@@ -67,14 +122,29 @@ def apply_caption(fig: go.Figure, caption: Caption, top: int = 84, bottom: int =
     Returns a new figure, merged as plain dicts: plotly's `update_layout` and
     `add_annotation` cost ~7-14 ms a chart, more than most of the analytics.
     """
+    has_axes = any(trace.type in CARTESIAN for trace in fig.data)
     if extra_bottom is None:
-        has_axes = any(trace.type in CARTESIAN for trace in fig.data)
         extra_bottom = AXIS_ROOM if has_axes else 8
-    layout, annotations = caption_layout(caption, top, bottom, extra_bottom)
+    left = narrow_left if caption.narrow and has_axes else 10
+    layout, annotations = caption_layout(caption, top, bottom, extra_bottom, left)
+    if caption.narrow and has_axes:
+        layout["yaxis"] = {"automargin": False}
     spec = fig.to_plotly_json()
     merged = _merged(spec.get("layout", {}), layout)
     merged["annotations"] = [*spec.get("layout", {}).get("annotations", []), *annotations]
+    if caption.narrow:  # a phone's caption takes more lines: the figure grows, not the plot
+        merged["height"] = narrow_height(merged)
     return figure_from({"data": spec.get("data", []), "layout": merged})
+
+
+NARROW_PLOT_PX = 260  # the plot area's least height on a phone, under all caption lines
+
+
+def narrow_height(layout: dict) -> int:
+    """The figure's height with at least NARROW_PLOT_PX between its top and bottom margins."""
+    margin = layout.get("margin", {})
+    needed = margin.get("t", 0) + margin.get("b", 0) + NARROW_PLOT_PX
+    return max(int(layout.get("height") or 0), needed)
 
 
 def _merged(base: dict, patch: dict) -> dict:
@@ -87,17 +157,25 @@ def _merged(base: dict, patch: dict) -> dict:
 
 
 def caption_layout(caption: Caption, top: int = 84, bottom: int = 64,
-                   extra_bottom: int = 8) -> tuple[dict, list[dict]]:
-    """The caption as plain layout: title, margins, font and meta; and its annotations."""
-    notes = wrapped(caption.source_line, NOTE_WIDTH)
+                   extra_bottom: int = 8, left: int = 10) -> tuple[dict, list[dict]]:
+    """The caption as plain layout: title, margins, font and meta; and its annotations.
+
+    `left` is the plot's left margin in px; the notes start at the figure's edge whatever
+    it is (xshift), where the title starts.
+    """
+    width = widths(caption)
+    notes = wrapped(caption.source_line, width.note)
     if caption.data_date:
         notes.append(f"Data as of {html.escape(caption.data_date)}.")
     if caption.view_url:
-        notes += url_lines(caption.view_url, NOTE_WIDTH)
-    subtitle = wrapped(caption.subtitle, SUBTITLE_WIDTH)
-    title = "<br>".join(wrapped(caption.title, SUBTITLE_WIDTH - 20))
+        notes += url_lines(caption.view_url, width.note)
+    subtitle = wrapped(caption.subtitle, width.subtitle)
+    title = "<br>".join(wrapped(caption.title, width.title))
     badge_room = 32 if caption.synthetic else 0  # the badge's row, and clear air under it
-    top = max(top, 44 + 18 * (len(subtitle) + title.count("<br>"))) + badge_room
+    # `top` beyond the default is the builder's own room over the plot (a legend, a rule):
+    # kept above the plot whatever the caption's lines take.
+    own = max(0, top - 84)
+    top = max(top, 44 + 18 * (len(subtitle) + title.count("<br>")) + own) + badge_room
     bottom = max(bottom, 12 + 14 * len(notes) + extra_bottom)
     layout = {
         "title": {"text": f"<b>{title}</b><br><span style='font-size:13px;color:{MUTED_TEXT}'>"
@@ -105,7 +183,10 @@ def caption_layout(caption: Caption, top: int = 84, bottom: int = 64,
                   "xref": "container", "x": 0.01, "xanchor": "left",
                   "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 8 + badge_room},
                   "font": {"size": 17}},
-        "margin": {"t": top, "b": bottom, "l": 10, "r": 10},
+        # On a phone the margins hold everything by design: plotly's autoexpand found the
+        # legend above the plot and scaled both margins down, so the caption overran.
+        "margin": {"t": top, "b": bottom, "l": left, "r": 10}
+                  | ({"autoexpand": False} if caption.narrow else {}),
         "font": {"family": FONT_FAMILY, "color": TEXT_COLOUR},
         "paper_bgcolor": "white",
         "meta": {"source_line": caption.source_line, "synthetic": caption.synthetic},
@@ -114,6 +195,8 @@ def caption_layout(caption: Caption, top: int = 84, bottom: int = 64,
         "text": "<br>".join(notes), "xref": "paper", "yref": "paper", "x": 0, "y": 0,
         "yshift": -bottom + 6, "xanchor": "left", "yanchor": "bottom", "align": "left",
         "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT}, "name": "source_line"}]
+    if left != 10:
+        annotations[0]["xshift"] = 10 - left  # from the plot's edge to the figure's
     if caption.synthetic:
         # On its own row above the title, at the right: it never covers the title, whatever
         # the width of the axis labels that decide where the plot (paper x=0) starts.

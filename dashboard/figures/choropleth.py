@@ -57,6 +57,8 @@ GEO = {
     "fitbounds": False, "lataxis": {"range": [-58, 84]}, "lonaxis": {"range": [-170, 190]},
 }
 # The key to the two marks that are not on the colour bar; its text is `no_data_key`'s.
+NARROW_MAP_PX = 200  # a phone's world: 348 px wide at natural earth's 2:1
+NARROW_CALLOUT_PX = 44  # the focus callout's two lines, above the map on a phone
 NO_DATA_KEY = {
     "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left", "yanchor": "bottom",
     "align": "left", "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT},
@@ -77,14 +79,22 @@ def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure
         traces.append(_gap_trace(gaps, spec))
     if len(shown):
         traces.append(_value_trace(shown, spec, colouring))
-    layout, annotations = caption_layout(caption, extra_bottom=70)
+    # On a phone the focus callout sits above the map (over it, it hid East Asia).
+    callout_room = NARROW_CALLOUT_PX if caption.narrow and spec.focus else 0
+    layout, annotations = caption_layout(caption, top=84 + callout_room, extra_bottom=70)
     annotations = [*annotations, no_data_key(gaps, spec)]
     if spec.focus:
         shape = DRAWN_AS.get(spec.focus, spec.focus)
         traces += _focus_traces(shape, list(shown.index), set(gaps.index), colouring)
-        annotations.append(_focus_callout(shape, table, spec))
-    layout |= {"height": 480, "dragmode": False, "hoverlabel": {"align": "left"}, "geo": GEO,
-               "annotations": annotations}
+        annotations.append(_focus_callout(shape, table, spec, caption.narrow))
+    margin = layout["margin"]
+    height = margin["t"] + margin["b"] + NARROW_MAP_PX if caption.narrow else 480
+    layout |= {"height": height, "dragmode": False, "hoverlabel": {"align": "left"},
+               "geo": GEO, "annotations": annotations}
+    if caption.narrow:
+        for trace in traces:
+            if "colorbar" in trace:
+                trace["colorbar"] = trace["colorbar"] | {"len": 0.8}
     return figure_from({"data": traces, "layout": layout})
 
 
@@ -227,7 +237,8 @@ def _focus_traces(shape: str, shown: list[str], gaps: set[str], colouring: dict)
     return [ring, fill]
 
 
-def _focus_callout(shape: str, table: pd.DataFrame, spec: MapSpec) -> dict:
+def _focus_callout(shape: str, table: pd.DataFrame, spec: MapSpec,
+                   narrow: bool = False) -> dict:
     """The focus country's name and figure, in the map's top-right corner.
 
     A callout with an arrow to the country needs a scattergeo trace, which the partial
@@ -240,7 +251,7 @@ def _focus_callout(shape: str, table: pd.DataFrame, spec: MapSpec) -> dict:
     return {"text": f"<b>{html.escape(str(name))}</b> (outlined)<br>"
                     f"{html.escape(_focus_figure(row, spec))}",
             "xref": "paper", "yref": "paper", "x": 1, "y": 1, "xanchor": "right",
-            "yanchor": "top", "align": "left", "showarrow": False,
+            "yanchor": "bottom" if narrow else "top", "align": "left", "showarrow": False,
             "bgcolor": "rgba(255,255,255,0.92)", "bordercolor": FOCUS_COLOUR,
             "borderwidth": 1, "borderpad": 4, "font": {"size": 12, "color": TEXT_COLOUR},
             "name": "focus_callout"}

@@ -21,7 +21,7 @@ from dashboard.analytics.dependency import (
     DependencyMetrics,
 )
 from dashboard.analytics.periods import describe_period
-from dashboard.figures.caption import Caption, apply_caption
+from dashboard.figures.caption import Caption, apply_caption, category_labels, widths
 from dashboard.figures.style import MUTED_TEXT, NO_DATA_COLOUR, TEXT_COLOUR
 from dashboard.figures.text import format_amount, format_number, format_share
 
@@ -33,6 +33,8 @@ BAR_COLOUR = "#0072B2"
 ABOVE_BENCHMARK_COLOUR = "#D55E00"
 BAND_COLOURS = ("#f2f2f2", "#d9d9d9", "#bdbdbd")
 _GAUGE_Y = (0.0, 0.9)
+_NARROW_ROWS = ((0.58, 0.92), (0.0, 0.34))  # a phone's two rows, each under its titles
+NARROW_NOTE = 46
 
 
 NOTE_LINE_PX = 16  # a 12 px line of the notes under the gauges
@@ -78,33 +80,42 @@ def build_dependency_gauges(metrics: DependencyMetrics | None, reference: pd.Dat
     """
     fig = go.Figure()
     notes: list[tuple[str, str, dict]] = []
+    width = NARROW_NOTE if caption.narrow else 110  # characters per line of 12 px notes
     if metrics is None:
         _note(fig, "<b>No supplier data for this country and period</b>: no imports with a"
                    " net weight, so no shares can be computed.", 0.75, "no_data", x=0.02)
     else:
-        for trace in _gauges(metrics):
+        for trace in _gauges(metrics, caption.narrow):
             fig.add_trace(trace)
-        notes += [("crma_benchmark", _wrap(f"Line on the first gauge: {CRMA_TEXT}."),
+        notes += [("crma_benchmark", _wrap(f"Line on the first gauge: {CRMA_TEXT}.", width),
                    {"colour": MUTED_TEXT}),
-                  ("computed_basis", _wrap(_basis_text(metrics)), {"colour": MUTED_TEXT})]
+                  ("computed_basis", _wrap(_basis_text(metrics), width),
+                   {"colour": MUTED_TEXT})]
     if len(reference):
-        notes.append(("published_figures", _published_text(reference),
+        notes.append(("published_figures", _published_text(reference, width),
                       {"bgcolor": "#fafafa", "bordercolor": MUTED_TEXT, "borderwidth": 1,
                        "borderpad": 6}))
     room = _notes_below(fig, notes)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(height=GAUGES_PX + room + 150, plot_bgcolor="white")
+    gauges_px = 2 * GAUGES_PX - 120 if caption.narrow else GAUGES_PX  # two rows on a phone
+    fig.update_layout(height=gauges_px + room + 150, plot_bgcolor="white")
     return apply_caption(fig, caption, extra_bottom=room)
 
 
-def _gauges(m: DependencyMetrics) -> list[go.Indicator]:
+def _gauges(m: DependencyMetrics, narrow: bool = False) -> list[go.Indicator]:
     # Wide gaps between gauges, and no tick label at an arc's ends: "0%" and "100%" stick
     # out sideways and ran into the next gauge's labels at 1366 px; inner ticks do not.
+    # On a phone, two rows of two: four in a row left each gauge 80 px.
     def domain(i: int) -> dict:
+        if narrow:
+            row = _NARROW_ROWS[i // 2]
+            return {"x": [(i % 2) * 0.5 + 0.06, (i % 2) * 0.5 + 0.44], "y": list(row)}
         return {"x": [i * 0.25 + 0.04, i * 0.25 + 0.21], "y": list(_GAUGE_Y)}
 
     def title(text: str, sub: str) -> dict:
+        if narrow:
+            sub = "<br>".join(textwrap.wrap(sub, 24))
         return {"text": f"{text}<br><span style='font-size:11px;color:{MUTED_TEXT}'>{sub}</span>",
                 "font": {"size": 14}}
 
@@ -171,7 +182,7 @@ def world_text(m: DependencyMetrics) -> str:
             f" {format_share(m.top_share_of_world_high)}.")
 
 
-def _published_text(reference: pd.DataFrame) -> str:
+def _published_text(reference: pd.DataFrame, width: int = 110) -> str:
     lines = [f"<b>{PUBLISHED_HEADING}</b>"]
     for _, fact in reference.fillna("").iterrows():
         value = f"{fact['value']}{'' if str(fact['unit']).startswith('%') else ' '}{fact['unit']}"
@@ -179,7 +190,7 @@ def _published_text(reference: pd.DataFrame) -> str:
         source = f"{fact['source']}, via {fact['citation']}" if fact["citation"] else fact["source"]
         second = " (secondary report)" if str(fact["secondary"]).lower() == "true" else ""
         head = f"{value}: " if fact["value"] else ""
-        lines.append(_wrap(f"{head}{fact['statement']}{when} - {source}{second}"))
+        lines.append(_wrap(f"{head}{fact['statement']}{when} - {source}{second}", width))
     return "<br>".join(lines)
 
 
@@ -199,8 +210,9 @@ def build_dependency_ranking(ranking: pd.DataFrame, supplier_name: str, caption:
         fig.update_yaxes(visible=False)
         return apply_caption(fig, caption)
     percent = 100 * shown["supplier_share"]
+    labels = category_labels(shown["country_name"], caption, lines=1)
     fig.add_trace(go.Bar(
-        x=list(percent), y=list(shown["country_name"]), orientation="h",
+        x=list(percent), y=labels, orientation="h",
         name="supplier_share", customdata=list(shown.index),
         marker={"color": [ABOVE_BENCHMARK_COLOUR if p > 100 * CRMA_BENCHMARK_SHARE
                           else BAR_COLOUR for p in percent]},
@@ -211,15 +223,24 @@ def build_dependency_ranking(ranking: pd.DataFrame, supplier_name: str, caption:
     fig.add_shape(type="line", xref="x", yref="paper", x0=65, x1=65, y0=0, y1=1,
                   line={"color": ABOVE_BENCHMARK_COLOUR, "width": 2, "dash": "dash"},
                   layer="above", name="crma_line")
-    fig.add_annotation(text=_wrap(CRMA_TEXT, 60), xref="x", yref="paper", x=65, y=1,
-                       xanchor="center", yanchor="bottom", showarrow=False,
-                       font={"size": 11, "color": MUTED_TEXT}, name="crma_benchmark")
-    fig.update_yaxes(categoryorder="array", categoryarray=list(shown["country_name"])[::-1])
+    # On a phone the benchmark's words run from the figure's edge, not centred on the line.
+    place = (NARROW_CRMA if caption.narrow
+             else {"xref": "x", "x": 65, "xanchor": "center"})
+    fig.add_annotation(text=_wrap(CRMA_TEXT, widths(caption).note if caption.narrow else 60),
+                       yref="paper", y=1, yanchor="bottom", showarrow=False,
+                       font={"size": 11, "color": MUTED_TEXT}, name="crma_benchmark", **place)
+    fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1])
+    title = f"share of imports (net weight) from {supplier_name}, %"
     fig.update_xaxes(range=[0, 112], ticksuffix="%", gridcolor=NO_DATA_COLOUR,
-                     title={"text": f"share of imports (net weight) from {supplier_name}, %"})
+                     title={"text": _wrap(title, 40) if caption.narrow else title})
     fig.update_layout(height=max(360, 200 + 24 * len(shown)), showlegend=False,
                       plot_bgcolor="white", hoverlabel={"align": "left"})
-    return apply_caption(fig, caption, top=120)
+    return apply_caption(fig, caption, top=120, narrow_left=NARROW_LABEL_PX)
+
+
+NARROW_LABEL_PX = 104  # a phone's left margin: one line of a short country name
+NARROW_CRMA = {"xref": "paper", "x": 0, "xanchor": "left", "align": "left",
+               "xshift": 10 - NARROW_LABEL_PX}
 
 
 def _ranking_hover(shown: pd.DataFrame, supplier_name: str) -> list[str]:

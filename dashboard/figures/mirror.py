@@ -18,7 +18,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.analytics.mirror import BOTH, EXPORTER_ONLY
-from dashboard.figures.caption import Caption, apply_caption
+from dashboard.figures.caption import (
+    Caption,
+    apply_caption,
+    category_labels,
+    edge_shift,
+    widths,
+)
 from dashboard.figures.style import MUTED_TEXT
 from dashboard.figures.text import format_amount, format_change
 
@@ -62,8 +68,8 @@ def build_mirror_chart(gaps: pd.DataFrame, caption: Caption, top: int = 15) -> g
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
         return apply_caption(fig, caption)
-    _note_hidden(fig, hidden)
-    labels = [_pair_label(row) for _, row in shown.iterrows()]
+    _note_hidden(fig, hidden, caption)
+    labels = category_labels([_pair_label(row) for _, row in shown.iterrows()], caption, 4)
     hovers = [_hover(row) for _, row in shown.iterrows()]
     pairs = [[row["importer"], row["exporter"]] for _, row in shown.iterrows()]
     for side, colour in (("importer", IMPORTER_COLOUR), ("exporter", EXPORTER_COLOUR)):
@@ -73,23 +79,37 @@ def build_mirror_chart(gaps: pd.DataFrame, caption: Caption, top: int = 15) -> g
             customdata=pairs, text=hovers, textposition="none",
             hovertemplate="%{text}<extra></extra>"))
     fig.update_layout(
-        barmode="group", height=max(380, 170 + 44 * len(shown)), plot_bgcolor="white",
+        barmode="group", height=max(380, 170 + (56 if caption.narrow else 44) * len(shown)),
+        plot_bgcolor="white",
         hoverlabel={"align": "left"}, bargap=0.25,
-        legend={"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"},
+        # On a phone from the figure's edge: from the plot's, the entries ran off the right.
+        legend={"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"}
+               | ({"xref": "container", "x": 0.03, "xanchor": "left"} if caption.narrow
+                  else {}),
         xaxis={"title": {"text": "Net weight (t)"}, "gridcolor": "#e6e6e6",
                "rangemode": "tozero"},
         yaxis={"autorange": "reversed", "automargin": True})
-    return apply_caption(fig, caption, top=120)
+    # On a phone the two legend entries stack, and the note above them wraps.
+    return apply_caption(fig, caption, top=206 if caption.narrow else 120,
+                         narrow_left=NARROW_LABEL_PX)
 
 
-def _note_hidden(fig: go.Figure, hidden: int) -> None:
+NARROW_LABEL_PX = 112  # a phone's left margin: pair names wrapped to four short lines
+HIDDEN_NOTE = ("Not drawn: {hidden} flow(s) reported by one side whose partner reports no"
+               " trade of this product in this period (not in the data, no mirror).")
+
+
+def _note_hidden(fig: go.Figure, hidden: int, caption: Caption) -> None:
     if hidden:
+        text = HIDDEN_NOTE.format(hidden=hidden)
+        if caption.narrow:
+            text = "<br>".join(textwrap.wrap(text, widths(caption).note))
+        shift = edge_shift(caption, NARROW_LABEL_PX)
         fig.add_annotation(
-            text=f"Not drawn: {hidden} flow(s) reported by one side whose partner reports no"
-                 " trade of this product in this period (not in the data, no mirror).",
-            xref="paper", yref="paper", x=0, y=1, yshift=26, xanchor="left",
+            text=text, xref="paper", yref="paper", x=0, y=1,
+            yshift=26 + (40 if caption.narrow else 0), xanchor="left",
             yanchor="bottom", showarrow=False, font={"size": 10, "color": MUTED_TEXT},
-            name="hidden_flows")
+            name="hidden_flows", **({"xshift": shift, "align": "left"} if shift else {}))
 
 
 def _pair_label(row: pd.Series) -> str:

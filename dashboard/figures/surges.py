@@ -25,7 +25,13 @@ from dashboard.analytics.surges import (
     rule_words,
     threshold,
 )
-from dashboard.figures.caption import Caption, apply_caption
+from dashboard.figures.caption import (
+    Caption,
+    apply_caption,
+    category_labels,
+    edge_shift,
+    widths,
+)
 from dashboard.figures.style import MUTED_TEXT, NO_DATA_COLOUR
 from dashboard.figures.text import format_amount, format_number
 
@@ -35,6 +41,8 @@ FLAG_COLOUR = "#D55E00"  # vermillion
 CALM_COLOUR = "#0072B2"  # blue
 PERIOD_SHADE = "#E69F00"  # orange
 DRAWN = (SurgeStatus.SURGE, SurgeStatus.BELOW_THRESHOLD)
+NARROW_KEY = "Hatched orange bars: surge; blue: no surge"
+NARROW_LABEL_PX = 112  # a phone's left margin: country names wrapped to two short lines
 
 
 def _wrap(text: str, width: int = 90) -> str:
@@ -57,53 +65,67 @@ def build_surge_chart(table: pd.DataFrame, params: SurgeParams, caption: Caption
     """
     drawn = table[table["status"].isin(DRAWN)].head(top)
     fig = go.Figure()
-    # The rule in short words (the page prints the full paragraph with its citations).
+    # The rule in short words (the page prints the full paragraph with its citations). On a
+    # phone the legend gives way to words in the rule's lines: beside it, they overlapped.
     rule = (f"Rule: {describe_period(params.period)} {rule_words(params)};"
             f" floor {format_amount(params.floor_t, 't')}")
-    fig.add_annotation(text=rule, xref="paper", yref="paper",
-                       x=0, y=1, yshift=8, xanchor="left", yanchor="bottom", align="left",
-                       showarrow=False, font={"size": 11, "color": MUTED_TEXT}, name="rule")
+    if caption.narrow:
+        rule = "<br>".join(textwrap.wrap(f"{rule}. {NARROW_KEY}", widths(caption).note))
+    shift = edge_shift(caption, NARROW_LABEL_PX)
+    # On a phone the rule spans the width: it sits over the threshold's label, not beside.
+    fig.add_annotation(text=rule, xref="paper", yref="paper", x=0, y=1,
+                       yshift=24 if caption.narrow else 8,
+                       xanchor="left", yanchor="bottom", align="left", showarrow=False,
+                       font={"size": 11, "color": MUTED_TEXT}, name="rule",
+                       **({"xshift": shift} if shift else {}))
     if drawn.empty:
         _no_data(fig, f"No country reaches the floor with a reference for "
                       f"{describe_period(params.period)}.")
     else:
-        _draw_scores(fig, drawn, params)
+        _draw_scores(fig, drawn, params, caption)
     _note_left_out(fig, table, drawn, params)
-    fig.update_layout(height=max(360, 170 + 30 * len(drawn)), showlegend=True,
+    row_px = 40 if caption.narrow else 30  # a phone's names take two lines
+    fig.update_layout(height=max(360, 170 + row_px * len(drawn)), showlegend=not caption.narrow,
                       legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
                               "yanchor": "bottom"}, hoverlabel={"align": "left"},
                       plot_bgcolor="white")
-    return apply_caption(fig, caption, top=110, bottom=84)
+    rule_room = 14 * rule.count("<br>") + 16 * caption.narrow
+    return apply_caption(fig, caption, top=110 + rule_room, bottom=84,
+                         narrow_left=NARROW_LABEL_PX)
 
 
-def _draw_scores(fig: go.Figure, drawn: pd.DataFrame, params: SurgeParams) -> None:
+def _draw_scores(fig: go.Figure, drawn: pd.DataFrame, params: SurgeParams,
+                 caption: Caption) -> None:
     is_ratio = params.rule != SurgeRule.ROBUST
     finite = drawn["score"].replace([np.inf, -np.inf], np.nan)
     cap = max(float(finite.max()) if finite.notna().any() else 0.0, threshold(params)) * 1.5
     plotted = drawn["score"].clip(lower=1e-3 if is_ratio else None, upper=cap)
+    labels = pd.Series(category_labels(drawn["country_name"], caption), index=drawn.index)
     for flagged, name, colour in ((True, "surge", FLAG_COLOUR), (False, "no surge", CALM_COLOUR)):
         part = drawn[drawn["flagged"] == flagged]
         if part.empty:
             continue
         fig.add_trace(go.Bar(
-            x=list(plotted[part.index]), y=list(part["country_name"]), orientation="h",
+            x=list(plotted[part.index]), y=labels[part.index].tolist(), orientation="h",
             name=name, marker={"color": colour, "pattern": {"shape": "/" if flagged else ""}},
             text=[_bar_text(row) for _, row in part.iterrows()], textposition="outside",
-            cliponaxis=False,
+            cliponaxis=False, **({"textfont": {"size": 10}} if caption.narrow else {}),
             customdata=list(part.index), hovertext=_hover(part, params),
             hovertemplate="%{hovertext}<extra></extra>"))
-    order = list(drawn["country_name"])[::-1]  # first row at the top
+    order = labels.tolist()[::-1]  # first row at the top
     title = ("ratio to the reference (x), log scale" if is_ratio
              else "highest monthly robust z-score (no unit)")
     fig.update_yaxes(categoryorder="array", categoryarray=order, title=None)
     limit = threshold(params)
     low, high = min(float(plotted.min()), limit), max(float(plotted.max()), limit)
-    # Room on the right for the "41.2 t vs 38.0 t" labels outside the bars.
+    # Room on the right for the "41.2 t vs 38.0 t" labels outside the bars: a phone's
+    # plot is a third as wide, so the labels need a larger share of it.
+    room = 0.6 if caption.narrow else 0.3
     if is_ratio:  # a log axis range is given in log10 units
         left, right = math.log10(low / 1.5), math.log10(high * 1.5)
-        span = [left, right + 0.3 * (right - left)]
+        span = [left, right + room * (right - left)]
     else:
-        span = [min(0.0, low * 1.1), high * 1.45]
+        span = [min(0.0, low * 1.1), high * (1.75 if caption.narrow else 1.45)]
     fig.update_xaxes(type="log" if is_ratio else "linear", title={"text": title},
                      gridcolor=NO_DATA_COLOUR, zeroline=False, range=span)
     fig.add_shape(type="line", xref="x", yref="paper", x0=limit, x1=limit, y0=0, y1=1,
@@ -174,24 +196,27 @@ def build_country_series_chart(series: pd.DataFrame, country_label: str, period:
     for span in _spans(reference_periods or []):
         _shade(fig, span, "reference", NO_DATA_COLOUR, 0.6, "reference_period")
     [span] = _spans([period])
+    # On a phone a year is ~30 px: the two labels would run into each other on one row.
     _shade(fig, span, f"compared: {describe_period(period)}", PERIOD_SHADE, 0.2,
-           "compared_period")
+           "compared_period", row=1 if caption.narrow else 0)
     fig.update_yaxes(title={"text": "net weight, t per month"}, gridcolor=NO_DATA_COLOUR,
                      rangemode="tozero")
     fig.update_xaxes(type="date", title=None)
     fig.update_layout(height=380, showlegend=False, plot_bgcolor="white",
                       hoverlabel={"align": "left"}, bargap=0)
-    return apply_caption(fig, caption)
+    return apply_caption(fig, caption, top=84 + 14 * caption.narrow)
 
 
 def _shade(fig: go.Figure, span: tuple[str, str], label: str, colour: str, opacity: float,
-           name: str) -> None:
-    """A shaded date span (a shape named `name`) with its label above the plot."""
+           name: str, row: int = 0) -> None:
+    """A shaded date span (a shape named `name`) with its label above the plot, `row`
+    label rows up."""
     fig.add_vrect(x0=span[0], x1=span[1], fillcolor=colour, opacity=opacity, line_width=0,
                   layer="below", name=name)
     fig.add_annotation(text=label, x=span[0], xref="x", yref="paper", y=1, xanchor="left",
                        yanchor="bottom", showarrow=False, name=f"{name}_label",
-                       font={"size": 11, "color": MUTED_TEXT})
+                       font={"size": 11, "color": MUTED_TEXT}, **({"yshift": 14 * row}
+                                                                  if row else {}))
 
 
 def _series_hover(row: pd.Series) -> str:

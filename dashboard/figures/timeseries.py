@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 
 from dashboard.analytics.periods import describe_period
 from dashboard.analytics.timeseries import COMPLETE, SeriesMode, series_span
-from dashboard.figures.caption import Caption, apply_caption, wrapped
+from dashboard.figures.caption import Caption, apply_caption, edge_shift, widths, wrapped
 from dashboard.figures.style import MUTED_TEXT, figure_from
 from dashboard.figures.text import format_amount, format_share
 
@@ -37,6 +37,7 @@ LABEL_WIDTH = 0.05  # a number tag's share of the x range (~17 px of a phone's p
 LABEL_ROWS = 6
 ROW_PX = 18  # one row of number tags
 NOTE_WIDTH = 110  # characters per line of the notes under the chart
+LEGEND_ROW_PX = 20  # one row of a phone's legend, two entries a row
 NOTE_LINE_PX = 14
 AXIS_PX = 40  # the date tick labels under the plot
 
@@ -58,13 +59,15 @@ def build_timeseries(series: pd.DataFrame, events: pd.DataFrame | None, mode: st
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         traces += _country_traces(rows, mode, colour, emphasised=country == focus)
     start, end = series_span(series)
+    # Right of the plot, top-aligned: it pushes the right margin (pixels), so it can cover
+    # neither the x axis nor the notes at any figure size. On a phone, above the plot in
+    # rows: beside it, it took half the width.
+    legend = ({"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom"}
+              if caption.narrow else
+              {"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top"})
     layout = {
         "height": 460, "hovermode": "closest", "plot_bgcolor": "white",
-        "hoverlabel": {"align": "left"},
-        # right of the plot, top-aligned: it pushes the right margin (pixels), so it can
-        # cover neither the x axis nor the notes at any figure size
-        "legend": {"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1,
-                   "yanchor": "top"},
+        "hoverlabel": {"align": "left"}, "legend": legend,
         "yaxis": {"title": {"text": Y_TITLES[mode]}, "rangemode": "tozero",
                   "gridcolor": "#e6e6e6"},
         "yaxis2": {"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True},
@@ -74,36 +77,40 @@ def build_timeseries(series: pd.DataFrame, events: pd.DataFrame | None, mode: st
         "shapes": [], "annotations": [],
     }
     notes: list[tuple[str, list[str]]] = []
+    note_width = widths(caption).note if caption.narrow else NOTE_WIDTH
     if events is not None and len(events):
         traces.append(_events(layout, events, start, end))
-        notes.append(("policy_event_list", _event_list(events)))
+        notes.append(("policy_event_list", _event_list(events, note_width)))
     if (series["coverage"] != COMPLETE).any():
         notes.append(("coverage_key", wrapped(
             "Open markers: years with coarser data only (e.g. annual), drawn at the average"
-            " period, not as a spike.", NOTE_WIDTH)))
-    room = _notes_below(layout, notes)
+            " period, not as a spike.", note_width)))
+    room = _notes_below(layout, notes, edge_shift(caption))
     fig = figure_from({"data": traces, "layout": layout})
-    return apply_caption(fig, caption, top=110, extra_bottom=room)
+    entries = len(countries) + bool(events is not None and len(events))
+    legend_room = LEGEND_ROW_PX * -(-entries // 2) if caption.narrow else 0
+    return apply_caption(fig, caption, top=110 + legend_room, extra_bottom=room)
 
 
-def _notes_below(layout: dict, notes: list[tuple[str, list[str]]]) -> int:
+def _notes_below(layout: dict, notes: list[tuple[str, list[str]]], xshift: int = 0) -> int:
     """Notes stacked under the date axis, in pixels; returns the room they take."""
     shift = AXIS_PX
     for name, lines in notes:
         layout["annotations"].append({
             "text": "<br>".join(lines), "xref": "paper", "yref": "paper", "x": 0, "y": 0,
             "yshift": -shift, "xanchor": "left", "yanchor": "top", "align": "left",
-            "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT}, "name": name})
+            "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT}, "name": name}
+            | ({"xshift": xshift} if xshift else {}))
         shift += NOTE_LINE_PX * len(lines) + 4
     return shift
 
 
-def _event_list(events: pd.DataFrame) -> list[str]:
+def _event_list(events: pd.DataFrame, width: int = NOTE_WIDTH) -> list[str]:
     """"Policy events: 1 2023-07-03 China: ...; 2 ..." wrapped, numbered as on the chart."""
     items = [f"{number} {pd.Timestamp(event.date).strftime('%Y-%m-%d')} {event.event}"
              for number, event in enumerate(events.sort_values("date").itertuples(), 1)]
     return wrapped("Policy events (numbered on the chart): " + "; ".join(items) + ".",
-                   NOTE_WIDTH)
+                   width)
 
 
 def _country_traces(rows: pd.DataFrame, mode: SeriesMode, colour: str,

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, fields
 from threading import Lock
 
-from dash import Dash, Input, Output, State, ctx, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.analytics.catalogue import Catalogue
@@ -140,7 +140,13 @@ def state_from_controls(values: list) -> ViewState:
     return ViewState(**{k: v.encode("utf-8", "ignore").decode("utf-8") for k, v in texts.items()})
 
 
+NARROW = "narrow"  # assets/viewport.js's word for a phone-sized window
+
+
 def register(app: Dash, context: Context) -> None:
+    # Read in the browser when the page opens; every chart waits for it on the first draw.
+    app.clientside_callback(ClientsideFunction(namespace="viewport", function_name="fit"),
+                            Output(ID.VIEWPORT, "data"), Input(ID.URL, "pathname"))
     _register_url_sync(app, context)
     _register_dataset(app, context)
     _register_sections(app)
@@ -270,15 +276,17 @@ def _register_sections(app: Dash) -> None:
 def _register_tab(app: Dash, context: Context, tab: str, tab_charts: list[Chart]) -> None:
     outputs = []
     for chart in tab_charts:
-        outputs += [Output(graph_id(chart), "figure"), Output(summary_id(chart), "children"),
+        outputs += [Output(graph_id(chart), "figure"), Output(graph_id(chart), "style"),
+                    Output(summary_id(chart), "children"),
                     Output(table_id(chart), "rowData"), Output(table_id(chart), "columnDefs")]
     extra = charts.TAB_TEXT_OUTPUTS.get(tab, [])
     outputs += [Output(component, "children") for component in extra]
 
     @app.callback(*outputs, Input(ID.URL, "search"), Input(ID.DATASET, "data"),
-                  State(ID.URL, "href"))
-    def render_tab(search, token, href):
+                  Input(ID.VIEWPORT, "data"), State(ID.URL, "href"))
+    def render_tab(search, token, fit, href):
         bundle, state, _ = context.view(search, token)
+        narrow = fit == NARROW
         if state.tab != tab:
             raise PreventUpdate  # hidden tabs are not computed
         # Drawn into each figure (it survives a download); an upload is not in it.
@@ -287,13 +295,16 @@ def _register_tab(app: Dash, context: Context, tab: str, tab_charts: list[Chart]
         def compute() -> list:
             out = []
             for chart in tab_charts:
-                view = charts.render(chart, state, bundle.data, bundle.catalogue, link)
-                out += [view.figure.to_plotly_json(), view.summary, view.grid_rows(),
-                        view.columns]
+                view = charts.render(chart, state, bundle.data, bundle.catalogue, link,
+                                     narrow)
+                height = view.figure.layout.height if narrow else None
+                out += [view.figure.to_plotly_json(), layout.graph_style(chart, height),
+                        view.summary, view.grid_rows(), view.columns]
             return out + charts.tab_texts(tab, state, bundle.catalogue)
 
         return cache.cached(context.cache, cache.key("tab", tab, state.to_query(), link,
-                                                     bundle.fingerprint), compute)
+                                                     bundle.fingerprint, NARROW * narrow),
+                            compute)
 
 
 def _register_focus_and_presets(app: Dash, context: Context) -> None:

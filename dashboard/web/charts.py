@@ -45,12 +45,13 @@ def all_partner_rows(state: ViewState, data: Dataset) -> pd.DataFrame:
 
 
 def surge_view(state: ViewState, data: Dataset, catalogue: Catalogue,
-                view_url: str = "") -> ChartView:
+                view_url: str = "", narrow: bool = False) -> ChartView:
     params = surge_params(state)
     table = surges.detect_surges(selected_rows(data.frame, state.selection), params)
     words = describe_selection(state, catalogue)
     caption = caption_for(state, data, catalogue,
-                          f"Import surges: {surges.rule_words(params)}", view_url)
+                          f"Import surges: {surges.rule_words(params)}", view_url,
+                          narrow=narrow)
     figure = build_surge_chart(table, params, caption)
     summary = sentences.surge_sentence(table, words, params)
     score = "z" if params.rule == surges.SurgeRule.ROBUST else "x"
@@ -65,12 +66,13 @@ def surge_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 
 
 def surge_series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
-                view_url: str = "") -> ChartView:
+                view_url: str = "", narrow: bool = False) -> ChartView:
     params = surge_params(state)
     focus = state.focus or ""
     name = catalogue.countries.get(focus, "no country focused")
     series = surges.country_series(selected_rows(data.frame, state.selection), focus)
-    caption = caption_for(state, data, catalogue, f"{name}: the whole series", view_url)
+    caption = caption_for(state, data, catalogue, f"{name}: the whole series", view_url,
+                          narrow=narrow)
     figure = build_country_series_chart(series, name, state.period, caption,
                                         surges.reference_periods(params))
     summary = sentences.series_sentence(series, name, state.period)
@@ -83,7 +85,7 @@ def surge_series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 
 
 def gauges_view(state: ViewState, data: Dataset, catalogue: Catalogue,
-                view_url: str = "") -> ChartView:
+                view_url: str = "", narrow: bool = False) -> ChartView:
     focus = state.focus or ""
     shares = dependency.supplier_shares(all_partner_rows(state, data), focus, state.period)
     metrics = dependency.dependency_metrics(shares)
@@ -94,7 +96,8 @@ def gauges_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     reference = dependency.reference_figures(data.reference_facts, focus, hs6) if len(
         data.reference_facts) and hs6 else pd.DataFrame()
     name = catalogue.countries.get(focus, "no country focused")
-    caption = caption_for(state, data, catalogue, f"{name}: supplier dependency", view_url)
+    caption = caption_for(state, data, catalogue, f"{name}: supplier dependency", view_url,
+                          narrow=narrow)
     figure = build_dependency_gauges(metrics, reference, caption)
     summary = sentences.dependency_sentence(metrics, name, reference)
     if state.perspective == "mirror":
@@ -109,12 +112,12 @@ def gauges_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 
 
 def ranking_view(state: ViewState, data: Dataset, catalogue: Catalogue,
-                view_url: str = "") -> ChartView:
+                view_url: str = "", narrow: bool = False) -> ChartView:
     supplier = state.partner or DEFAULT_SUPPLIER
     ranking = dependency.dependency_ranking(all_partner_rows(state, data), state.period, supplier)
     supplier_name = catalogue.countries.get(supplier, supplier)
     caption = caption_for(state, data, catalogue,
-                          f"Who depends most on {supplier_name}", view_url)
+                          f"Who depends most on {supplier_name}", view_url, narrow=narrow)
     figure = build_dependency_ranking(ranking, supplier_name, caption)
     summary = sentences.ranking_sentence(ranking, supplier_name, bool(state.partner))
     columns = columns_for(
@@ -126,11 +129,12 @@ def ranking_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 
 
 def sankey_view(state: ViewState, data: Dataset, catalogue: Catalogue,
-                view_url: str = "") -> ChartView:
+                view_url: str = "", narrow: bool = False) -> ChartView:
     direction = Direction(state.direction)
     flows = bilateral.top_flows(selected_rows(data.frame, state.selection), state.period,
                                 int(state.number("top")), direction)
-    caption = caption_for(state, data, catalogue, "Who ships to whom", view_url)
+    caption = caption_for(state, data, catalogue, "Who ships to whom", view_url,
+                          narrow=narrow)
     figure = build_sankey(flows, caption, direction)
     words = describe_selection(state, catalogue) | {"period": describe_period(state.period)}
     summary = sentences.flows_sentence(flows, words)
@@ -142,14 +146,14 @@ def sankey_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 
 
 def series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
-                view_url: str = "") -> ChartView:
+                view_url: str = "", narrow: bool = False) -> ChartView:
     countries = [c for c in [state.focus, *state.peer_list] if c][:5]
     everything = all_partner_rows(state, data) if state.partner else None
     series = timeseries.volume_series(selected_rows(data.frame, state.selection), countries,
                                       freq=state.freq, mode=state.series,
                                       all_partner_rows=everything)
     caption = caption_for(state, data, catalogue, "Volumes over time, with policy events",
-                          view_url)
+                          view_url, narrow=narrow)
     events = timeseries.events_in_range(data.policy_events, *timeseries.series_span(series))
     figure = build_timeseries(series, events, state.series, caption, focus=state.focus or None)
     summary = sentences.timeseries_sentence(series, state.series)
@@ -163,10 +167,11 @@ def series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 
 
 def mirror_view(state: ViewState, data: Dataset, catalogue: Catalogue,
-                view_url: str = "") -> ChartView:
+                view_url: str = "", narrow: bool = False) -> ChartView:
     gaps = mirror.mirror_gap(data.frame, state.commodity, state.period,
                              Direction(state.direction), counterpart=state.partner or None)
-    caption = caption_for(state, data, catalogue, "Mirror gap: what each side reported", view_url)
+    caption = caption_for(state, data, catalogue, "Mirror gap: what each side reported",
+                          view_url, narrow=narrow)
     figure = build_mirror_chart(gaps, caption)
     summary = sentences.mirror_sentence(gaps)
     columns = columns_for(
@@ -180,7 +185,7 @@ def mirror_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     return ChartView(figure, gaps, summary, columns)
 
 
-RENDERERS: dict[Chart, Callable[[ViewState, Dataset, Catalogue, str], ChartView]] = {
+RENDERERS: dict[Chart, Callable[[ViewState, Dataset, Catalogue, str, bool], ChartView]] = {
     Chart.MAP: map_view, Chart.SURGES: surge_view, Chart.SURGE_SERIES: surge_series_view,
     Chart.GAUGES: gauges_view, Chart.RANKING: ranking_view, Chart.SANKEY: sankey_view,
     Chart.SERIES: series_view, Chart.MIRROR: mirror_view,
@@ -189,9 +194,10 @@ TAB_TEXT_OUTPUTS = {"surges": [ID.SURGE_RULE_TEXT]}
 
 
 def render(chart: Chart, state: ViewState, data: Dataset, catalogue: Catalogue,
-           view_url: str = "") -> ChartView:
-    """The chart as the page shows it; view_url (the link back) is drawn into the figure."""
-    return RENDERERS[Chart(chart)](state, data, catalogue, view_url)
+           view_url: str = "", narrow: bool = False) -> ChartView:
+    """The chart as the page shows it; view_url (the link back) is drawn into the figure;
+    `narrow` draws it for a phone (short caption lines, legends above the plot)."""
+    return RENDERERS[Chart(chart)](state, data, catalogue, view_url, narrow)
 
 
 def tab_texts(tab: str, state: ViewState, catalogue: Catalogue) -> list[str]:

@@ -38,6 +38,7 @@ class ID(StrEnum):
     SURGE_RULE_TEXT = "surge-rule-text"
     HEADER = "page-header"
     DATASET = "session-dataset"  # the upload token, in the tab's session storage
+    VIEWPORT = "viewport-fit"  # "narrow" on a phone, else "wide": how figures are drawn
     UPLOAD = "upload"
     UPLOAD_RESET = "upload-reset"
     UPLOAD_MESSAGE = "upload-message"
@@ -97,16 +98,20 @@ def action_id(chart: Chart, kind: str) -> str:
 # is responsive (fills its box), so the figure's own height never decides the size: left
 # to Dash's "auto", the map drew at 480 px on some loads and at the box's 620 on others.
 # The map's box is sized so the world (natural-earth, 142 degrees of latitude) spans the
-# box's width under the title and colour bar; a phone box is what a 350 px wide world needs.
+# box's width under the title and colour bar. On a phone the other charts are drawn narrow
+# and bring their own height (layout.graph_style); their phone box is only where the first
+# figure lands, and is tall on purpose: plotly scales the margins down when they do not fit
+# the height of the first draw, and keeps them so after the box grows.
+PHONE_FIRST_BOX_PX = 900
 CHART_BOX_PX: dict[Chart, tuple[int, int]] = {
     Chart.MAP: (690, 430),
-    Chart.SURGES: (680, 560),
-    Chart.SURGE_SERIES: (460, 420),
-    Chart.GAUGES: (560, 560),
-    Chart.RANKING: (820, 760),
-    Chart.SANKEY: (600, 560),
-    Chart.SERIES: (560, 480),
-    Chart.MIRROR: (600, 560),
+    Chart.SURGES: (680, PHONE_FIRST_BOX_PX),
+    Chart.SURGE_SERIES: (460, PHONE_FIRST_BOX_PX),
+    Chart.GAUGES: (560, PHONE_FIRST_BOX_PX),
+    Chart.RANKING: (820, PHONE_FIRST_BOX_PX),
+    Chart.SANKEY: (600, PHONE_FIRST_BOX_PX),
+    Chart.SERIES: (560, PHONE_FIRST_BOX_PX),
+    Chart.MIRROR: (600, PHONE_FIRST_BOX_PX),
 }
 
 

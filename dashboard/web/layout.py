@@ -186,11 +186,18 @@ def chart_graph(chart: Chart, graph_config: dict) -> dcc.Graph:
     """Always responsive, in a box of the chart's own height (CHART_BOX_PX): the figure's
     height then never decides the size, so every load draws the same. The box height is a
     CSS variable so the phone layout can pick the second size without a callback."""
-    wide, phone = CHART_BOX_PX[chart]
     return dcc.Graph(id=graph_id(chart), config=graph_config, responsive=True,
-                     className=f"graph graph-{chart.value}",
-                     style={"height": "var(--chart-box)", "--chart-box-wide": f"{wide}px",
-                            "--chart-box-phone": f"{phone}px"})
+                     className=f"graph graph-{chart.value}", style=graph_style(chart))
+
+
+def graph_style(chart: Chart, narrow_height: int | None = None) -> dict:
+    """The graph's box: CHART_BOX_PX; a figure drawn narrow (for a phone) brings its own
+    height, since its caption lines and labels take more room on a phone."""
+    wide, phone = CHART_BOX_PX[chart]
+    if narrow_height:
+        phone = narrow_height
+    return {"height": "var(--chart-box)", "--chart-box-wide": f"{wide}px",
+            "--chart-box-phone": f"{phone}px"}
 
 
 def numbers_table(chart: Chart, title: str, open_: bool) -> html.Details:
@@ -327,6 +334,7 @@ def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: di
     return html.Div([
         dcc.Location(id=ID.URL, refresh=False),
         dcc.Store(id=ID.DATASET, storage_type="session"),
+        dcc.Store(id=ID.VIEWPORT),
         header(data),
         data_notice(data),
         html.Div(id=ID.NOTICE, className="notice", role="alert", hidden=True),

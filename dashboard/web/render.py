@@ -62,17 +62,17 @@ def describe_selection(state: ViewState, catalogue: Catalogue,
 
 
 def caption_for(state: ViewState, data: Dataset, catalogue: Catalogue, title: str,
-                view_url: str = "", compares: bool = False) -> Caption:
+                view_url: str = "", compares: bool = False, narrow: bool = False) -> Caption:
     words = describe_selection(state, catalogue, compares)
     subtitle = (f"{words['flow']} of {words['commodity']} {words['counterpart']}, "
                 f"{words['perspective']}; {words['period']}")
     return Caption(title=title, subtitle=subtitle, source_line=data.source_line,
                    data_date=catalogue.latest_month or "", synthetic=data.synthetic,
-                   view_url=view_url)
+                   view_url=view_url, narrow=narrow)
 
 
 def map_view(state: ViewState, data: Dataset, catalogue: Catalogue,
-             view_url: str = "") -> ChartView:
+             view_url: str = "", narrow: bool = False) -> ChartView:
     measure = Measure(state.measure)
     columns = grid_columns(state)
     # Rounded once to the source precision: the map, its grid and its CSV hold one number.
@@ -86,7 +86,7 @@ def map_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     title = (f"{MEASURE_NAMES[measure]}: change, {words['period']}" if state.comparison
              else f"{MEASURE_NAMES[measure]} by country, {words['period']}")
     figure = build_map(table, spec, caption_for(state, data, catalogue, title, view_url,
-                                                compares=True))
+                                                compares=True, narrow=narrow))
     what = f"{words['commodity']} {words['counterpart']}"
     role = "importer" if state.direction == "imports" else "exporter"
     if state.comparison:
