@@ -17,6 +17,7 @@ from badinput import assert_rows_accounted
 from factories import PLUS_COLUMNS, plus_row
 
 from dashboard.ingest import readers, sources
+from dashboard.ingest.limits import ReadLimits
 from dashboard.ingest.problems import Reason
 from dashboard.ingest.sources_json import json_table
 
@@ -186,7 +187,7 @@ def test_cells_are_the_text_a_csv_would_hold(tmp_path):
               "reporterCode": 156, "isAggregate": False, "isReported": True, "fobvalue": 0.1,
               "altQty": -0.0, "nested": {"a": [1]}}
     path = write_json(tmp_path / "cells.json", response([record, {"extra": "x"}]))
-    table = json_table(path, False, 10**9)
+    table = json_table(path, False, ReadLimits())
     try:
         header, rows = table.header, list(table.rows)
     finally:

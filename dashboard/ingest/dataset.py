@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dashboard.ingest import cache, readers
+from dashboard.ingest.limits import DEFAULT_LIMITS, ReadLimits
 from dashboard.ingest.problems import Problem
 
 REFERENCE_FACTS_FILE = "reference_facts.csv"
@@ -91,16 +92,17 @@ def trade_files(paths: list[Path]) -> list[Path]:
 
 
 def load(paths: list[Path], cache_dir: Path | None = None,
-         progress: Progress | None = None) -> Dataset:
+         progress: Progress | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> Dataset:
     """Read the trade files under paths, their sidecars, and any reference tables.
 
     With cache_dir, the trade frame, problems, counts, layouts and provenance come from the
     cache when no trade file or sidecar changed since it was written; otherwise the raw files
-    are read and the cache rewritten. progress, if given, hears about raw reads only.
+    are read (each within limits) and the cache rewritten. progress, if given, hears about
+    raw reads only.
     """
     files = trade_files(paths)
-    entry = (_cached_or_read(files, paths, cache_dir, progress) if cache_dir
-             else _read_raw(files, progress))
+    entry = (_cached_or_read(files, paths, cache_dir, progress, limits) if cache_dir
+             else _read_raw(files, progress, limits))
     frame = one_chunk_per_column(entry.frame)
     # Arrow keeps freed buffers for reuse: after a raw read that is gigabytes a long-lived
     # worker would hold for nothing (1.5 GB -> 0.3 GB RSS at 1M rows).
@@ -119,7 +121,7 @@ def load(paths: list[Path], cache_dir: Path | None = None,
 
 
 def _cached_or_read(files: list[Path], paths: list[Path], cache_dir: Path,
-                    progress: Progress | None) -> cache.Entry:
+                    progress: Progress | None, limits: ReadLimits) -> cache.Entry:
     """The cached entry, else one read from the raw files and cached for next time."""
     sources = files + [sidecar_path(f) for f in files]
     entry = cache.read(cache_dir, paths, sources)
@@ -128,20 +130,21 @@ def _cached_or_read(files: list[Path], paths: list[Path], cache_dir: Path,
     with cache.lock(cache_dir, paths):  # workers starting together read the raw files once
         entry = cache.read(cache_dir, paths, sources)
         if entry is None:
-            entry = _read_raw(files, progress)
+            entry = _read_raw(files, progress, limits)
             cache.write(cache_dir, paths, sources, entry)
     return entry
 
 
-def _read_raw(files: list[Path], progress: Progress | None) -> cache.Entry:
+def _read_raw(files: list[Path], progress: Progress | None,
+              limits: ReadLimits = DEFAULT_LIMITS) -> cache.Entry:
     """Read and validate each file, telling progress after each one."""
     results, rows, start = [], 0, time.perf_counter()
     for path in files:
-        results.append(readers.read_file(path))
+        results.append(readers.read_file(path, limits=limits))
         rows += results[-1].stats.get("rows_read", 0)
         if progress:
             progress(rows, rows / max(time.perf_counter() - start, 1e-9))
-    merged = readers.merge_results(results)
+    merged = readers.merge_results(results, max_problems=limits.max_problems)
     details = {"stats": merged.stats, "layouts": merged.layouts,
                "provenance": [asdict(read_provenance(f)) for f in files]}
     return cache.Entry(merged.frame, merged.problems, details)

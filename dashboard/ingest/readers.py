@@ -9,29 +9,30 @@ physical lines (the header is line 1; a record that spans lines is numbered by i
 a spreadsheet's are its row numbers; Parquet's and JSON's are the row (record) number plus
 one, as if a header came first.
 
-Files over `max_bytes` (DEFAULT_MAX_BYTES, 1 GB; a gzip file also counts what it unpacks
-to) are refused with a "file too large" problem rather than read.
+Every input is bounded before it is expanded (`limits.ReadLimits`): the file's size, what
+it unpacks or decodes to, rows, columns, the characters of one cell (and of one line of
+text) are checked as the file is read, and the file is refused with one problem naming the
+limit at the first one crossed. Problems past `max_problems` are counted, not stored. A read
+whose `limits.cancel` is set stops at the next row or chunk (`limits.ReadCancelled`).
 
-What the bytes are is decided in `sources`; workbooks and Parquet are read in
-`sources_sheets`, JSON in `sources_json`; delimited text is read here.
+What the bytes are is decided in `sources`; delimited text is read in `sources_text`,
+workbooks and Parquet in `sources_sheets`, JSON in `sources_json`; the rows of every format
+are cut into chunks and validated here.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
 import io
 import operator
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from dashboard.ingest import layouts, schema, sources, validate
-from dashboard.ingest.problems import LayoutError, Problem, Reason, shorten
-from dashboard.ingest.sources import Table, fail
+from dashboard.ingest import layouts, schema, sources, sources_text, validate
+from dashboard.ingest.limits import DEFAULT_LIMITS, ReadLimits
+from dashboard.ingest.problems import LayoutError, Problem, ProblemLog, Reason, shorten
+from dashboard.ingest.sources import Table, fail, over_limit
 from dashboard.ingest.sources_json import json_table
 from dashboard.ingest.sources_sheets import parquet_table, workbook_table
 
@@ -41,8 +42,9 @@ from dashboard.ingest.sources_sheets import parquet_table, workbook_table
 READABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".gz", ".json", ".parquet", ".xlsx")
 # Not readable, but looked at so that a folder holding one reports it instead of hiding it.
 REPORTED_SUFFIXES = (".xls", ".xlsb", ".ods", ".zip")
-DEFAULT_MAX_BYTES = 1_000_000_000
+DEFAULT_MAX_BYTES = DEFAULT_LIMITS.max_file_bytes
 CHUNK_ROWS = 50_000
+CHUNK_CHARS = 32 << 20  # a chunk of text also ends here: rows may be long
 
 
 @dataclass
@@ -73,39 +75,58 @@ def data_files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def read_many(paths: list[Path], *, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
+def read_many(paths: list[Path], *, max_bytes: int | None = None,
+              limits: ReadLimits = DEFAULT_LIMITS) -> ReadResult:
     """Read every file; duplicates across files are reported like duplicates within one."""
-    return merge_results([read_file(path, max_bytes=max_bytes) for path in data_files(paths)])
+    limits = _with_max_bytes(limits, max_bytes)
+    return merge_results([read_file(path, limits=limits) for path in data_files(paths)],
+                         max_problems=limits.max_problems)
 
 
-def merge_results(results: list[ReadResult]) -> ReadResult:
-    """One result for several files: frames joined, duplicate keys across files reported."""
+def _with_max_bytes(limits: ReadLimits, max_bytes: int | None) -> ReadLimits:
+    """`max_bytes` (the older keyword) bounds both the file and what it unpacks to."""
+    if max_bytes is None:
+        return limits
+    return replace(limits, max_file_bytes=max_bytes, max_text_bytes=max_bytes)
+
+
+def merge_results(results: list[ReadResult],
+                  max_problems: int = DEFAULT_LIMITS.max_problems) -> ReadResult:
+    """One result for several files: frames joined, duplicate keys across files reported
+    (the first max_problems one by one, the rest counted)."""
     frames = [r.frame for r in results if len(r.frame)]
     frame = pd.concat(frames, ignore_index=True) if frames else schema.empty_frame()
-    frame, duplicates = validate.drop_duplicate_keys(frame)
+    frame, found = validate.drop_duplicate_keys(frame)
+    duplicates = ProblemLog("(all files)", max_problems)
+    duplicates.extend(found)
     stats: dict[str, int] = {}
     for result in results:
         for key, count in result.stats.items():
             stats[key] = stats.get(key, 0) + count
     stats["rows_used"] = len(frame)
-    stats["duplicate_rows"] = stats.get("duplicate_rows", 0) + len(duplicates)
+    stats["duplicate_rows"] = stats.get("duplicate_rows", 0) + duplicates.count
     return ReadResult(
         frame=schema.conform(frame),
-        problems=[p for r in results for p in r.problems] + duplicates,
+        problems=[p for r in results for p in r.problems] + duplicates.listed(),
         stats=stats,
         layouts={k: v for r in results for k, v in r.layouts.items()},
     )
 
 
-def read_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
-              chunk_rows: int = CHUNK_ROWS) -> ReadResult:
-    """Read one customs file; a file that cannot be read at all becomes one problem."""
+def read_file(path: Path, *, max_bytes: int | None = None, chunk_rows: int = CHUNK_ROWS,
+              limits: ReadLimits = DEFAULT_LIMITS) -> ReadResult:
+    """Read one customs file; a file that cannot be read at all (or crosses a limit) becomes
+    one problem. Raises limits.ReadCancelled when limits.cancel is set during the read."""
     path = Path(path)
+    limits = _with_max_bytes(limits, max_bytes)
     table = None
     try:
-        table = _open_table(path, max_bytes)
+        table = _open_table(path, limits)
+        if len(table.header) > limits.max_columns:
+            raise over_limit(path, f"its header has {len(table.header):,} columns",
+                             limits.max_columns, "column", table.header_line)
         layout = _layout(path, table)
-        return _read_rows(path, table, layout, chunk_rows)
+        return _read_rows(path, table, layout, chunk_rows, limits)
     except LayoutError as error:
         stats = {"rows_read": 0, "rows_used": 0, "breakdown_rows": 0, "rows_with_problems": 0,
                  "files_unreadable": 1}
@@ -115,7 +136,7 @@ def read_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
             table.close()
 
 
-def _open_table(path: Path, max_bytes: int) -> Table:
+def _open_table(path: Path, limits: ReadLimits) -> Table:
     """The format from the bytes: Parquet, xlsx (a ZIP), JSON or delimited text, gzipped or not."""
     try:
         size = path.stat().st_size
@@ -123,19 +144,19 @@ def _open_table(path: Path, max_bytes: int) -> Table:
             head = handle.read(sources.SNIFF_BYTES)
     except OSError as error:
         raise fail(path, Reason.UNREADABLE_FILE, f"cannot open the file: {error}") from error
-    if size > max_bytes:
-        raise fail(path, Reason.FILE_TOO_LARGE, sources.too_large(size, max_bytes))
+    if size > limits.max_file_bytes:
+        raise fail(path, Reason.FILE_TOO_LARGE, sources.too_large(size, limits.max_file_bytes))
     if head.startswith(b"PAR1"):
-        return parquet_table(path)
+        return parquet_table(path, limits)
     if head.startswith(b"PK\x03\x04"):
-        sources.check_zip_is_workbook(path)
+        sources.check_zip_is_workbook(path, limits)
         return workbook_table(path)
     gzipped = sources.is_gzip(head)
     if gzipped:
         head = sources.gunzip_head(path)
     if sources.is_json(head):
-        return json_table(path, gzipped, max_bytes)
-    return _text_table(path, head, gzipped, max_bytes)
+        return json_table(path, gzipped, limits)
+    return sources_text.text_table(path, head, gzipped, limits)
 
 
 # ---- rows: header checks, field counts, chunks -------------------------------------------
@@ -156,22 +177,25 @@ def _layout(path: Path, table: Table) -> layouts.Layout:
         f" Accepted layouts: {detail}"), table.header_line)
 
 
-def _read_rows(path: Path, table: Table, layout: layouts.Layout, chunk_rows: int) -> ReadResult:
+def _read_rows(path: Path, table: Table, layout: layouts.Layout, chunk_rows: int,
+               limits: ReadLimits) -> ReadResult:
     file = str(path)
     twins = layouts.duplicated(table.header, layout)
-    problems = list(table.notes) + _header_problems(file, table, layout, twins)
+    problems = ProblemLog(file, limits.max_problems)
+    problems.extend(list(table.notes) + _header_problems(file, table, layout, twins))
     positions = _positions(table.header)
     reads = [name for name in layout.reads if name in positions]
     pick = [positions[name][0] for name in reads]
     needed = sorted(set(pick).union(*twins.values()))
     totals = {"rows_read": 0, "breakdown_rows": 0, "rows_with_problems": 0, "rows_used": 0}
-    rows = _Rows(file, table, problems, totals)
+    rows = _Rows(file, table, problems, totals, limits)
     chunks = (rows.text_chunks if table.lines is not None else rows.cell_chunks)(needed, chunk_rows)
     frames = []
     # A file writes its numbers one way: once a chunk shows which, later chunks read their
     # ambiguous numbers ("1.500") that way too, however the file was cut into chunks.
     decimal_comma, settled = table.decimal_comma, False
     for lines, raw in chunks:
+        rows.check_cells(raw, lines)
         lines, raw = rows.drop_twin_conflicts(twins, lines, raw)
         staging = layout.to_staging(raw[pick].set_axis(reads, axis=1))
         staging["line"] = lines
@@ -183,16 +207,15 @@ def _read_rows(path: Path, table: Table, layout: layouts.Layout, chunk_rows: int
         frame, found, stats = validate.build_frame(staging, file, layout.source_names,
                                                    decimal_comma=decimal_comma)
         frames.append(frame)
-        problems += found
+        problems.extend(found)
         for key, count in stats.items():
             totals[key] += count
     if totals["rows_read"] == 0:
-        problems.append(Problem(file, table.header_line, "", "", Reason.EMPTY_FILE,
+        problems.add(Problem(file, table.header_line, "", "", Reason.EMPTY_FILE,
                                 f"the file has a header ({layout.description}) but no data rows"))
     frame = pd.concat(frames, ignore_index=True) if frames else schema.empty_frame()
     name = f"{layout.name}, sheet {table.sheet!r}" if table.sheet else layout.name
-    problems.sort(key=lambda p: p.line)
-    return ReadResult(schema.conform(frame), problems, totals, {file: name})
+    return ReadResult(schema.conform(frame), problems.listed(), totals, {file: name})
 
 
 def _positions(header: list[str]) -> dict[str, list[int]]:
@@ -227,28 +250,53 @@ class _Rows:
     and rows of empty cells are not rows: skipped, not counted.
     """
 
-    def __init__(self, file: str, table: Table, problems: list[Problem], totals: dict):
+    def __init__(self, file: str, table: Table, problems: ProblemLog, totals: dict,
+                 limits: ReadLimits):
         self.file, self.table, self.problems, self.totals = file, table, problems, totals
-        self.width = len(table.header)
+        self.width, self.limits, self.seen = len(table.header), limits, 0
 
     def reject(self, line: int, value: str, reason: Reason, message: str, column: str = ""):
-        self.problems.append(Problem(self.file, line, column, shorten(value, 120), reason,
-                                     message))
+        self.problems.add(Problem(self.file, line, column, shorten(value, 120), reason,
+                                  message))
         self.totals["rows_read"] += 1
         self.totals["rows_with_problems"] += 1
+
+    def count(self, line: int) -> None:
+        """One more row (good or bad): refused past max_rows; the read stops if cancelled."""
+        self.seen += 1
+        if self.seen > self.limits.max_rows:
+            raise over_limit(Path(self.file), f"it has more than {self.limits.max_rows:,} rows",
+                             self.limits.max_rows, "row", line)
+        if not self.seen & 1023:
+            self.limits.check_cancelled()
+
+    def check_cells(self, raw: pd.DataFrame, lines: list[int]) -> None:
+        """Refuse the file at a cell longer than max_cell_chars (only read columns count)."""
+        most = self.limits.max_cell_chars
+        for column in raw.columns:
+            lengths = raw[column].str.len()
+            if len(lengths) and lengths.max() > most:
+                row = int(lengths.to_numpy().argmax())
+                raise over_limit(Path(self.file), (
+                    f"line {lines[row]:,} column {shorten(self.table.header[column], 40)!r}"
+                    f" holds a value of {int(lengths.iloc[row]):,} characters"), most,
+                    "character-per-cell", lines[row])
 
     def text_chunks(self, needed: list[int], chunk_rows: int):
         """Frame records line by line (exact line numbers), parse them with pandas' C parser."""
         width, delimiter = self.width, self.table.delimiter
         lines: list[int] = []
         texts: list[str] = []
-        for first, last, text, closed in _records(self.table.lines, delimiter,
+        chars = 0
+        for first, last, text, closed in sources_text.records(self.table.lines, delimiter,
                                                    self.table.header_line):
             body = text.rstrip("\r\n")
             if not body.strip(f" \t{delimiter}"):
                 continue
-            count = _field_count(body, delimiter, width)
-            if count > width and _fields(body, delimiter)[width:] == [""] * (count - width):
+            self.count(first)
+            count = sources_text.field_count(body, delimiter, width)
+            extra = count - width
+            if extra > 0 and sources_text.fields(body, delimiter)[width:] == [""] * extra:
                 body, count = body[: len(body) - (count - width)], width  # trailing delimiters
             if not closed or count != width:
                 self.reject(first, body, Reason.BAD_ROW,
@@ -256,9 +304,10 @@ class _Rows:
                 continue
             lines.append(first)
             texts.append(body + "\n")
-            if len(texts) >= chunk_rows:
+            chars += len(body)
+            if len(texts) >= chunk_rows or chars >= CHUNK_CHARS:
                 yield self.parse(lines, texts, needed)
-                lines, texts = [], []
+                lines, texts, chars = [], [], 0
         if texts:
             yield self.parse(lines, texts, needed)
 
@@ -276,7 +325,7 @@ class _Rows:
             pass
         kept, rows = [], []
         for line, text in zip(lines, texts):
-            fields = _fields(text.rstrip("\n"), delimiter)
+            fields = sources_text.fields(text.rstrip("\n"), delimiter)
             if len(fields) == self.width:
                 kept.append(line)
                 rows.append(fields)
@@ -289,9 +338,17 @@ class _Rows:
         """Rows of cells (spreadsheets drop trailing empty cells, so short rows are padded)."""
         lines: list[int] = []
         cells: list[list[str]] = []
+        most = self.limits.max_cell_chars
         for line, row in self.table.rows:
             if not any(row):
                 continue
+            self.count(line)
+            if max(map(len, row)) > most:  # before the row is kept; only its length is read
+                longest = max(range(len(row)), key=lambda i: len(row[i]))
+                column = self.table.header[longest] if longest < self.width else ""
+                raise over_limit(Path(self.file), (
+                    f"row {line:,} column {shorten(column, 40)!r} holds a value of"
+                    f" {len(row[longest]):,} characters"), most, "character-per-cell", line)
             if len(row) > self.width and any(row[self.width:]):
                 self.reject(line, ",".join(row), Reason.BAD_ROW,
                             f"the row has values in {len(row)} columns but the header has"
@@ -338,7 +395,8 @@ def _field_count_problem(table: Table, first: int, last: int, body: str, count: 
                 " a truncated file, or a value with an unmatched quote")
     width = len(table.header)
     message = f"the line has {count} fields but the header has {width}"
-    others = [d for d in _DELIMITERS if d != table.delimiter and body.count(d) >= width - 1]
+    others = [d for d in sources_text.DELIMITERS
+              if d != table.delimiter and body.count(d) >= width - 1]
     if last > first:
         message += f"; lines {first}-{last} were read as one record (an unmatched quote?)"
     elif count < width and others:
@@ -349,113 +407,3 @@ def _field_count_problem(table: Table, first: int, last: int, body: str, count: 
         message += (" (a delimiter inside an unquoted value, such as a decimal comma or a"
                     " thousands separator?)")
     return message
-
-
-# ---- delimited text: delimiter, records, fields ------------------------------------------
-
-_DELIMITERS = (",", ";", "\t", "|")
-
-
-def _text_table(path: Path, head: bytes, gzipped: bool, max_bytes: int) -> Table:
-    encoding, errors = sources.utf16_encoding(head) or ("", "strict")
-    if not encoding:
-        if not head.strip(b" \t\r\n\x0b\x0c"):
-            raise fail(path, Reason.EMPTY_FILE, "the file is empty")
-        binary = sources.binary_kind(head)
-        if binary:
-            raise fail(path, Reason.UNREADABLE_FILE, f"the file is {binary}")
-        encoding, errors = sources.scan_encoding(path, gzipped, max_bytes)
-    text = head.decode(encoding, errors="replace")
-    delimiter = _detect_delimiter(text)
-    opener = gzip.open if gzipped else open
-    stream = opener(path, "rt", encoding=encoding, errors=errors, newline="")
-    lines = iter(stream)
-    header, number = None, 0
-    for line in lines:
-        number += 1
-        if line.strip():
-            header = line
-            break
-    if header is None:
-        stream.close()
-        raise fail(path, Reason.EMPTY_FILE, "the file is empty (only blank lines)")
-    names = _fields(header.rstrip("\r\n"), delimiter)
-    shown = {"utf-8-sig": "UTF-8", "gb18030": "GBK/GB18030", "cp1252": "Windows-1252"}
-    delimiters = {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}
-    return Table([c.strip() for c in names], number,
-                  f"{shown.get(encoding, encoding)} text, delimiter {delimiters[delimiter]}",
-                  lines=lines, delimiter=delimiter, decimal_comma=delimiter == ";",
-                  close=stream.close)
-
-
-def _detect_delimiter(text: str) -> str:
-    """The candidate that splits the first non-blank line into the most fields."""
-    line = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: len(_fields(line, d)) for d in _DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > 1 else ","
-
-
-_MAX_RECORD_CHARS = 1 << 20
-
-
-def _records(lines: Iterator[str], delimiter: str, header_line: int):
-    """(first line, last line, text, quotes closed) of each record.
-
-    A record is one line unless a quoted value holds a line break; a quote left open for
-    more than a megabyte (a stray quote, a truncated file) ends the record there.
-    """
-    number = header_line
-    pending: list[str] = []
-    size = parity = first = 0
-    for line in lines:
-        number += 1
-        if pending:
-            pending.append(line)
-            size += len(line)
-            parity ^= line.count('"') & 1
-            if parity == 0 and _quotes_closed("".join(pending), delimiter):
-                yield first, number, "".join(pending), True
-                pending = []
-            elif size > _MAX_RECORD_CHARS:
-                yield first, number, "".join(pending)[:200], False
-                pending = []
-            continue
-        if line.count('"') & 1 and not _quotes_closed(line, delimiter):
-            pending, size, parity, first = [line], len(line), 1, number
-            continue
-        yield number, number, line, True
-    if pending:
-        yield first, number, "".join(pending), False
-
-
-def _quoted(delimiter: str) -> re.Pattern:
-    d = re.escape(delimiter)
-    return re.compile(rf'(?:^|(?<={d}))"(?:[^"]|"")*"(?={d}|$|[\r\n])')
-
-
-_QUOTED = {d: _quoted(d) for d in _DELIMITERS}
-_OPENING = {d: re.compile(rf'(?:^|(?<={re.escape(d)}))"') for d in _DELIMITERS}
-
-
-def _quotes_closed(text: str, delimiter: str) -> bool:
-    """No quote that opens a value is left open (quotes inside a bare value are literal)."""
-    return not _OPENING[delimiter].search(_QUOTED[delimiter].sub("", text.rstrip("\r\n")))
-
-
-_ANY_QUOTED = re.compile(r'"(?:[^"]|"")*"')
-
-
-def _field_count(body: str, delimiter: str, width: int) -> int:
-    """Fields in a record: fast when it holds no quote; exact when the fast count is off."""
-    if '"' not in body:
-        return body.count(delimiter) + 1
-    count = _ANY_QUOTED.sub("", body).count(delimiter) + 1  # a stray quote pair undercounts
-    return count if count == width else len(_fields(body, delimiter))
-
-
-def _fields(body: str, delimiter: str) -> list[str]:
-    try:
-        return next(csv.reader([body], delimiter=delimiter), [""])
-    except csv.Error:  # a field over csv's 128 KB limit: count plainly (pandas has no limit)
-        return body.split(delimiter)

@@ -1,7 +1,7 @@
 """What a file's bytes are: the table shape every format is read into, magic numbers, gzip,
 ZIP containers and the encoding of delimited text.
 
-`readers.read_file` dispatches on these; the formats themselves are read in `readers`
+`readers.read_file` dispatches on these; the formats themselves are read in `sources_text`
 (delimited text), `sources_sheets` (xlsx, Parquet) and `sources_json` (Comtrade API JSON).
 Nothing here looks at a file's name.
 """
@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dashboard.ingest.limits import ReadLimits
 from dashboard.ingest.problems import LayoutError, Problem, Reason
 
 SNIFF_BYTES = 1 << 20
@@ -50,6 +51,17 @@ def too_large(size: int, max_bytes: int, unpacked: bool = False) -> str:
     what = "unpacks to more than" if unpacked else f"is {_size(size)}, over"
     return (f"the file {what} the limit of {_size(max_bytes)}: split it (by year or"
             " reporter), or raise the limit")
+
+
+def over_limit(path: Path, what: str, limit: int, unit: str, line: int = 0) -> LayoutError:
+    """The file crosses one of the read limits: raise what this returns.
+
+    "it has 7 rows, over the 5-row limit: ..." (unit singular, as in "the 5-row limit").
+    """
+    return fail(path, Reason.OVER_LIMIT, (
+        f"{what}, over the {limit:,}-{unit} limit: the file is refused before it is read"
+        " further; split it (by year or reporter), or ask the operator to raise the limit"),
+        line)
 
 
 def _size(count: int) -> str:
@@ -89,13 +101,19 @@ def gunzip_head(path: Path) -> bytes:
                    f"the gzip file is damaged or truncated: {error}") from error
 
 
-def check_zip_is_workbook(path: Path) -> None:
-    """Return when the ZIP file is an xlsx workbook; otherwise raise what it is instead."""
+def check_zip_is_workbook(path: Path, limits: ReadLimits) -> None:
+    """Return when the ZIP file is an xlsx workbook that unpacks to at most
+    max_text_bytes; otherwise raise what it is instead."""
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
+            members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as error:
         raise fail(path, Reason.UNREADABLE_FILE, f"a damaged ZIP file: {error}") from error
+    names = {m.filename for m in members}
+    # zipfile never unpacks a member past its stated size, so the stated sizes bound it.
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > limits.max_text_bytes:
+        raise fail(path, Reason.FILE_TOO_LARGE, too_large(unpacked, limits.max_text_bytes, True))
     if "xl/workbook.xml" in names:
         return
     what = ("an OpenDocument spreadsheet: save it as .xlsx or CSV" if "content.xml" in names
@@ -115,15 +133,17 @@ def binary_kind(head: bytes) -> str | None:
     return None
 
 
-def byte_chunks(path: Path, gzipped: bool, max_bytes: int) -> Iterator[bytes]:
-    """The file's bytes (unpacked, for gzip) in chunks; over max_bytes is a whole-file problem."""
-    total = 0
+def byte_chunks(path: Path, gzipped: bool, limits: ReadLimits) -> Iterator[bytes]:
+    """The file's bytes (unpacked, for gzip) in chunks; over max_text_bytes is a whole-file
+    problem. Stops when the read is cancelled."""
+    total, most = 0, limits.max_text_bytes
     try:
         with (gzip.open if gzipped else open)(path, "rb") as handle:
             while chunk := handle.read(SCAN_BYTES):
+                limits.check_cancelled()
                 total += len(chunk)
-                if total > max_bytes:
-                    raise fail(path, Reason.FILE_TOO_LARGE, too_large(total, max_bytes, True))
+                if total > most:
+                    raise fail(path, Reason.FILE_TOO_LARGE, too_large(total, most, True))
                 yield chunk
     except (OSError, EOFError, zlib.error) as error:
         raise fail(path, Reason.UNREADABLE_FILE,
@@ -157,19 +177,19 @@ def utf16_encoding(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def scan_encoding(path: Path, gzipped: bool, max_bytes: int) -> tuple[str, str]:
+def scan_encoding(path: Path, gzipped: bool, limits: ReadLimits) -> tuple[str, str]:
     """UTF-8, GBK (Chinese), UTF-8 with stray cp1252 bytes, else Windows-1252 / Latin-1.
 
-    Streams the file (twice when it is not UTF-8); enforces max_bytes on what a gzip file
-    unpacks to.
+    Streams the file (twice when it is not UTF-8); enforces max_text_bytes on what a gzip
+    file unpacks to.
     """
     utf8 = codecs.getincrementaldecoder("utf-8")()
-    if all(_decodes(utf8, chunk) for chunk in byte_chunks(path, gzipped, max_bytes)) and (
+    if all(_decodes(utf8, chunk) for chunk in byte_chunks(path, gzipped, limits)) and (
             _decodes(utf8, b"", final=True)):
         return "utf-8-sig", "strict"
     gbk = codecs.getincrementaldecoder("gb18030")()
     gbk_ok, paired, single, multibyte, undefined, carry = True, 0, 0, False, False, b""
-    for chunk in itertools.chain(byte_chunks(path, gzipped, max_bytes), [b"\n"]):
+    for chunk in itertools.chain(byte_chunks(path, gzipped, limits), [b"\n"]):
         gbk_ok = gbk_ok and _decodes(gbk, chunk)
         data, carry = _split_at_ascii(carry + chunk)
         runs = _HIGH_RUN.findall(data)

@@ -17,10 +17,12 @@ is line 2, as if a header came first (as for Parquet).
 
 The file is streamed twice with the standard json module, one record at a time (a first
 pass checks the JSON and collects the header), so memory stays bounded by one record plus
-one chunk; `max_bytes` counts what a gzip file unpacks to. A broken or truncated body is a
-whole-file problem naming the byte where the JSON stops making sense; an error answer from
-the service is a whole-file problem quoting its message; a ``count`` that disagrees with
-the records present is reported, and the records are still read.
+one chunk; `ReadLimits` bound the text (what a gzip file unpacks to), the records (rows)
+and the distinct keys (columns), checked in the first pass before any row is made. A
+broken or truncated body is a whole-file problem naming the byte where the JSON stops
+making sense; an error answer from the service is a whole-file problem quoting its message;
+a ``count`` that disagrees with the records present is reported, and the records are still
+read.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+from dashboard.ingest.limits import ReadLimits
 from dashboard.ingest.problems import LayoutError, Problem, Reason, shorten
-from dashboard.ingest.sources import Table, byte_chunks, fail
+from dashboard.ingest.sources import Table, byte_chunks, fail, over_limit
 
 # One record (or one top-level value) may not exceed this: a bound on memory, and the point
 # at which broken JSON in a huge file is reported rather than read on.
@@ -49,9 +52,9 @@ _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=str)
 class _Stream:
     """One JSON document read a value at a time: never more than one value and one chunk."""
 
-    def __init__(self, path: Path, gzipped: bool, max_bytes: int):
+    def __init__(self, path: Path, gzipped: bool, limits: ReadLimits):
         self.path = path
-        self._chunks = byte_chunks(path, gzipped, max_bytes)
+        self._chunks = byte_chunks(path, gzipped, limits)
         self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.buf, self.pos, self.dropped, self.eof = "", 0, 0, False
 
@@ -165,23 +168,23 @@ def _response_records(stream: _Stream, meta: dict) -> Iterator:
         stream.take(",", "between two keys of the response")
 
 
-def json_table(path: Path, gzipped: bool, max_bytes: int) -> Table:
+def json_table(path: Path, gzipped: bool, limits: ReadLimits) -> Table:
     """A Comtrade API response (or a list of records) as a table; see the module docstring."""
-    header, meta, count = _scan(path, gzipped, max_bytes)
+    header, meta, count = _scan(path, gzipped, limits)
     notes = _check_response(path, meta, count)
-    rows = _rows(path, gzipped, max_bytes, header)
+    rows = _rows(path, gzipped, limits, header)
     shape = "a JSON list" if meta.get("shape") == "list" else "a Comtrade API JSON response"
     return Table(header, 1, f"{shape} of {count:,} records", rows=rows, notes=notes,
                  close=rows.close)
 
 
-def _scan(path: Path, gzipped: bool, max_bytes: int) -> tuple[list[str], dict, int]:
+def _scan(path: Path, gzipped: bool, limits: ReadLimits) -> tuple[list[str], dict, int]:
     """First pass: check the whole document; the union of record keys, the top-level values
-    and the number of records."""
+    and the number of records, each within its limit."""
     meta: dict = {}
     keys: dict[str, None] = {}
     count = 0
-    stream = _Stream(path, gzipped, max_bytes)
+    stream = _Stream(path, gzipped, limits)
     try:
         for record in _records(stream, meta):
             count += 1
@@ -192,6 +195,12 @@ def _scan(path: Path, gzipped: bool, max_bytes: int) -> tuple[list[str], dict, i
                     f"record {count:,} is {kind}, not an object of named fields: not a list of"
                     " trade records"))
             keys.update(dict.fromkeys(record))
+            if count > limits.max_rows:
+                raise over_limit(path, f"more than {limits.max_rows:,} records",
+                                 limits.max_rows, "row")
+            if len(keys) > limits.max_columns:
+                raise over_limit(path, f"more than {limits.max_columns:,} distinct field"
+                                 " names", limits.max_columns, "column")
     finally:
         stream.close()
     return list(keys), meta, count
@@ -227,10 +236,10 @@ def _check_response(path: Path, meta: dict, count: int) -> list[Problem]:
     return notes
 
 
-def _rows(path: Path, gzipped: bool, max_bytes: int,
+def _rows(path: Path, gzipped: bool, limits: ReadLimits,
           header: list[str]) -> Iterator[tuple[int, list[str]]]:
     """Second pass: (record number + 1, cells in header order) for each record."""
-    stream = _Stream(path, gzipped, max_bytes)
+    stream = _Stream(path, gzipped, limits)
     try:
         for number, record in enumerate(_records(stream, {}), start=1):
             yield number + 1, [_cell(record.get(key)) for key in header]

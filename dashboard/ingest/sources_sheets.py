@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.ingest import layouts
-from dashboard.ingest.problems import Problem, Reason
-from dashboard.ingest.sources import Table, fail
+from dashboard.ingest.limits import ReadCancelled, ReadLimits
+from dashboard.ingest.problems import LayoutError, Problem, Reason, shorten
+from dashboard.ingest.sources import Table, fail, over_limit
 
 BATCH_ROWS = 50_000
 
@@ -77,12 +78,22 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def parquet_table(path: Path) -> Table:
+def parquet_table(path: Path, limits: ReadLimits) -> Table:
+    """A Parquet file as a table, refused from its metadata (rows, columns, unpacked size)
+    or, batch by batch, from its dictionaries before any value is expanded to text."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         source = pq.ParquetFile(path)
         header = list(source.schema_arrow.names)
+        texts = [name for name, kind in zip(header, source.schema_arrow.types)
+                 if _is_text(kind.value_type if pa.types.is_dictionary(kind) else kind)]
+        _check_parquet_metadata(path, source.metadata, limits)
+        with pq.ParquetFile(path, read_dictionary=texts) as encoded:
+            _check_parquet_text(path, encoded, texts, limits)
+    except (LayoutError, ReadCancelled):
+        raise
     except Exception as error:  # pyarrow raises several types for a broken file
         raise fail(path, Reason.UNREADABLE_FILE,
                    f"not a readable Parquet file: {error}") from error
@@ -91,6 +102,7 @@ def parquet_table(path: Path) -> Table:
         # Parquet has no text lines: "line" is the row number plus one, as if a header came first.
         line = 2
         for batch in source.iter_batches(batch_size=BATCH_ROWS):
+            limits.check_cancelled()
             frame = batch.to_pandas()
             columns = [[_parquet_text(v) for v in frame.iloc[:, i]] for i in range(frame.shape[1])]
             for fields in zip(*columns):
@@ -98,6 +110,73 @@ def parquet_table(path: Path) -> Table:
                 line += 1
 
     return Table(header, 1, "Parquet", rows=rows(), close=source.close)
+
+
+def _check_parquet_metadata(path: Path, metadata, limits: ReadLimits) -> None:
+    """Rows, columns and unpacked bytes as the footer states them, before reading any."""
+    if metadata.num_rows > limits.max_rows:
+        raise over_limit(path, f"it has {metadata.num_rows:,} rows", limits.max_rows, "row")
+    if metadata.num_columns > limits.max_columns:
+        raise over_limit(path, f"it has {metadata.num_columns:,} columns", limits.max_columns,
+                         "column")
+    unpacked = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    if unpacked > limits.max_text_bytes:
+        raise over_limit(path, f"it unpacks to {unpacked:,} bytes", limits.max_text_bytes,
+                         "byte")
+
+
+def _check_parquet_text(path: Path, source, texts: list[str], limits: ReadLimits) -> None:
+    """A first pass over the text columns, kept dictionary-encoded (one 10,000-character
+    value x 100,000 rows is a few kilobytes on disk and stays so): refused at a cell over
+    max_cell_chars or in all over max_text_bytes, before any value is expanded."""
+    expanded, line = 0, 2
+    for batch in source.iter_batches(batch_size=BATCH_ROWS, columns=texts) if texts else ():
+        limits.check_cancelled()
+        expanded += _batch_text_chars(path, batch, line, limits)
+        if expanded > limits.max_text_bytes:
+            raise over_limit(path, f"its text columns expand to more than"
+                             f" {limits.max_text_bytes:,} characters by row"
+                             f" {line + batch.num_rows - 1:,}", limits.max_text_bytes,
+                             "character")
+        line += batch.num_rows
+
+
+def _batch_text_chars(path: Path, batch, line: int, limits: ReadLimits) -> int:
+    """Characters the batch's text columns expand to; a cell over max_cell_chars is refused.
+
+    Measured on the dictionary (each distinct value once) and its indices, never by
+    expanding the values.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    total = 0
+    for name, column in zip(batch.schema.names, batch.columns):
+        if pa.types.is_dictionary(column.type):
+            lengths = pc.utf8_length(column.dictionary)
+            if len(column.dictionary) and pc.max(lengths).as_py() > limits.max_cell_chars:
+                raise _cell_too_long(path, name, pc.max(lengths).as_py(), line, limits)
+            total += pc.sum(pc.take(lengths, column.indices)).as_py() or 0
+        elif _is_text(column.type):
+            lengths = pc.utf8_length(column)
+            longest = pc.max(lengths).as_py() or 0
+            if longest > limits.max_cell_chars:
+                raise _cell_too_long(path, name, longest, line, limits)
+            total += pc.sum(lengths).as_py() or 0
+    return total
+
+
+def _is_text(kind) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _cell_too_long(path: Path, column: str, chars: int, line: int,
+                   limits: ReadLimits) -> LayoutError:
+    return over_limit(path, f"column {shorten(column, 40)!r} holds a value of {chars:,}"
+                      f" characters (in the {BATCH_ROWS:,} rows from row {line:,})",
+                      limits.max_cell_chars, "character-per-cell")
 
 
 def _parquet_text(value: object) -> str:
