@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from pathlib import Path
 
 from dashboard import report
 from dashboard.ingest import dataset as dataset_module
-from dashboard.ingest.problems import problems_frame
+from dashboard.ingest.problems import problem_counts, problems_frame, total_problems
 from dashboard.settings import DEFAULT_CACHE, DEFAULT_DATA, Settings
 
 EXIT_PROBLEMS = 1
@@ -117,13 +116,14 @@ def format_summary(data: dataset_module.Dataset) -> str:
         f"  rows used: {stats.get('rows_used', 0):,}",
     ]
     lines += report.totals_lines(data.frame)
-    lines.append(f"problems: {len(data.problems):,}")
-    for reason, count in Counter(p.reason.value for p in data.problems).most_common():
+    total = total_problems(data.problems)
+    lines.append(f"problems: {total:,}")
+    for reason, count in problem_counts(data.problems).items():
         lines.append(f"  {reason}: {count:,}")
     for problem in data.problems[:SHOWN_PROBLEMS]:
         lines.append(f"  {problem}")
-    if len(data.problems) > SHOWN_PROBLEMS:
-        lines.append(f"  ... and {len(data.problems) - SHOWN_PROBLEMS:,} more (use --rejects)")
+    if total > SHOWN_PROBLEMS:
+        lines.append(f"  ... and {total - SHOWN_PROBLEMS:,} more (use --rejects)")
     return "\n".join(lines)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from threading import Lock
 
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
@@ -27,7 +27,7 @@ from dashboard.web.ids import (
     table_id,
 )
 from dashboard.web.layout import TAB_LABELS
-from dashboard.web.uploads import UploadRefused, UploadStore
+from dashboard.web.uploads import Loaded, UploadRefused, UploadStore
 from dashboard.web.view_state import (
     LINK_WITHOUT_UPLOAD,
     UPLOAD_NOT_IN_LINK,
@@ -61,6 +61,7 @@ class Bundle:
     catalogue: Catalogue
     defaults: ViewState
     fingerprint: str = ""  # changes whenever the data does: part of every cache key
+    gone: str = ""  # the session's upload expired or cannot be read: said on the page
 
     @property
     def uploaded(self) -> bool:
@@ -86,17 +87,21 @@ class Context:
         self._kept, self._lock = kept, Lock()
 
     def bundle(self, token: str | None) -> Bundle:
-        """The session's upload, else the embedded data (also for an unknown token)."""
+        """The session's upload; the embedded data when there is none, and also when it
+        expired or cannot be read, then marked `gone` with the reason (never silently)."""
         if not token or not isinstance(token, str) or self.uploads is None:
             return self.embedded
-        with self._lock:
-            if token in self._bundles:
-                self._bundles.move_to_end(token)
-                return self._bundles[token]
-        data = self.uploads.load(token)
-        if data is None:
+        found = self.uploads.lookup(token)  # every time: uploads expire
+        if found is None:
             return self.embedded
-        bundle = Bundle.of(data, name=f"{UPLOAD_PREFIX}{token}")
+        if not isinstance(found, Loaded):
+            return replace(self.embedded, gone=found.message)
+        with self._lock:
+            kept = self._bundles.get(token)
+            if kept is not None and kept.data is found.data:
+                self._bundles.move_to_end(token)
+                return kept
+        bundle = Bundle.of(found.data, name=f"{UPLOAD_PREFIX}{token}")
         with self._lock:
             self._bundles[token] = bundle
             while len(self._bundles) > self._kept:
@@ -360,7 +365,10 @@ def embed_snippet(app_url: str, chart: Chart, query: str) -> str:
 
 
 def upload_link_notice(bundle: Bundle) -> str:
-    """Said at the top of the page while an upload is shown ("" for the embedded data)."""
+    """Said at the top of the page while an upload is shown, or when it is gone ("" for the
+    embedded data)."""
+    if bundle.gone:
+        return f"{bundle.gone} Showing the embedded data until then."
     if not bundle.uploaded:
         return ""
     return f"Showing your upload {bundle.data.provenance[0].file}. {UPLOAD_NOT_IN_LINK}"

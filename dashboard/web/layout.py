@@ -8,6 +8,7 @@ from dash import dcc, html
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.figures.caption import SYNTHETIC_BADGE
 from dashboard.ingest.dataset import Dataset
+from dashboard.ingest.problems import problem_counts, total_problems
 from dashboard.web.ids import (
     CHART_BOX_PX,
     EXPORT_LINKS,
@@ -128,11 +129,10 @@ def data_notice_text(data: Dataset) -> str:
     """How many rows were set aside, and why, when the data had problems ("" when none)."""
     if not data.problems:
         return ""
-    reasons: dict[str, int] = {}
-    for problem in data.problems:
-        reasons[problem.reason.value] = reasons.get(problem.reason.value, 0) + 1
-    detail = "; ".join(f"{reason}: {count:,}" for reason, count in reasons.items())
-    return (f"{len(data.problems):,} problems: {data.stats.get('rows_with_problems', 0):,} rows"
+    detail = "; ".join(f"{reason}: {count:,}"
+                       for reason, count in problem_counts(data.problems).items())
+    return (f"{total_problems(data.problems):,} problems:"
+            f" {data.stats.get('rows_with_problems', 0):,} rows"
             f" set aside ({detail}). The views use the valid rows only.")
 
 
