@@ -15,4 +15,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 .venv/bin/ruff check .
+.venv/bin/lint-imports --no-logo  # the layer contract in pyproject.toml
 .venv/bin/python -m pytest "$@"

@@ -13,13 +13,9 @@ from dashboard.analytics.dependency import (
     reference_figures,
     supplier_shares,
 )
-from dashboard.analytics.surges import (
-    SurgeParams,
-    SurgeRule,
-    country_series,
-    detect_surges,
-    reference_periods,
-)
+from dashboard.analytics.surge_rules import SurgeParams, SurgeRule, reference_periods
+from dashboard.analytics.surges import detect_surges
+from dashboard.analytics.timeseries import country_series
 from dashboard.figures.caption import SYNTHETIC_BADGE, Caption
 from dashboard.figures.dependency import (
     CRMA_TEXT,

@@ -8,16 +8,15 @@ import pytest
 from factories import plus_row
 
 from dashboard.analytics.country_table import Selection, selected_rows
-from dashboard.analytics.surges import (
+from dashboard.analytics.surge_rules import (
     SurgeParams,
     SurgeRule,
     SurgeStatus,
-    country_series,
-    detect_surges,
-    reference_label,
     reference_periods,
-    rule_description,
 )
+from dashboard.analytics.surge_text import reference_label, rule_description
+from dashboard.analytics.surges import detect_surges
+from dashboard.analytics.timeseries import country_series
 from dashboard.ingest import readers
 
 KOR, JPN, PHL, USA = "410", "392", "608", "842"

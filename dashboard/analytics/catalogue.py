@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard.analytics.periods import describe_period, freq_of, months_in, period_bits
+from dashboard.analytics.periods import (
+    describe_period,
+    freq_of,
+    months_in,
+    period_bits,
+    quarter_of_month,
+)
 from dashboard.ingest.commodities import describe, sort_key
 from dashboard.ingest.countries import DRAWN_AS
 
@@ -85,7 +91,7 @@ def _periods(frame: pd.DataFrame) -> tuple[str, ...]:
     labels = {p[:4] for p in distinct["period"]}
     monthly = distinct.loc[distinct["freq"] == "M", "period"].tolist()
     labels |= set(monthly)
-    labels |= {f"{m[:4]}-Q{(int(m[5:7]) - 1) // 3 + 1}" for m in monthly}
+    labels |= {f"{m[:4]}-Q{quarter_of_month(int(m[5:7]))}" for m in monthly}
     labels |= set(distinct.loc[distinct["freq"] == "Q", "period"])
     return tuple(sorted(labels))
 

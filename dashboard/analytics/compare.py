@@ -24,6 +24,7 @@ from dashboard.analytics.periods import (
     rows_in_period,
     series_year_flags,
 )
+from dashboard.number_format import tonnes_text
 
 MAX_TRACE_LINES = 5
 
@@ -231,18 +232,6 @@ ROUNDING_ABSOLUTE = 1.0  # kg or USD
 COMPLETE = "complete"
 ANNUAL_ONLY = "annual data only"
 WEIGHT_NOT_REPORTED = "weight not reported"
-
-
-def tonnes_text(kg: float) -> str:
-    """Kilograms as tonnes for a sentence: 2,000 kg -> "2.0 t", 30 kg -> "0.03 t".
-
-    >>> tonnes_text(2_000.0), tonnes_text(30.0), tonnes_text(float("nan"))
-    ('2.0 t', '0.03 t', 'no data')
-    """
-    if pd.isna(kg):
-        return "no data"
-    tonnes = kg / 1000
-    return f"{tonnes:,.1f} t" if abs(tonnes) >= 1 or tonnes == 0 else f"{tonnes:.2g} t"
 
 
 def source_traces(rows: pd.DataFrame, by: str | list[str]) -> pd.Series:

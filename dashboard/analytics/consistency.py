@@ -27,18 +27,19 @@ import pandas as pd
 
 from dashboard.analytics.compare import ROUNDING_ABSOLUTE, ROUNDING_SHARE, source_traces
 from dashboard.analytics.periods import (
-    _FINENESS,
+    FINENESS,
+    FREQ_OF_FINENESS,
     MONTHS,
-    _container,
+    containing_labels,
     finest_rows,
     freq_of,
     year_rows,
     yearly_totals,
 )
+from dashboard.ingest.periods import first_month_of_quarter
 from dashboard.ingest.schema import REAL_PARTY_KINDS
 
 SERIES = ["reporter", "flow", "commodity_code"]
-_LEVEL_OF = {fineness: freq for freq, fineness in _FINENESS.items()}
 
 # EU membership (partner 97, our EUU): European Union, "History of the EU" and "Country
 # profiles" (european-union.europa.eu); the UK left on 2020-01-31 (Withdrawal Agreement,
@@ -95,14 +96,14 @@ def top_share_range(top_kg: float, partners_kg: float, world_kg: float) -> tuple
 
 def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(year=frame["period"].str.slice(0, 4),
-                        fineness=frame["freq"].map(_FINENESS).astype(int))
+                        fineness=frame["freq"].map(FINENESS).astype(int))
 
 
 def _month_rows(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """`keys` and `month` (1-12) for each month a monthly or quarterly row covers."""
     monthly = (rows["freq"] == "M").to_numpy()
     number = pd.to_numeric(rows["period"].str.slice(5, 7).str.lstrip("Q"), errors="coerce")
-    first = np.where(monthly, number, (number - 1) * 3 + 1).astype(int)
+    first = np.where(monthly, number, first_month_of_quarter(number)).astype(int)
     spans = np.where(monthly, 1, 3)
     offsets = np.arange(spans.sum()) - np.repeat(np.cumsum(spans) - spans, spans)
     repeated = rows[keys].iloc[np.repeat(np.arange(len(rows)), spans)]
@@ -128,8 +129,8 @@ def _sums(rows: pd.DataFrame, keys: list[str], prefix: str) -> pd.DataFrame:
 
 def _usable(rows: pd.DataFrame, level: str) -> pd.DataFrame:
     """Rows no coarser than `level`, with the label of the `level` period holding each."""
-    usable = rows[rows["fineness"] <= _FINENESS[level]]
-    return usable.assign(container=_container(usable, level))
+    usable = rows[rows["fineness"] <= FINENESS[level]]
+    return usable.assign(container=containing_labels(usable, level))
 
 
 ALLOCATION_COLUMNS = [
@@ -188,7 +189,7 @@ def _allocation(rows: pd.DataFrame, level: str) -> pd.DataFrame:
     table["source_rows"] = source_traces(world_rows, keys)
     table = table.reset_index().rename(columns={"container": "period"})
     table["year"] = table["period"].str.slice(0, 4)
-    too_coarse = (partners["fineness"] > _FINENESS[level]).groupby(
+    too_coarse = (partners["fineness"] > FINENESS[level]).groupby(
         [partners[k] for k in [*SERIES, "year"]], observed=True).any().rename("too_coarse")
     table = table.merge(too_coarse.reset_index(), on=[*SERIES, "year"], how="left")
     table = table.merge(_covered(world_rows, partner_rows, level), on=[*keys[:-1], "period"],
@@ -201,7 +202,7 @@ def _allocation(rows: pd.DataFrame, level: str) -> pd.DataFrame:
 def _covered(world_rows: pd.DataFrame, partner_rows: pd.DataFrame, level: str) -> pd.DataFrame:
     """Distinct months covered by the rows finer than `level` (both sides), per period."""
     finer = pd.concat([world_rows, partner_rows])
-    finer = finer[finer["fineness"] < _FINENESS[level]]
+    finer = finer[finer["fineness"] < FINENESS[level]]
     months = _month_rows(finer, [*SERIES, "container"])
     covered = months.groupby([*SERIES, "container"], observed=True)["month"].nunique()
     return covered.rename("months_covered").rename_axis([*SERIES, "period"]).reset_index()
@@ -279,8 +280,8 @@ def world_allocation(frame: pd.DataFrame) -> pd.DataFrame:
     if world.empty:
         return pd.DataFrame(columns=ALLOCATION_COLUMNS)
     finest = world.groupby([*SERIES, "year"], observed=True)["fineness"].min()
-    levels = [_LEVEL_OF[f] for f in range(int(finest.min()), 3)]
-    table = pd.concat([_allocation(rows, level).assign(level=_FINENESS[level])
+    levels = [FREQ_OF_FINENESS[f] for f in range(int(finest.min()), 3)]
+    table = pd.concat([_allocation(rows, level).assign(level=FINENESS[level])
                        for level in levels], ignore_index=True)
     table["year"] = table["period"].str.slice(0, 4)
     table = table.join(finest.rename("world_finest"), on=[*SERIES, "year"])
@@ -472,10 +473,10 @@ def _overlapped(group: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
 
     member_annual = members[members["freq"] == "A"]
     sub = members[members["freq"] != "A"]
-    quarters = _container(sub, "Q")
+    quarters = containing_labels(sub, "Q")
     found = np.where(group["freq"] == "A", has(group, group["year"], members, members["year"]),
                      has(group, group["year"], member_annual, member_annual["year"]))
-    group_q = _container(group.assign(freq=group["freq"].replace("A", "Q")), "Q")
+    group_q = containing_labels(group.assign(freq=group["freq"].replace("A", "Q")), "Q")
     in_quarter = has(group, group_q, sub, quarters)
     by_quarter_row = has(group, group_q, sub[sub["freq"] == "Q"], quarters[sub["freq"] == "Q"])
     by_month = has(group, group["period"], sub[sub["freq"] == "M"], sub["period"][

@@ -48,8 +48,9 @@ def source_flow(direction: Direction, perspective: Perspective) -> Flow:
 # Positions of each (flow, commodity) in a frame, built once per frame: a view then reads
 # its few thousand rows instead of comparing strings across millions on every request.
 # The last partition taken is kept too: consecutive requests nearly always read the same
-# one, and taking it again costs ~40 ms at 5M rows. It is ~65 MB there, so only one (the
-# mirror view, which reads both flows, keeps its own reduced arrays).
+# one, and taking it again is a copy of many rows (benchmarks/callbacks.py measures it).
+# It is large on big files, so only one is kept (the mirror view, which reads both flows,
+# keeps its own reduced arrays).
 _POSITIONS: KeptPerFrame[dict] = KeptPerFrame(kept=4)
 _TAKEN: KeptPerFrame[pd.DataFrame] = KeptPerFrame(kept=1)
 _ORPHANS: KeptPerFrame[np.ndarray] = KeptPerFrame(kept=8)

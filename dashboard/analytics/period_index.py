@@ -23,11 +23,12 @@ from dashboard.analytics.compare import (
     coverage_texts,
 )
 from dashboard.analytics.periods import (
-    _FINENESS,
-    _PARTY_COLUMNS,
+    FINENESS,
+    PARTY_COLUMNS,
     freq_of,
     months_in,
     period_bits,
+    quarter_of_month,
     series_year_flags,
 )
 
@@ -38,7 +39,7 @@ class PeriodIndex:
     def __init__(self, rows: pd.DataFrame, by: str = "country"):
         self.by = by
         # Only the columns used: finest_rows copies what it keeps (memory peaks at 5M rows).
-        wanted = {by, *_PARTY_COLUMNS, "flow", "commodity_code", "period", "freq",
+        wanted = {by, *PARTY_COLUMNS, "flow", "commodity_code", "period", "freq",
                   "net_weight_kg", "value_usd", "weight_estimated", "source_file", "source_line"}
         narrow = rows[[c for c in rows.columns if c in wanted]]
         flags = series_year_flags(narrow)
@@ -63,7 +64,7 @@ class PeriodIndex:
         self.year, self.month = year, month
         self.bits = np.array([period_bits(str(p)) for p in periods],
                              dtype=np.int64).reshape(-1)[labels][order]
-        self.fineness = np.array([_FINENESS[f] for f in freqs], dtype=np.int64)[order]
+        self.fineness = np.array([FINENESS[f] for f in freqs], dtype=np.int64)[order]
         # The rules of `periods`: sub-year periods from the finest rows, years from each
         # series' annual row where it has one; `beside`: annual rows with complete months.
         self.is_finest, self.year_use, self.beside = (
@@ -81,7 +82,7 @@ class PeriodIndex:
         if freq == "A":
             return in_year & self.year_use, np.zeros_like(in_year)
         in_year &= self.is_finest
-        fine = self.fineness <= _FINENESS[freq]
+        fine = self.fineness <= FINENESS[freq]
         used = in_year & fine
         if freq == "Q":
             used &= self.quarter == int(label[6])
@@ -106,7 +107,7 @@ class PeriodIndex:
         excluded = np.bincount(self.group[coarse], minlength=n)
         annual_only = (count == 0) & (excluded > 0)
         beside = self.beside & (self.year == int(label[:4])) & (freq_of(label) == "A")
-        annual = self.fineness == _FINENESS["A"]
+        annual = self.fineness == FINENESS["A"]
         traces = np.full(n, "", dtype=object)
         traces[count > 0] = self._traces(used)
         columns = {
@@ -170,7 +171,7 @@ def _parse(label: str) -> tuple[int, int, int]:
     if label[5] == "Q":
         return year, 0, int(label[6])
     month = int(label[5:7])
-    return year, month, (month - 1) // 3 + 1
+    return year, month, quarter_of_month(month)
 
 
 def _bit_counts(masks: np.ndarray) -> np.ndarray:

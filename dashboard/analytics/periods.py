@@ -1,4 +1,4 @@
-"""Period arithmetic that never double counts.
+"""Which rows make up a period, counted once (label arithmetic: `ingest.periods`).
 
 A file can hold annual rows (Comtrade refMonth 52) beside the monthly rows of the same
 year. Summing both doubles the year. The rules here, for each flow series (reporter,
@@ -16,9 +16,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+# Label arithmetic is defined once, in ingest.periods (ingest needs it too). freq_of is
+# used here; the other names are re-exported for the modules that read periods through
+# this one.
+from dashboard.ingest.periods import (  # noqa: F401
+    MONTHS,
+    freq_of,
+    label_start,
+    months_in,
+    quarter_of_month,
+)
+
 # A series is one flow between two parties; oriented frames name the parties differently.
-_PARTY_COLUMNS = ("reporter", "partner", "country", "counterpart")
-_FINENESS = {"M": 0, "Q": 1, "A": 2}
+PARTY_COLUMNS = ("reporter", "partner", "country", "counterpart")
+FINENESS = {"M": 0, "Q": 1, "A": 2}  # finer is smaller: a month 0, a quarter 1, a year 2
+FREQ_OF_FINENESS = {fineness: freq for freq, fineness in FINENESS.items()}
 
 
 def finest_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -34,8 +46,8 @@ def finest_rows(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
     year = frame["period"].str.slice(0, 4)
-    fineness = frame["freq"].map(_FINENESS)
-    key = [c for c in (*_PARTY_COLUMNS, "flow", "commodity_code") if c in frame.columns]
+    fineness = frame["freq"].map(FINENESS)
+    key = [c for c in (*PARTY_COLUMNS, "flow", "commodity_code") if c in frame.columns]
     best = fineness.groupby([frame[c] for c in key] + [year], observed=True,
                             sort=False).transform("min")
     return frame.loc[fineness == best]
@@ -55,17 +67,17 @@ def series_year_flags(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if frame.empty:
         return pd.DataFrame({"finest": [], "year_use": [], "beside": []}, dtype=bool)
-    key = [c for c in (*_PARTY_COLUMNS, "flow", "commodity_code") if c in frame.columns]
+    key = [c for c in (*PARTY_COLUMNS, "flow", "commodity_code") if c in frame.columns]
     # One pass of pandas to number the series-years, then numpy per group (it runs on every
     # first view of a selection: ~5x faster than three groupby transforms).
     group = frame.groupby([frame[c] for c in key] + [frame["period"].str.slice(0, 4)],
                           observed=True, sort=False).ngroup().to_numpy()
     groups = int(group.max()) + 1
-    fineness = frame["freq"].map(_FINENESS).to_numpy(dtype=np.int64)
-    best = np.full(groups, _FINENESS["A"], dtype=np.int64)
+    fineness = frame["freq"].map(FINENESS).to_numpy(dtype=np.int64)
+    best = np.full(groups, FINENESS["A"], dtype=np.int64)
     np.minimum.at(best, group, fineness)
     finest = fineness == best[group]
-    annual = fineness == _FINENESS["A"]
+    annual = fineness == FINENESS["A"]
     has_annual = np.zeros(groups, dtype=bool)
     has_annual[group[annual]] = True
     covered = np.zeros(groups, dtype=np.int64)
@@ -121,41 +133,6 @@ def yearly_totals(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return grouped[["net_weight_kg", "value_usd"]].sum(min_count=1).reset_index()
 
 
-MONTHS = {"A": 12, "Q": 3, "M": 1}
-
-
-def freq_of(label: str) -> str:
-    """Frequency of a canonical label: "2025" A, "2025-Q1" Q, "2025-03" M."""
-    if len(label) == 4:
-        return "A"
-    return "Q" if label[5] == "Q" else "M"
-
-
-def months_in(label: str) -> int:
-    return MONTHS[freq_of(label)]
-
-
-_PANDAS_FREQ = {"A": "Y", "Q": "Q", "M": "M"}
-
-
-def label_start(label: str) -> pd.Timestamp:
-    """First day of a period label.
-
-    >>> str(label_start("2025-Q2").date()), str(label_start("2024").date())
-    ('2025-04-01', '2024-01-01')
-    """
-    return pd.Period(label.replace("-Q", "Q"), freq=_PANDAS_FREQ[freq_of(label)]).start_time
-
-
-def label_end(label: str) -> pd.Timestamp:
-    """First day after a period label (an exclusive end): "2025-Q1" -> 2025-04-01.
-
-    >>> str(label_end("2025-Q1").date()), str(label_end("2025-12").date())
-    ('2025-04-01', '2026-01-01')
-    """
-    return label_start(label) + pd.DateOffset(months=months_in(label))
-
-
 def describe_period(label: str) -> str:
     """Words for a label: "2025-Q1" -> "Q1 2025", "2025-03" -> "March 2025"."""
     freq = freq_of(label)
@@ -166,14 +143,14 @@ def describe_period(label: str) -> str:
     return pd.Timestamp(f"{label}-01").strftime("%B %Y")
 
 
-def _container(rows: pd.DataFrame, freq: str) -> pd.Series:
+def containing_labels(rows: pd.DataFrame, freq: str) -> pd.Series:
     """The label of the period of frequency `freq` that holds each row's period."""
     period = rows["period"]
     if freq == "A":
         return period.str.slice(0, 4)
     if freq == "Q":
         month = pd.to_numeric(period.str.slice(5, 7), errors="coerce")
-        quarter = ((month - 1) // 3 + 1).astype("Int64").astype(str)
+        quarter = quarter_of_month(month).astype("Int64").astype(str)
         from_month = period.str.slice(0, 4) + "-Q" + quarter
         return period.where(rows["freq"] == "Q", from_month)
     return period
@@ -191,7 +168,7 @@ def rows_in_period(rows: pd.DataFrame, label: str) -> tuple[pd.DataFrame, pd.Dat
         return in_year[series_year_flags(in_year)["year_use"].to_numpy()], in_year.iloc[0:0]
     rows = finest_rows(rows)
     in_year = rows[rows["period"].str.slice(0, 4) == label[:4]]
-    need = _FINENESS[freq_of(label)]
-    fine = in_year["freq"].map(_FINENESS) <= need
+    need = FINENESS[freq_of(label)]
+    fine = in_year["freq"].map(FINENESS) <= need
     usable = in_year[fine]
-    return usable[_container(usable, freq_of(label)) == label], in_year[~fine]
+    return usable[containing_labels(usable, freq_of(label)) == label], in_year[~fine]

@@ -1,174 +1,53 @@
 """Import surges: which countries' volume in a period jumped, by a rule a reader can check.
 
-Four rules, each a different statement (docs/methods.md#surge-rules), all on net weight in
-tonnes:
-
-- PRIOR_YEAR: the period above the whole previous year (Q1 2025 above all of 2024, the
-  Adamas observation). A whole year is compared with the year before.
-- YEAR_EARLIER: the period at least `ratio_threshold` times the same period a year earlier.
-- SAFEGUARD: the period above `k` times the mean of the same period in the three preceding
-  years, the volume trigger of the WTO Agreement on Agriculture, Art. 5.
-- ROBUST: a month of the period far above the trailing window (median and MAD).
-
-Every rule applies a volume floor first, so 2 kg -> 20 kg is never a surge, and every
-flag carries its numbers in words and the source lines they were summed from. A flag is
-an end-point comparison: show `country_series` beside it (Argentina - Footwear,
-WT/DS121/AB/R: an increase must be "recent, sudden, sharp and significant").
+The rules (what each compares) are in `surge_rules`, their words in `surge_text`; this
+module detects. Every rule applies a volume floor first, so 2 kg -> 20 kg is never a
+surge, and every flag carries its numbers in words and the source lines they were summed
+from. A flag is an end-point comparison: show `timeseries.country_series` beside it
+(Argentina - Footwear, WT/DS121/AB/R: an increase must be "recent, sudden, sharp and
+significant").
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from enum import StrEnum
-
 import numpy as np
 import pandas as pd
 
-# source_traces and _container are the one implementation of "source rows" text and of
-# rolling months up to quarters; reused rather than copied.
-from dashboard.analytics.compare import source_traces, tonnes_text
+from dashboard.analytics.compare import source_traces
 from dashboard.analytics.period_index import PeriodIndex
-from dashboard.analytics.periods import (
-    MONTHS,
-    _container,
-    describe_period,
-    finest_rows,
-    freq_of,
-    label_end,
-    label_start,
-    months_in,
+from dashboard.analytics.periods import describe_period, finest_rows, months_in
+from dashboard.analytics.surge_rules import (
+    MAD_TO_SIGMA,
+    MEAN_AD_TO_SIGMA,
+    MIN_WINDOW_MONTHS,
+    SurgeParams,
+    SurgeRule,
+    SurgeStatus,
+    reference_periods,
+    threshold,
 )
+from dashboard.analytics.surge_text import (
+    SAFEGUARD_CAVEAT,
+    explanation,
+    reference_label,
+    robust_detail,
+    rule_description,
+    rule_words,
+    safeguard_detail,
+)
+from dashboard.analytics.timeseries import country_series
+from dashboard.ingest.periods import label_end as period_end
+from dashboard.ingest.periods import label_start as period_start
+from dashboard.ingest.periods import month_labels
 
-MIN_WINDOW_MONTHS = 12  # the robust rule needs at least this many months with data
-MAD_TO_SIGMA = 0.6745  # z = 0.6745 (x - median) / MAD (Iglewicz and Hoaglin)
-MEAN_AD_TO_SIGMA = 1.253314  # fallback when MAD is 0: z = (x - median) / (1.2533 mean AD)
-_LABEL = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
-
-
-class SurgeRule(StrEnum):
-    PRIOR_YEAR = "prior_year"
-    YEAR_EARLIER = "year_earlier"
-    SAFEGUARD = "safeguard"
-    ROBUST = "robust"
-
-
-class SurgeStatus(StrEnum):
-    SURGE = "surge"
-    BELOW_THRESHOLD = "below threshold"
-    BELOW_FLOOR = "below floor"
-    NOT_ENOUGH_HISTORY = "not enough history"
-    NO_REFERENCE = "no reference"
-    PARTIAL_REFERENCE = "reference incomplete"  # a reference period lacks months or rows
-
-
-@dataclass(frozen=True)
-class SurgeParams:
-    """A rule and its settings; volumes in tonnes of net weight."""
-
-    rule: SurgeRule
-    period: str  # "2025", "2025-Q1" or "2025-03"
-    floor_t: float = 1.0  # the period's volume must reach this to be assessed at all
-    ratio_threshold: float = 2.0  # YEAR_EARLIER: flag when ratio >= this
-    k: float = 1.25  # SAFEGUARD: flag when volume > k * mean of 3 preceding years
-    z_threshold: float = 3.5  # ROBUST: flag when a month's robust z > this
-    window_months: int = 24  # ROBUST: trailing window before the period
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "rule", SurgeRule(self.rule))
-        if not _LABEL.match(self.period):
-            raise ValueError(f"not a period label: {self.period!r} (use 2025, 2025-Q1, 2025-03)")
-        if self.window_months < MIN_WINDOW_MONTHS:
-            raise ValueError(f"window_months must be at least {MIN_WINDOW_MONTHS}")
-
-
-# Said wherever the rule is described: it borrows the trigger's shape, not its law.
-SAFEGUARD_CAVEAT = (
-    "Simplified from the volume trigger of the WTO Agreement on Agriculture, Art. 5 (special"
-    " safeguard), which sets k by the import share of consumption (1.25, 1.10 or 1.05),"
-    " compares a year's imports from all suppliers and applies only to products a member"
-    " scheduled; here k is free and any period is compared per importer: a screening"
-    " indicator, not a legal test (Methods: the safeguard rule).")
-
-_RULE_WORDS = {
-    SurgeRule.PRIOR_YEAR: "above the whole prior year",
-    SurgeRule.YEAR_EARLIER: "at least {ratio_threshold:g}x the same period a year earlier",
-    SurgeRule.SAFEGUARD: "above {k:g}x the mean of the same period in the 3 preceding years",
-    SurgeRule.ROBUST: "a month's robust z-score above {z_threshold:g} against the "
-                      "{window_months} months before",
-}
-
-
-def rule_words(params: SurgeParams) -> str:
-    """Short words for the rule, as used inside explanations: "above the whole prior year"."""
-    return _RULE_WORDS[params.rule].format(**vars(params))
-
-
-def threshold(params: SurgeParams) -> float:
-    """The value `score` is tested against: a ratio (x), or a robust z-score for ROBUST."""
-    return {SurgeRule.PRIOR_YEAR: 1.0, SurgeRule.YEAR_EARLIER: params.ratio_threshold,
-            SurgeRule.SAFEGUARD: params.k, SurgeRule.ROBUST: params.z_threshold}[params.rule]
-
-
-def reference_periods(params: SurgeParams) -> list[str]:
-    """Period labels the reference is computed from (for shading a series chart).
-
-    >>> reference_periods(SurgeParams(SurgeRule.SAFEGUARD, "2025-Q1"))
-    ['2022-Q1', '2023-Q1', '2024-Q1']
-    >>> reference_periods(SurgeParams(SurgeRule.PRIOR_YEAR, "2025-03"))
-    ['2024']
-    """
-    year = int(params.period[:4])
-    if params.rule == SurgeRule.PRIOR_YEAR:
-        return [str(year - 1)]
-    if params.rule == SurgeRule.YEAR_EARLIER:
-        return [_shift_year(params.period, -1)]
-    if params.rule == SurgeRule.SAFEGUARD:
-        return [_shift_year(params.period, -n) for n in (3, 2, 1)]
-    first = pd.Period(_months_of(params.period)[0], freq="M")
-    return [str(first - n) for n in range(params.window_months, 0, -1)]
-
-
-def reference_label(params: SurgeParams) -> str:
-    """What the period is compared with, in words: "all of 2024", "Q1 2024", ..."""
-    labels = [describe_period(p) for p in reference_periods(params)]
-    if params.rule == SurgeRule.PRIOR_YEAR:
-        if freq_of(params.period) == "A":
-            return f"{labels[0]} (a whole year is compared with the previous year)"
-        return f"all of {labels[0]}"
-    if params.rule == SurgeRule.YEAR_EARLIER:
-        return labels[0]
-    if params.rule == SurgeRule.SAFEGUARD:
-        return f"mean of {labels[0]}, {labels[1]} and {labels[2]}"
-    return f"{months_in(params.period)} x the median month of {labels[0]} - {labels[-1]}"
-
-
-def rule_description(params: SurgeParams) -> str:
-    """One paragraph for the UI: the rule with its numbers, why, and its citation."""
-    period = describe_period(params.period)
-    floor = (f" Volumes below {_t(params.floor_t)} in {period} are not assessed,"
-             " so a jump from 2 kg to 20 kg is never a surge.")
-    trend = (" A flag compares end points: check it against the whole series (WTO Safeguards"
-             " Agreement Art. 2.1; Argentina - Footwear, WT/DS121/AB/R: an increase must be"
-             " \"recent, sudden, sharp and significant\").")
-    body = {
-        SurgeRule.PRIOR_YEAR: f"Flags a country whose volume in {period} is above its volume in"
-        f" {reference_label(params)}. A part-year above a whole year is the comparison Adamas"
-        " Intelligence made for dysprosium oxide (Q1 2025 against all of 2024).",
-        SurgeRule.YEAR_EARLIER: f"Flags a country whose volume in {period} is at least"
-        f" {params.ratio_threshold:g} times its volume in {reference_label(params)}.",
-        SurgeRule.SAFEGUARD: f"Flags a country whose volume in {period} is above {params.k:g}"
-        f" times the {reference_label(params)}. {SAFEGUARD_CAVEAT} All three years must have"
-        " data.",
-        SurgeRule.ROBUST: "Flags a country when any month of"
-        f" {period} has a robust z-score above {params.z_threshold:g}, where z = 0.6745 x"
-        f" (month - median) / MAD over the {params.window_months} months before the period"
-        f" (at least {MIN_WINDOW_MONTHS} months with data). Median and MAD resist the"
-        " volatility of small customs series better than mean and standard deviation. When"
-        " MAD is 0, z uses 1.2533 x the mean absolute deviation. Months without rows are"
-        " treated as unreported, not as zero.",
-    }[params.rule]
-    return body + floor + trend
+# Importable from here for callers written before the split (web/charts.py,
+# figures/surges.py, tests); new code imports from the defining module: surge_rules,
+# surge_text, timeseries, ingest.periods.
+__all__ = [
+    "MIN_WINDOW_MONTHS", "SAFEGUARD_CAVEAT", "SurgeParams", "SurgeRule", "SurgeStatus",
+    "country_series", "detect_surges", "period_end", "period_start", "reference_label",
+    "reference_periods", "rule_description", "rule_words", "threshold",
+]
 
 
 def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
@@ -242,36 +121,7 @@ def _judge(table: pd.DataFrame, params: SurgeParams) -> None:
         default=SurgeStatus.BELOW_THRESHOLD)
     table["status"] = pd.Series(status, index=table.index).astype(str)
     table["flagged"] = table["status"] == SurgeStatus.SURGE
-    table["explanation"] = [_explain(row, params) for _, row in table.iterrows()]
-
-
-def _explain(row: pd.Series, params: SurgeParams) -> str:
-    """"Q1 2025: 41.2 t; all of 2024: 38.0 t, ratio 1.08 (rule: ...). Not a surge."."""
-    period = describe_period(params.period)
-    if pd.isna(row["current_t"]):
-        return (f"{period}: no figure, the data for {params.period[:4]} is too coarse (annual"
-                " only) for this period. Not assessed.")
-    now = f"{period}: {_t(row['current_t'])}"
-    if row["current_partial"]:
-        now += f" (partial: {row['current_partial']}; a lower bound)"
-    ref = row["detail"] or f"{reference_label(params)}: {_t(row['reference_t'])}"
-    ratio = "" if pd.isna(row["ratio"]) else f", ratio {row['ratio']:,.2f}"
-    if params.rule == SurgeRule.ROBUST:  # the z-score is the test; the ratio would distract
-        ref = f"{reference_label(params)}: {_t(row['reference_t'])}"
-        ref, ratio = ref + (f"; {row['detail']}" if row["detail"] else ""), ""
-    text = f"{now}; {ref}{ratio} (rule: {rule_words(params)})."
-    verdict = {
-        SurgeStatus.SURGE: "Surge.",
-        SurgeStatus.BELOW_THRESHOLD: "Not a surge.",
-        SurgeStatus.BELOW_FLOOR: f"Below the {_t(params.floor_t)} floor, not assessed.",
-        SurgeStatus.NOT_ENOUGH_HISTORY: f"Not enough history: {row['gap']}.",
-        SurgeStatus.NO_REFERENCE: "No reference volume above 0 t, so no ratio.",
-        SurgeStatus.PARTIAL_REFERENCE: f"Not assessed: the reference is incomplete"
-        f" ({row['reference_partial']}), so it understates the volume.",
-    }[SurgeStatus(row["status"])]
-    if row["status"] == SurgeStatus.NOT_ENOUGH_HISTORY:
-        text = now + "."
-    return f"{text} {verdict}"
+    table["explanation"] = [explanation(row, params) for _, row in table.iterrows()]
 
 
 def _period_reference(index: PeriodIndex, params: SurgeParams) -> pd.DataFrame:
@@ -296,7 +146,7 @@ def _period_reference(index: PeriodIndex, params: SurgeParams) -> pd.DataFrame:
         out["gap"] = ""
     coarse = pd.concat([t["annual_only"].reindex(index).fillna(False) for t in totals],
                        axis=1).any(axis=1)
-    out["detail"] = [_safeguard_detail(params, kg.loc[iso]) if history_rule else ""
+    out["detail"] = [safeguard_detail(params, kg.loc[iso]) if history_rule else ""
                      for iso in index]
     partial = pd.concat([_partial_words(t).reindex(index).fillna("").map(
         lambda words, label=label: f"{describe_period(label)}: {words}" if words else "")
@@ -315,13 +165,6 @@ def _partial_words(totals: pd.DataFrame) -> pd.Series:
     return totals["coverage"].where(partial, "").astype(object)
 
 
-def _safeguard_detail(params: SurgeParams, kg: pd.Series) -> str:
-    if kg.isna().any():
-        return ""
-    each = ", ".join(f"{describe_period(label)} {_t(v / 1000)}" for label, v in kg.items())
-    return f"{reference_label(params)}: {_t(kg.mean() / 1000)} ({each})"
-
-
 def _robust_reference(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     """Per country: robust z of each month of the period against the trailing window.
 
@@ -331,7 +174,7 @@ def _robust_reference(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     """
     fine = finest_rows(rows)
     months = fine[fine["freq"] == "M"]
-    window, inside = reference_periods(params), _months_of(params.period)
+    window, inside = reference_periods(params), month_labels(params.period)
     tonnes = (months.groupby(["country", "period"])["net_weight_kg"].sum(min_count=1)
               .unstack("period") / 1000) if len(months) else pd.DataFrame()
     past = tonnes.reindex(columns=window)
@@ -350,7 +193,7 @@ def _robust_reference(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
                           [f"{n} months with data in the window, {MIN_WINDOW_MONTHS} needed"
                            for n in counts], "")
     out.loc[now.notna().sum(axis=1) == 0, "gap"] = "no monthly rows in the period"
-    out["detail"] = [_robust_detail(params, now.loc[c], z.loc[c], past.loc[c])
+    out["detail"] = [robust_detail(params, now.loc[c], z.loc[c], past.loc[c])
                      for c in out.index]
     in_window = months[months["period"].isin(window)]
     traces = source_traces(in_window, "country")
@@ -371,74 +214,6 @@ def _robust_z(now: pd.DataFrame, past: pd.DataFrame, median: pd.Series) -> pd.Da
     return z.where(excess.notna())
 
 
-def _robust_detail(params: SurgeParams, now: pd.Series, z: pd.Series, past: pd.Series) -> str:
-    if z.notna().sum() == 0 or past.notna().sum() == 0:
-        return ""
-    peak = z.idxmax()
-    median = past.median()
-    mad = (past - median).abs().median()
-    return (f"highest month {describe_period(peak)} {_t(now[peak])} against a median of"
-            f" {_t(median)} a month (MAD {_t(mad)}) over the {params.window_months} months"
-            f" before ({past.notna().sum()} with data): robust z {z[peak]:,.1f}")
-
-
 def _text(column: pd.Series) -> pd.Series:
     """A text column with "" for missing (an all-missing column may come back as floats)."""
     return column.astype(object).where(column.notna(), "")
-
-
-def _t(tonnes: float) -> str:
-    """Tonnes for a sentence, in `compare.tonnes_text`'s words (it takes kilograms)."""
-    return tonnes_text(tonnes * 1000)
-
-
-def _months_of(label: str) -> list[str]:
-    """The month labels inside a period: "2025-Q1" -> ["2025-01", "2025-02", "2025-03"]."""
-    freq = freq_of(label)
-    if freq == "M":
-        return [label]
-    first = 1 if freq == "A" else (int(label[6]) - 1) * 3 + 1
-    return [f"{label[:4]}-{m:02d}" for m in range(first, first + MONTHS[freq])]
-
-
-def _shift_year(label: str, years: int) -> str:
-    return f"{int(label[:4]) + years}{label[4:]}"
-
-
-# One implementation of a label's first day and exclusive end, kept under these names here.
-period_start, period_end = label_start, label_end
-
-
-SERIES_COLUMNS = ["period", "freq", "period_start", "months", "weight_t", "weight_t_per_month",
-                  "value_usd", "row_count", "source_rows"]
-
-
-def country_series(rows: pd.DataFrame, iso3: str) -> pd.DataFrame:
-    """One country's whole history at the finest frequency each year allows.
-
-    Columns: period, freq, period_start, months, weight_t (t in the period),
-    weight_t_per_month (t/month, comparable across frequencies), value_usd (USD),
-    row_count, source_rows. A year where some partners report only annually is shown as
-    one annual figure, so no partner's trade drops out of the series.
-    """
-    fine = finest_rows(rows[rows["country"] == iso3])
-    if fine.empty:
-        return pd.DataFrame(columns=SERIES_COLUMNS)
-    order = fine["freq"].map({"M": 0, "Q": 1, "A": 2})
-    coarsest = order.groupby(fine["period"].str.slice(0, 4)).transform("max")
-    freq = coarsest.map({0: "M", 1: "Q", 2: "A"})
-    labels = pd.concat([_container(fine[freq == f], f) for f in freq.unique()])
-    labelled = fine.assign(label=labels.reindex(fine.index), target=freq)
-    grouped = labelled.groupby("label")
-    series = pd.DataFrame({
-        "freq": grouped["target"].first(),
-        "weight_t": grouped["net_weight_kg"].sum(min_count=1) / 1000,
-        "value_usd": grouped["value_usd"].sum(min_count=1),
-        "row_count": grouped.size(),
-    })
-    series["source_rows"] = source_traces(labelled, "label").reindex(series.index).fillna("")
-    series = series.rename_axis("period").reset_index()
-    series["period_start"] = series["period"].map(period_start)
-    series["months"] = series["freq"].map(MONTHS)
-    series["weight_t_per_month"] = series["weight_t"] / series["months"]
-    return series.sort_values("period_start").reset_index(drop=True)[SERIES_COLUMNS]

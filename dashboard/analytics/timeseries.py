@@ -1,4 +1,5 @@
-"""Volumes over time for up to five countries (a focus and four comparisons), and policy events.
+"""Volumes over time: up to five countries (a focus and four comparisons), one country's
+whole history (`country_series`, beside a surge flag), and policy events.
 
 Input is oriented rows (`country_table.selected_rows`): one commodity, one direction, the
 selected partner (or all partners). Rows are counted once: for each series and year the
@@ -20,18 +21,25 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.compare import source_traces  # the one "source rows" text
-from dashboard.analytics.periods import MONTHS, _container, finest_rows, freq_of, label_start
+from dashboard.analytics.compare import COMPLETE, source_traces
+from dashboard.analytics.periods import (
+    FINENESS,
+    FREQ_OF_FINENESS,
+    MONTHS,
+    containing_labels,
+    finest_rows,
+    freq_of,
+    label_start,
+)
 
 MAX_COUNTRIES = 5  # the focus country and four comparisons
-COMPLETE = "complete"
 COARSE_COVERAGE = {"A": "annual data only", "Q": "quarterly data only"}
 SERIES_COLUMNS = ["country", "country_name", "period", "period_start", "months", "value",
                   "average_value", "weight_t", "total_t", "row_count", "coverage",
                   "source_rows"]
+COUNTRY_SERIES_COLUMNS = ["period", "freq", "period_start", "months", "weight_t",
+                          "weight_t_per_month", "value_usd", "row_count", "source_rows"]
 EVENT_COLUMNS = ["date", "end_date", "event", "detail", "source", "url"]
-_FINENESS = {"M": 0, "Q": 1, "A": 2}
-_FREQ_OF_FINENESS = {0: "M", 1: "Q", 2: "A"}
 
 
 class SeriesMode(StrEnum):
@@ -98,17 +106,17 @@ def volume_series(rows: pd.DataFrame, countries: list[str], freq: str = "M",
 def _year_targets(frames: list[pd.DataFrame], freq: str) -> pd.Series:
     """Fineness to label each (country, year) at: the chart's, or coarser if the data is."""
     parts = [f[["country"]].assign(year=f["period"].str.slice(0, 4),
-                                   fineness=f["freq"].map(_FINENESS)) for f in frames]
+                                   fineness=f["freq"].map(FINENESS)) for f in frames]
     both = pd.concat(parts)
     coarsest = both.groupby(["country", "year"])["fineness"].max()
-    return coarsest.clip(lower=_FINENESS[freq]).rename("target")
+    return coarsest.clip(lower=FINENESS[freq]).rename("target")
 
 
 def _labelled(rows: pd.DataFrame, targets: pd.Series) -> pd.DataFrame:
     """Rows with `label`: the period of their (country, year) target frequency."""
     keyed = rows.assign(year=rows["period"].str.slice(0, 4))
     keyed = keyed.join(targets, on=["country", "year"])
-    labels = [_container(part, _FREQ_OF_FINENESS[fineness])
+    labels = [containing_labels(part, FREQ_OF_FINENESS[fineness])
               for fineness, part in keyed.groupby("target")]
     label = pd.concat(labels) if labels else pd.Series(dtype="string")
     return keyed.assign(label=label.reindex(keyed.index))
@@ -141,11 +149,11 @@ def _denominators(series: pd.DataFrame, rows: pd.DataFrame, mine: pd.DataFrame |
         keys = pd.MultiIndex.from_arrays([series["country"], series["period"]])
         return pd.Series(lookup.reindex(keys).to_numpy(), index=series.index)
     every = finest_rows(rows)
-    fineness = every["freq"].map(_FINENESS)
+    fineness = every["freq"].map(FINENESS)
     totals = {}
     for freq in {freq_of(label) for label in series["period"]}:
-        usable = every[fineness <= _FINENESS[freq]]
-        by_label = usable.groupby(_container(usable, freq))["net_weight_kg"].sum()
+        usable = every[fineness <= FINENESS[freq]]
+        by_label = usable.groupby(containing_labels(usable, freq))["net_weight_kg"].sum()
         totals |= (by_label / 1000).to_dict()
     return series["period"].map(totals).astype(float)
 
@@ -162,13 +170,48 @@ def _finish(series: pd.DataFrame, countries: list[str], freq: str,
     scale = per_period if mode == SeriesMode.TONNES else 1.0
     series["average_value"] = series["value"] * scale
     series.loc[coarse, "value"] = np.nan
-    series["period_start"] = [period_start(label) for label in series["period"]]
+    series["period_start"] = [label_start(label) for label in series["period"]]
     order = series["country"].map({c: i for i, c in enumerate(countries)})
     series = series.assign(_order=order).sort_values(["_order", "period_start"])
     return series[SERIES_COLUMNS].reset_index(drop=True)
 
 
-period_start = label_start  # one implementation, in analytics.periods
+def country_series(rows: pd.DataFrame, iso3: str) -> pd.DataFrame:
+    """One country's whole history at the finest frequency each year allows.
+
+    Columns: period, freq, period_start, months, weight_t (t in the period),
+    weight_t_per_month (t/month, comparable across frequencies), value_usd (USD),
+    row_count, source_rows; ordered by period. A year where some partners report only
+    annually is one annual figure, so no partner's trade drops out of the series (the
+    years of `volume_series` on a monthly chart, with every year's own frequency kept).
+
+    >>> rows = pd.DataFrame({"country": ["KOR"] * 3, "country_name": ["South Korea"] * 3,
+    ...     "counterpart": ["CHN", "JPN", "CHN"], "flow": ["import"] * 3,
+    ...     "commodity_code": ["280530"] * 3, "period": ["2024-01", "2024", "2025-02"],
+    ...     "freq": ["M", "A", "M"], "net_weight_kg": [1000.0, 24000.0, 3000.0],
+    ...     "value_usd": [10.0, 240.0, 30.0],
+    ...     "source_file": ["f.csv"] * 3, "source_line": [2, 3, 4]})
+    >>> country_series(rows, "KOR")[["period", "weight_t", "weight_t_per_month"]].values.tolist()
+    [['2024', 25.0, 2.0833333333333335], ['2025-02', 3.0, 3.0]]
+    """
+    fine = finest_rows(rows[rows["country"] == iso3])
+    if fine.empty:
+        return pd.DataFrame(columns=COUNTRY_SERIES_COLUMNS)
+    labelled = _labelled(fine, _year_targets([fine], "M"))
+    # One country: grouped by label alone (source_traces on one key is several times faster).
+    grouped = labelled.groupby("label")
+    series = pd.DataFrame({
+        "freq": grouped["target"].first().map(FREQ_OF_FINENESS),
+        "weight_t": grouped["net_weight_kg"].sum(min_count=1) / 1000,
+        "value_usd": grouped["value_usd"].sum(min_count=1),
+        "row_count": grouped.size(),
+    })
+    series["source_rows"] = source_traces(labelled, "label").reindex(series.index).fillna("")
+    series = series.rename_axis("period").reset_index()
+    series["period_start"] = series["period"].map(label_start)
+    series["months"] = series["freq"].map(MONTHS)
+    series["weight_t_per_month"] = series["weight_t"] / series["months"]
+    return series.sort_values("period_start").reset_index(drop=True)[COUNTRY_SERIES_COLUMNS]
 
 
 def series_span(series: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:

@@ -94,7 +94,7 @@ def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure
     if caption.narrow:
         for trace in traces:
             if "colorbar" in trace:
-                trace["colorbar"] = trace["colorbar"] | {"len": 0.8}
+                trace["colorbar"] = _narrow_colorbar(trace["colorbar"])
     return figure_from({"data": traces, "layout": layout})
 
 
@@ -370,6 +370,16 @@ def _log_ticks(values: pd.Series, base: int, title: str) -> dict:
     colorbar = {**_colorbar(title), "tickvals": ticks, "ticktext": labels}
     return {"z": [float(v) for v in logs], "zmin": low, "zmax": high, "colorbar": colorbar,
             "colorscale": SCALES[SEQUENTIAL_SCALE]}
+
+
+def _narrow_colorbar(colorbar: dict) -> dict:
+    """A phone's colour bar: most of the width, and "+300% or more" as "≥ +300%" (the
+    long end label did not fit beside its rotated neighbours and plotly dropped it)."""
+    labels = [label.replace(" or more", "") if label.endswith(" or more") else label
+              for label in colorbar.get("ticktext", [])]
+    if labels and labels[-1] != colorbar["ticktext"][-1]:
+        labels[-1] = f"\u2265 {labels[-1]}"
+    return colorbar | {"len": 0.8} | ({"ticktext": labels} if labels else {})
 
 
 def _colorbar(title: str) -> dict:

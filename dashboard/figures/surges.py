@@ -15,16 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.analytics.periods import describe_period
-from dashboard.analytics.surges import (
-    SurgeParams,
-    SurgeRule,
-    SurgeStatus,
-    period_end,
-    period_start,
-    reference_label,
-    rule_words,
-    threshold,
-)
+from dashboard.analytics.surge_rules import SurgeParams, SurgeRule, SurgeStatus, threshold
+from dashboard.analytics.surge_text import reference_label, rule_words
 from dashboard.figures.caption import (
     Caption,
     apply_caption,
@@ -34,6 +26,7 @@ from dashboard.figures.caption import (
 )
 from dashboard.figures.style import MUTED_TEXT, NO_DATA_COLOUR
 from dashboard.figures.text import format_amount, format_number
+from dashboard.ingest.periods import label_end, label_start
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies); flagged bars also
 # carry a hatch pattern, so the flag never depends on colour alone.
@@ -182,10 +175,10 @@ def build_country_series_chart(series: pd.DataFrame, country_label: str, period:
     if series.empty:
         _no_data(fig, f"No rows for {country_label}.")
         return apply_caption(fig, caption)
-    inside = (series["period_start"] >= period_start(period)) & (
-        series["period_start"] < period_end(period))
+    inside = (series["period_start"] >= label_start(period)) & (
+        series["period_start"] < label_end(period))
     starts = pd.to_datetime(series["period_start"])
-    ends = pd.to_datetime(series["period"].map(period_end))
+    ends = pd.to_datetime(series["period"].map(label_end))
     fig.add_trace(go.Bar(
         x=list(starts + (ends - starts) / 2), y=list(series["weight_t_per_month"]),
         width=[0.9 * d.total_seconds() * 1000 for d in ends - starts],
@@ -233,7 +226,7 @@ def _series_hover(row: pd.Series) -> str:
 def _spans(labels: list[str]) -> list[tuple[str, str]]:
     """Contiguous date spans covering the labels (24 window months become one span)."""
     spans: list[tuple[pd.Timestamp, pd.Timestamp]] = []
-    for start, end in sorted((period_start(p), period_end(p)) for p in labels):
+    for start, end in sorted((label_start(p), label_end(p)) for p in labels):
         if spans and start <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
         else:

@@ -120,11 +120,6 @@ for _i, _element in enumerate(_CHINA_OXIDES, start=11):
 for _i, _element in enumerate(_CHINA_METALS, start=11):
     KNOWN[f"280530{_i}"] = Commodity(f"280530{_i}", f"{_element} metal", "China 8-digit")
 
-# The seven elements under China's April 2025 export licensing (MOFCOM/GAC No. 18 of 2025).
-APRIL_2025_CONTROLLED = frozenset(
-    {"Samarium", "Gadolinium", "Terbium", "Dysprosium", "Lutetium", "Scandium", "Yttrium"})
-
-
 @cache
 def chapter_names() -> dict[str, str]:
     """HS chapter -> name, for the 97 chapters and Comtrade's 99 ("not specified").

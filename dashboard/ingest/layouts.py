@@ -36,16 +36,6 @@ class Layout:
     known: frozenset[str] = field(default_factory=frozenset)
 
 
-STAGING_COLUMNS = [
-    "reporter_code", "reporter_iso", "reporter_desc",
-    "partner_code", "partner_iso", "partner_desc",
-    "flow", "cmd_code", "cmd_desc", "aggr_level", "year", "month", "period",
-    "weight", "weight_unit", "qty", "qty_unit", "qty_unit_code", "value", "valuation",
-    "estimated",
-    "is_total",
-]
-
-
 def _text(raw: pd.DataFrame, name: str) -> pd.Series:
     if name in raw.columns:
         return raw[name].fillna("").astype(str).str.strip()

@@ -1,6 +1,9 @@
-"""Period labels: one canonical spelling per period, parsed from the spellings files use.
+"""Period labels: one canonical spelling per period, parsed from the spellings files use,
+and the arithmetic on canonical labels (frequency, months, first day, quarter of a month).
 
-Canonical labels: "2025" (year), "2025-Q1" (quarter), "2025-03" (month).
+Canonical labels: "2025" (year), "2025-Q1" (quarter), "2025-03" (month). This is the one
+place that spells that arithmetic; analytics, figures and web import it from here (or
+through `analytics.periods`), so it sits in ingest, the lowest layer that needs it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,85 @@ _PATTERNS = [
 ]
 
 FIRST_YEAR, LAST_YEAR = 1960, 2100
+
+CANONICAL_LABEL = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
+MONTHS = {"A": 12, "Q": 3, "M": 1}  # months in a period of each frequency
+_PANDAS_FREQ = {"A": "Y", "Q": "Q", "M": "M"}
+
+
+def is_label(text: object) -> bool:
+    """True for a canonical label: "2025", "2025-Q1", "2025-03" (not "2025-13", "2025Q1").
+
+    >>> is_label("2025-Q1"), is_label("2025-13"), is_label(None)
+    (True, False, False)
+    """
+    return isinstance(text, str) and CANONICAL_LABEL.fullmatch(text) is not None
+
+
+def freq_of(label: str) -> str:
+    """Frequency of a canonical label: "2025" A, "2025-Q1" Q, "2025-03" M."""
+    if len(label) == 4:
+        return "A"
+    return "Q" if label[5] == "Q" else "M"
+
+
+def months_in(label: str) -> int:
+    """Months a canonical label spans: 12, 3 or 1."""
+    return MONTHS[freq_of(label)]
+
+
+def quarter_of_month(month):
+    """Quarter (1-4) holding a month (1-12); an int, a numpy array or a pandas Series.
+
+    >>> quarter_of_month(3), quarter_of_month(4), quarter_of_month(12)
+    (1, 2, 4)
+    """
+    return (month - 1) // 3 + 1
+
+
+def first_month_of_quarter(quarter):
+    """First month (1-12) of a quarter (1-4); an int, a numpy array or a pandas Series.
+
+    >>> first_month_of_quarter(1), first_month_of_quarter(4)
+    (1, 10)
+    """
+    return (quarter - 1) * 3 + 1
+
+
+def month_labels(label: str) -> list[str]:
+    """The month labels inside a period: "2025-Q1" -> ["2025-01", "2025-02", "2025-03"].
+
+    >>> month_labels("2025-Q2"), len(month_labels("2025")), month_labels("2025-03")
+    (['2025-04', '2025-05', '2025-06'], 12, ['2025-03'])
+    """
+    freq = freq_of(label)
+    if freq == "M":
+        return [label]
+    first = 1 if freq == "A" else first_month_of_quarter(int(label[6]))
+    return [f"{label[:4]}-{m:02d}" for m in range(first, first + MONTHS[freq])]
+
+
+def shift_year(label: str, years: int) -> str:
+    """The same period `years` later (earlier when negative): "2025-Q1", -1 -> "2024-Q1"."""
+    return f"{int(label[:4]) + years}{label[4:]}"
+
+
+def label_start(label: str) -> pd.Timestamp:
+    """First day of a period label.
+
+    >>> str(label_start("2025-Q2").date()), str(label_start("2024").date())
+    ('2025-04-01', '2024-01-01')
+    """
+    return pd.Period(label.replace("-Q", "Q"), freq=_PANDAS_FREQ[freq_of(label)]).start_time
+
+
+def label_end(label: str) -> pd.Timestamp:
+    """First day after a period label (an exclusive end): "2025-Q1" -> 2025-04-01.
+
+    >>> str(label_end("2025-Q1").date()), str(label_end("2025-12").date())
+    ('2025-04-01', '2026-01-01')
+    """
+    return label_start(label) + pd.DateOffset(months=months_in(label))
 
 
 def parse_period(text: str) -> tuple[str, str] | None:
@@ -128,20 +210,13 @@ def period_from_year_month(year: pd.Series, month: pd.Series) -> pd.DataFrame:
 
 
 def period_start(period: pd.Series) -> pd.Series:
-    """First day of each canonical period label."""
-    text = period.astype(str)
-    year = text.str.slice(0, 4)
-    rest = text.str.slice(5)
-    is_quarter = rest.str.startswith("Q")
-    quarter = rest.str.slice(1).where(is_quarter, "1").replace("", "1").astype(int)
-    quarter_month = (quarter - 1) * 3 + 1
-    month = rest.where(~is_quarter & (rest != ""), None)
-    month = month.fillna(quarter_month.where(is_quarter, 1).astype(str)).astype(int)
-    return pd.to_datetime(
-        pd.DataFrame({"year": year.astype(int), "month": month, "day": 1})
-    ).astype("datetime64[s]")
+    """First day of each canonical period label (datetime64[s]), `label_start` of each.
 
+    Worked out once per distinct label: a file has millions of rows but few periods.
 
-def quarter_of(label: str) -> str:
-    """Quarter label holding a monthly label: "2025-03" -> "2025-Q1"."""
-    return f"{label[:4]}-Q{(int(label[5:7]) - 1) // 3 + 1}"
+    >>> period_start(pd.Series(["2025-Q2", "2024", "2025-03"])).dt.strftime("%Y-%m-%d").tolist()
+    ['2025-04-01', '2024-01-01', '2025-03-01']
+    """
+    codes, labels = pd.factorize(period.astype(str))
+    starts = pd.DatetimeIndex([label_start(label) for label in labels]).astype("datetime64[s]")
+    return pd.Series(starts.take(codes), index=period.index)

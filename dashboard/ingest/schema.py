@@ -126,9 +126,3 @@ def check(frame: pd.DataFrame) -> None:
             raise ValueError(f"column {name} holds values outside {sorted(allowed)}: {sorted(bad)}")
     if (frame["net_weight_kg"] < 0).any() or (frame["value_usd"] < 0).any():
         raise ValueError("negative quantities in a trade frame")
-
-
-def importer_side(frame: pd.DataFrame) -> pd.Series:
-    """ISO3 of the importing country of each row, whichever side reported it."""
-    is_import = frame["flow"].isin([Flow.IMPORT, Flow.RE_IMPORT])
-    return frame["reporter"].where(is_import, frame["partner"])

@@ -84,7 +84,7 @@ def build_frame(
     """The trade frame for the total rows of one file, the problems, and row counts.
 
     decimal_comma: how to read a number that could be either ("1,500"); the file's own
-    unambiguous numbers decide first (see numbers.parse_numbers).
+    unambiguous numbers decide first (see `parse_numbers` below).
     """
     rows_read = len(staging)
     breakdown = ~staging["is_total"].astype(bool)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from dataclasses import dataclass, fields, replace
 from threading import Lock
@@ -13,6 +12,7 @@ from dash.exceptions import PreventUpdate
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.analytics.periods import describe_period, freq_of
 from dashboard.ingest.dataset import Dataset
+from dashboard.ingest.periods import is_label
 from dashboard.web import cache, charts, layout
 from dashboard.web.ids import (
     CHART_TAB,
@@ -383,12 +383,9 @@ def view_link(href: str | None, state: ViewState, uploaded: bool = False) -> str
     return f"{page}{state.to_query()}" + (LINK_WITHOUT_UPLOAD if uploaded else "")
 
 
-PERIOD_LABEL = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
-
-
 def usable_period(period, default: str) -> str:
     """A canonical period label from a control, else the default (never trust the client)."""
-    return period if isinstance(period, str) and PERIOD_LABEL.match(period) else default
+    return period if is_label(period) else default
 
 
 def preset_labels(period: str) -> tuple[str, str, str]:

@@ -10,7 +10,15 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from dashboard.analytics import bilateral, dependency, mirror, surges, timeseries
+from dashboard.analytics import (
+    bilateral,
+    dependency,
+    mirror,
+    surge_rules,
+    surge_text,
+    surges,
+    timeseries,
+)
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.analytics.country_table import Selection, selected_rows
 from dashboard.analytics.flows import Direction
@@ -30,9 +38,9 @@ from dashboard.web.view_state import ViewState
 DEFAULT_SUPPLIER = "CHN"  # the dependency ranking's supplier when no partner is chosen
 
 
-def surge_params(state: ViewState) -> surges.SurgeParams:
-    return surges.SurgeParams(
-        rule=surges.SurgeRule(state.rule), period=state.period, floor_t=state.number("floor"),
+def surge_params(state: ViewState) -> surge_rules.SurgeParams:
+    return surge_rules.SurgeParams(
+        rule=surge_rules.SurgeRule(state.rule), period=state.period, floor_t=state.number("floor"),
         ratio_threshold=state.number("threshold"), k=state.number("k"),
         z_threshold=state.number("z"))
 
@@ -50,11 +58,11 @@ def surge_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     table = surges.detect_surges(selected_rows(data.frame, state.selection), params)
     words = describe_selection(state, catalogue)
     caption = caption_for(state, data, catalogue,
-                          f"Import surges: {surges.rule_words(params)}", view_url,
+                          f"Import surges: {surge_text.rule_words(params)}", view_url,
                           narrow=narrow)
     figure = build_surge_chart(table, params, caption)
     summary = sentences.surge_sentence(table, words, params)
-    score = "z" if params.rule == surges.SurgeRule.ROBUST else "x"
+    score = "z" if params.rule == surge_rules.SurgeRule.ROBUST else "x"
     columns = columns_for(
         {"country_name": "Country", "iso3": "ISO3", "status": "Result",
          "current_t": "Period (t)", "reference_t": "Reference (t)", "ratio": "Ratio (x)",
@@ -70,11 +78,11 @@ def surge_series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     params = surge_params(state)
     focus = state.focus or ""
     name = catalogue.countries.get(focus, "no country focused")
-    series = surges.country_series(selected_rows(data.frame, state.selection), focus)
+    series = timeseries.country_series(selected_rows(data.frame, state.selection), focus)
     caption = caption_for(state, data, catalogue, f"{name}: the whole series", view_url,
                           narrow=narrow)
     figure = build_country_series_chart(series, name, state.period, caption,
-                                        surges.reference_periods(params))
+                                        surge_rules.reference_periods(params))
     summary = sentences.series_sentence(series, name, state.period)
     columns = columns_for(
         {"period": "Period", "freq": "Frequency", "weight_t": "Net weight (t)",
@@ -202,7 +210,7 @@ def render(chart: Chart, state: ViewState, data: Dataset, catalogue: Catalogue,
 
 def tab_texts(tab: str, state: ViewState, catalogue: Catalogue) -> list[str]:
     if tab == "surges":
-        return [surges.rule_description(surge_params(state))]
+        return [surge_text.rule_description(surge_params(state))]
     return []
 
 

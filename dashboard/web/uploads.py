@@ -45,7 +45,6 @@ MAX_AGE_HOURS = 24.0
 MAX_TOTAL_MB = 2000.0  # the whole uploads folder
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ ()-]+")
-MAX_SHOWN_PROBLEMS = 500
 # The server's names for the stored files: an upload called "meta.json" is just data.
 RAW_FILE, FRAME_FILE, META_FILE = "upload.bin", "frame.parquet", "meta.json"
 EXPIRED_MESSAGE = "Your upload has expired; upload again."

@@ -1,0 +1,136 @@
+"""The surge rules in words: a rule's short words and paragraph, what a period is compared
+with, and the per-country explanation `surges.detect_surges` writes into its table.
+
+The explanation is part of the analytics table (the page's "Why" column, the CSV), not of
+a figure, so its words live in analytics. Volumes here are in tonnes; `tonnes_text` takes
+kilograms.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.analytics.periods import describe_period, freq_of, months_in
+from dashboard.analytics.surge_rules import (
+    MIN_WINDOW_MONTHS,
+    SurgeParams,
+    SurgeRule,
+    SurgeStatus,
+    reference_periods,
+)
+from dashboard.number_format import tonnes_text
+
+# Said wherever the rule is described: it borrows the trigger's shape, not its law.
+SAFEGUARD_CAVEAT = (
+    "Simplified from the volume trigger of the WTO Agreement on Agriculture, Art. 5 (special"
+    " safeguard), which sets k by the import share of consumption (1.25, 1.10 or 1.05),"
+    " compares a year's imports from all suppliers and applies only to products a member"
+    " scheduled; here k is free and any period is compared per importer: a screening"
+    " indicator, not a legal test (Methods: the safeguard rule).")
+
+_RULE_WORDS = {
+    SurgeRule.PRIOR_YEAR: "above the whole prior year",
+    SurgeRule.YEAR_EARLIER: "at least {ratio_threshold:g}x the same period a year earlier",
+    SurgeRule.SAFEGUARD: "above {k:g}x the mean of the same period in the 3 preceding years",
+    SurgeRule.ROBUST: "a month's robust z-score above {z_threshold:g} against the "
+                      "{window_months} months before",
+}
+
+
+def rule_words(params: SurgeParams) -> str:
+    """Short words for the rule, as used inside explanations: "above the whole prior year"."""
+    return _RULE_WORDS[params.rule].format(**vars(params))
+
+
+def reference_label(params: SurgeParams) -> str:
+    """What the period is compared with, in words: "all of 2024", "Q1 2024", ..."""
+    labels = [describe_period(p) for p in reference_periods(params)]
+    if params.rule == SurgeRule.PRIOR_YEAR:
+        if freq_of(params.period) == "A":
+            return f"{labels[0]} (a whole year is compared with the previous year)"
+        return f"all of {labels[0]}"
+    if params.rule == SurgeRule.YEAR_EARLIER:
+        return labels[0]
+    if params.rule == SurgeRule.SAFEGUARD:
+        return f"mean of {labels[0]}, {labels[1]} and {labels[2]}"
+    return f"{months_in(params.period)} x the median month of {labels[0]} - {labels[-1]}"
+
+
+def rule_description(params: SurgeParams) -> str:
+    """One paragraph for the UI: the rule with its numbers, why, and its citation."""
+    period = describe_period(params.period)
+    floor = (f" Volumes below {tonnes_text(params.floor_t * 1000)} in {period} are not"
+             " assessed, so a jump from 2 kg to 20 kg is never a surge.")
+    trend = (" A flag compares end points: check it against the whole series (WTO Safeguards"
+             " Agreement Art. 2.1; Argentina - Footwear, WT/DS121/AB/R: an increase must be"
+             " \"recent, sudden, sharp and significant\").")
+    body = {
+        SurgeRule.PRIOR_YEAR: f"Flags a country whose volume in {period} is above its volume in"
+        f" {reference_label(params)}. A part-year above a whole year is the comparison Adamas"
+        " Intelligence made for dysprosium oxide (Q1 2025 against all of 2024).",
+        SurgeRule.YEAR_EARLIER: f"Flags a country whose volume in {period} is at least"
+        f" {params.ratio_threshold:g} times its volume in {reference_label(params)}.",
+        SurgeRule.SAFEGUARD: f"Flags a country whose volume in {period} is above {params.k:g}"
+        f" times the {reference_label(params)}. {SAFEGUARD_CAVEAT} All three years must have"
+        " data.",
+        SurgeRule.ROBUST: "Flags a country when any month of"
+        f" {period} has a robust z-score above {params.z_threshold:g}, where z = 0.6745 x"
+        f" (month - median) / MAD over the {params.window_months} months before the period"
+        f" (at least {MIN_WINDOW_MONTHS} months with data). Median and MAD resist the"
+        " volatility of small customs series better than mean and standard deviation. When"
+        " MAD is 0, z uses 1.2533 x the mean absolute deviation. Months without rows are"
+        " treated as unreported, not as zero.",
+    }[params.rule]
+    return body + floor + trend
+
+
+def explanation(row: pd.Series, params: SurgeParams) -> str:
+    """"Q1 2025: 41.2 t; all of 2024: 38.0 t, ratio 1.08 (rule: ...). Not a surge."."""
+    period = describe_period(params.period)
+    if pd.isna(row["current_t"]):
+        return (f"{period}: no figure, the data for {params.period[:4]} is too coarse (annual"
+                " only) for this period. Not assessed.")
+    now = f"{period}: {tonnes_text(row['current_t'] * 1000)}"
+    if row["current_partial"]:
+        now += f" (partial: {row['current_partial']}; a lower bound)"
+    reference = f"{reference_label(params)}: {tonnes_text(row['reference_t'] * 1000)}"
+    ref = row["detail"] or reference
+    ratio = "" if pd.isna(row["ratio"]) else f", ratio {row['ratio']:,.2f}"
+    if params.rule == SurgeRule.ROBUST:  # the z-score is the test; the ratio would distract
+        ref, ratio = reference + (f"; {row['detail']}" if row["detail"] else ""), ""
+    text = f"{now}; {ref}{ratio} (rule: {rule_words(params)})."
+    verdict = {
+        SurgeStatus.SURGE: "Surge.",
+        SurgeStatus.BELOW_THRESHOLD: "Not a surge.",
+        SurgeStatus.BELOW_FLOOR:
+            f"Below the {tonnes_text(params.floor_t * 1000)} floor, not assessed.",
+        SurgeStatus.NOT_ENOUGH_HISTORY: f"Not enough history: {row['gap']}.",
+        SurgeStatus.NO_REFERENCE: "No reference volume above 0 t, so no ratio.",
+        SurgeStatus.PARTIAL_REFERENCE: f"Not assessed: the reference is incomplete"
+        f" ({row['reference_partial']}), so it understates the volume.",
+    }[SurgeStatus(row["status"])]
+    if row["status"] == SurgeStatus.NOT_ENOUGH_HISTORY:
+        text = now + "."
+    return f"{text} {verdict}"
+
+
+def safeguard_detail(params: SurgeParams, kg: pd.Series) -> str:
+    """The safeguard reference with each year's volume; "" when a year lacks data."""
+    if kg.isna().any():
+        return ""
+    each = ", ".join(f"{describe_period(label)} {tonnes_text(v)}"
+                     for label, v in kg.items())
+    return f"{reference_label(params)}: {tonnes_text(kg.mean())} ({each})"
+
+
+def robust_detail(params: SurgeParams, now: pd.Series, z: pd.Series, past: pd.Series) -> str:
+    """The robust rule's peak month against the window's median and MAD (volumes in t)."""
+    if z.notna().sum() == 0 or past.notna().sum() == 0:
+        return ""
+    peak = z.idxmax()
+    median = past.median()
+    mad = (past - median).abs().median()
+    return (f"highest month {describe_period(peak)} {tonnes_text(now[peak] * 1000)} against"
+            f" a median of {tonnes_text(median * 1000)} a month (MAD {tonnes_text(mad * 1000)})"
+            f" over the {params.window_months} months before ({past.notna().sum()} with data):"
+            f" robust z {z[peak]:,.1f}")
