@@ -27,27 +27,12 @@ from dashboard.analytics.surge_rules import (
     threshold,
 )
 from dashboard.analytics.surge_text import (
-    SAFEGUARD_CAVEAT,
     explanation,
     reference_label,
     robust_detail,
-    rule_description,
-    rule_words,
     safeguard_detail,
 )
-from dashboard.analytics.timeseries import country_series
-from dashboard.ingest.periods import label_end as period_end
-from dashboard.ingest.periods import label_start as period_start
 from dashboard.ingest.periods import month_labels
-
-# Importable from here for callers written before the split (web/charts.py,
-# figures/surges.py, tests); new code imports from the defining module: surge_rules,
-# surge_text, timeseries, ingest.periods.
-__all__ = [
-    "MIN_WINDOW_MONTHS", "SAFEGUARD_CAVEAT", "SurgeParams", "SurgeRule", "SurgeStatus",
-    "country_series", "detect_surges", "period_end", "period_start", "reference_label",
-    "reference_periods", "rule_description", "rule_words", "threshold",
-]
 
 
 def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:

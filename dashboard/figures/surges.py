@@ -169,7 +169,7 @@ def build_country_series_chart(series: pd.DataFrame, country_label: str, period:
 
     `series` is `country_series` output; years with only annual (or quarterly) data are drawn
     as their monthly average over the whole year (or quarter), so bars are comparable.
-    `reference_periods` (from `analytics.surges.reference_periods`) are shaded grey.
+    `reference_periods` (from `analytics.surge_rules.reference_periods`) are shaded grey.
     """
     fig = go.Figure()
     if series.empty:
