@@ -10,7 +10,8 @@ from test_upload_expiry import HOUR, START, Clock
 
 from dashboard.ingest import dataset
 from dashboard.settings import DEFAULT_DATA
-from dashboard.web.callbacks import Context, upload_link_notice
+from dashboard.web.context import Context
+from dashboard.web.links import upload_link_notice
 from dashboard.web.uploads import DAMAGED_MESSAGE, EXPIRED_MESSAGE, META_FILE, UploadStore
 
 

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass, fields, replace
-from threading import Lock
-
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.analytics.catalogue import Catalogue
 from dashboard.analytics.periods import describe_period, freq_of
-from dashboard.ingest.dataset import Dataset
 from dashboard.ingest.periods import is_label
 from dashboard.web import cache, charts, layout
+from dashboard.web.context import Bundle, Context
 from dashboard.web.ids import (
     CHART_TAB,
     EXPORT_LINKS,
@@ -27,13 +22,12 @@ from dashboard.web.ids import (
     table_id,
 )
 from dashboard.web.layout import TAB_LABELS
-from dashboard.web.uploads import Loaded, UploadRefused, UploadStore
+from dashboard.web.links import export_links, upload_link_notice, view_link
+from dashboard.web.uploads import UploadRefused
 from dashboard.web.view_state import (
-    LINK_WITHOUT_UPLOAD,
-    UPLOAD_NOT_IN_LINK,
-    ViewState,
-    default_view,
-    from_query,
+    FIELDS,
+    control_value,
+    state_from_controls,
     switched_tab,
 )
 
@@ -45,106 +39,6 @@ CONTROL_FOR_FIELD = {
     "threshold": ID.SURGE_THRESHOLD, "k": ID.SURGE_K, "z": ID.SURGE_Z, "top": ID.TOP_N,
     "peers": ID.PEERS, "series": ID.SERIES_MODE, "freq": ID.SERIES_FREQ,
 }
-FIELDS = [f.name for f in fields(ViewState)]
-NUMBER_FIELDS = {"floor", "threshold", "k", "z", "top"}
-DATA_EXPORT = "data"  # /export/data.csv: every filtered row
-
-
-UPLOAD_PREFIX = "upload:"  # an upload's Bundle name, so its fingerprint says what it is
-
-
-@dataclass(frozen=True)
-class Bundle:
-    """A dataset with what the page derives from it: menus and the default view."""
-
-    data: Dataset
-    catalogue: Catalogue
-    defaults: ViewState
-    fingerprint: str = ""  # changes whenever the data does: part of every cache key
-    gone: str = ""  # the session's upload expired or cannot be read: said on the page
-
-    @property
-    def uploaded(self) -> bool:
-        """A browser session's upload (not the embedded data): no link or embed carries it."""
-        return self.fingerprint.startswith(UPLOAD_PREFIX)
-
-    @classmethod
-    def of(cls, data: Dataset, name: str = "embedded") -> Bundle:
-        catalogue = Catalogue.of(data.frame)
-        return cls(data, catalogue, default_view(catalogue), f"{name}|{data.fingerprint()}")
-
-
-class Context:
-    """The embedded data, and each browser session's upload (by its token)."""
-
-    def __init__(self, data: Dataset, uploads: UploadStore | None = None, kept: int = 8,
-                 public_base: str = "/", cache=None):
-        self.embedded = Bundle.of(data)
-        self.cache = cache  # rendered views (Flask-Caching: in-process or Redis)
-        self.public_base = public_base  # where browsers reach the app, e.g. "/rare-earths/"
-        self.uploads = uploads
-        self._bundles: OrderedDict[str, Bundle] = OrderedDict()
-        self._kept, self._lock = kept, Lock()
-
-    def bundle(self, token: str | None) -> Bundle:
-        """The session's upload; the embedded data when there is none, and also when it
-        expired or cannot be read, then marked `gone` with the reason (never silently)."""
-        if not token or not isinstance(token, str) or self.uploads is None:
-            return self.embedded
-        found = self.uploads.lookup(token)  # every time: uploads expire
-        if found is None:
-            return self.embedded
-        if not isinstance(found, Loaded):
-            return replace(self.embedded, gone=found.message)
-        with self._lock:
-            kept = self._bundles.get(token)
-            if kept is not None and kept.data is found.data:
-                self._bundles.move_to_end(token)
-                return kept
-        bundle = Bundle.of(found.data, name=f"{UPLOAD_PREFIX}{token}")
-        with self._lock:
-            self._bundles[token] = bundle
-            while len(self._bundles) > self._kept:
-                self._bundles.popitem(last=False)
-        return bundle
-
-    def view(self, search: str | None, token: str | None = None
-             ) -> tuple[Bundle, ViewState, list[str]]:
-        bundle = self.bundle(token if isinstance(token, str) else None)
-        search = search if isinstance(search, str) else ""
-        state, notices = from_query(search, bundle.defaults, bundle.catalogue)
-        return bundle, state, notices
-
-
-def control_value(name: str, text: str):
-    """A view-state field as its control holds it (lists for multi-selects, floats)."""
-    if name == "peers":
-        return [p for p in text.split(",") if p]
-    if name in NUMBER_FIELDS:
-        return float(text)
-    return text or None
-
-
-def field_text(name: str, value) -> str:
-    """A control's value as view-state text ("" for anything unusable: it is then checked)."""
-    if value is None or isinstance(value, dict):
-        return ""
-    if name == "peers":
-        return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
-    if name in NUMBER_FIELDS:
-        try:
-            return f"{float(value):g}"
-        except (TypeError, ValueError):
-            return str(value)
-    return str(value)
-
-
-def state_from_controls(values: list) -> ViewState:
-    texts = {name: field_text(name, value) for name, value in zip(FIELDS, values)}
-    # Text a browser could never send in a URL (lone surrogates) is dropped, not crashed on.
-    return ViewState(**{k: v.encode("utf-8", "ignore").decode("utf-8") for k, v in texts.items()})
-
-
 NARROW = "narrow"  # assets/viewport.js's word for a phone-sized window
 
 
@@ -171,7 +65,7 @@ def _register_export_links(app: Dash, context: Context) -> None:
     def point_links_at_this_view(search, token, href):
         bundle, state, _ = context.view(search, token)
         shown = token if bundle.uploaded else None  # an expired token: none
-        return export_links(context.public_base, state, shown, href)
+        return export_links(context.public_base, state, shown, context.page_url(href))
 
 
 OPTION_CONTROLS = [ID.COMMODITY, *layout.PERIOD_CONTROLS, *layout.COUNTRY_CONTROLS]
@@ -295,7 +189,7 @@ def _register_tab(app: Dash, context: Context, tab: str, tab_charts: list[Chart]
         if state.tab != tab:
             raise PreventUpdate  # hidden tabs are not computed
         # Drawn into each figure (it survives a download); an upload is not in it.
-        link = view_link(href, state, uploaded=bundle.uploaded)
+        link = view_link(context.page_url(href), state, uploaded=bundle.uploaded)
 
         def compute() -> list:
             out = []
@@ -338,49 +232,6 @@ def _register_focus_and_presets(app: Dash, context: Context) -> None:
         code = context.bundle(token).catalogue.party_on_shape(
             charts.clicked_country(ctx.triggered[0]["value"], rows))
         return code if code is not None else no_update
-
-
-def export_links(base: str, state: ViewState, token: str | None, href: str | None) -> list:
-    """Hrefs of every chart's downloads, then every chart's iframe snippet."""
-    query = state.to_query()
-    session = f"&dataset={token}" if token else ""  # an upload is exported for its owner only
-    hrefs = []
-    for chart in Chart:
-        for kind in EXPORT_LINKS:
-            name, fmt = (DATA_EXPORT, "csv") if kind == "data" else (chart.value, kind)
-            hrefs.append(f"{base}export/{name}.{fmt}{query}{session}")
-    origin = "/".join((href or "").split("/")[:3]) if (href or "").startswith("http") else ""
-    # An embed shows the embedded data: the snippet of an upload's view says so, first.
-    warning = f"<!-- {UPLOAD_NOT_IN_LINK} -->\n" if token else ""
-    snippets = [warning + embed_snippet(f"{origin}{base}", chart, query) for chart in Chart]
-    return hrefs + snippets
-
-
-def embed_snippet(app_url: str, chart: Chart, query: str) -> str:
-    return (f'<iframe src="{app_url}embed/{chart.value}{query}" title="Rare-earth trade:'
-            f' {chart.value}" style="width:100%;height:560px;border:0" loading="lazy"></iframe>\n'
-            f'<script src="{app_url}embed-assets/host.js"></script>')
-
-
-
-
-def upload_link_notice(bundle: Bundle) -> str:
-    """Said at the top of the page while an upload is shown, or when it is gone ("" for the
-    embedded data)."""
-    if bundle.gone:
-        return f"{bundle.gone} Showing the embedded data until then."
-    if not bundle.uploaded:
-        return ""
-    return f"Showing your upload {bundle.data.provenance[0].file}. {UPLOAD_NOT_IN_LINK}"
-
-
-def view_link(href: str | None, state: ViewState, uploaded: bool = False) -> str:
-    """The page's address with this view's query: the link that reopens the view (on the
-    embedded data: an upload lives in one browser tab and no link carries it)."""
-    page = (href or "").split("?", 1)[0].split("#", 1)[0]
-    if not page.startswith(("http://", "https://")):
-        return ""
-    return f"{page}{state.to_query()}" + (LINK_WITHOUT_UPLOAD if uploaded else "")
 
 
 def usable_period(period, default: str) -> str:

@@ -233,3 +233,38 @@ def switched_tab(state: ViewState, before: str, catalogue: Catalogue) -> ViewSta
 LINK_WITHOUT_UPLOAD = " (uploaded data: not in this link)"
 UPLOAD_NOT_IN_LINK = ("Your uploaded file is not part of any link or embed: a copied link"
                       " opens this view on the embedded data.")
+
+
+# -- the page's controls: a view-state field as its control holds it, and back ---------
+
+FIELDS = [f.name for f in fields(ViewState)]
+NUMBER_FIELDS = {"floor", "threshold", "k", "z", "top"}
+
+
+def control_value(name: str, text: str):
+    """A view-state field as its control holds it (lists for multi-selects, floats)."""
+    if name == "peers":
+        return [p for p in text.split(",") if p]
+    if name in NUMBER_FIELDS:
+        return float(text)
+    return text or None
+
+
+def field_text(name: str, value) -> str:
+    """A control's value as view-state text ("" for anything unusable: it is then checked)."""
+    if value is None or isinstance(value, dict):
+        return ""
+    if name == "peers":
+        return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    if name in NUMBER_FIELDS:
+        try:
+            return f"{float(value):g}"
+        except (TypeError, ValueError):
+            return str(value)
+    return str(value)
+
+
+def state_from_controls(values: list) -> ViewState:
+    texts = {name: field_text(name, value) for name, value in zip(FIELDS, values)}
+    # Text a browser could never send in a URL (lone surrogates) is dropped, not crashed on.
+    return ViewState(**{k: v.encode("utf-8", "ignore").decode("utf-8") for k, v in texts.items()})
