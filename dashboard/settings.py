@@ -22,11 +22,25 @@ class Settings:
     keep_valid_rows: bool = False  # serve even when some rows had problems
     cache_dir: Path = DEFAULT_CACHE  # validated data (Parquet) and uploads live here
     max_upload_mb: float = 50.0
+    # Reading and checking one upload; slower is refused. gunicorn's timeout sits above it.
+    upload_seconds: float = 60.0
     # Who may show the app in an iframe: CSP frame-ancestors sources ("'self'" = same origin).
     frame_ancestors: tuple[str, ...] = ("'self'",)
     # Whether the proxy in front strips the base path ("strip") or passes it on ("keep").
     proxy_prefix: str = "keep"
     redis_url: str = ""  # shared cache for several workers/hosts; empty = in-process
+    # Signs values in Redis (HMAC-SHA256), so a value nobody signed is a miss; same on all hosts.
+    cache_secret: str = ""
+    redis_timeout_s: float = 0.25  # per Redis call; a slower Redis is skipped, not waited for
+    cache_mb: float = 256.0  # in-process cache budget per worker (bytes of stored values)
+    cache_item_mb: float = 16.0  # larger values are not cached (in-process or in Redis)
+    # Where people reach the page ("https://example.org/rare-earths/"): the view link drawn
+    # into exports and embeds. Empty: the request's own host if in `allowed_hosts`, else none.
+    public_url: str = ""
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1")
+    image_megapixels: float = 16.0  # width x height x scale^2 of one PNG/SVG, in millions
+    image_renders: int = 2  # image requests a worker holds at once (one draws, the rest wait)
+    image_wait_s: float = 20.0  # how long a waiting image request waits before a 503
 
     @property
     def upload_dir(self) -> Path:
@@ -50,8 +64,17 @@ class Settings:
             frame_ancestors=tuple(get("FRAME_ANCESTORS", "'self'").split()),
             cache_dir=Path(get("CACHE_DIR") or DEFAULT_CACHE),
             max_upload_mb=float(get("MAX_UPLOAD_MB", "50")),
+            upload_seconds=float(get("UPLOAD_SECONDS", "60")),
             keep_valid_rows=get("KEEP_VALID_ROWS").lower() in {"1", "true", "yes"},
-            redis_url=get("REDIS_URL"))
+            redis_url=get("REDIS_URL"), cache_secret=get("CACHE_SECRET"),
+            redis_timeout_s=float(get("REDIS_TIMEOUT_S", "0.25")),
+            cache_mb=float(get("CACHE_MB", "256")),
+            cache_item_mb=float(get("CACHE_ITEM_MB", "16")),
+            public_url=get("PUBLIC_URL"),
+            allowed_hosts=tuple(get("ALLOWED_HOSTS", "localhost 127.0.0.1").split()),
+            image_megapixels=float(get("IMAGE_MEGAPIXELS", "16")),
+            image_renders=int(get("IMAGE_RENDERS", "2")),
+            image_wait_s=float(get("IMAGE_WAIT_S", "20")))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_path", normalise_base_path(self.base_path))

@@ -1,7 +1,7 @@
-"""WSGI entry point for production serving, e.g.
+"""WSGI entry point for production serving, behind the reverse proxy (deploy/nginx.conf):
 
-    RARE_EARTH_BASE_PATH=/rare-earths/ .venv/bin/gunicorn --workers 4 --preload \\
-        --bind 127.0.0.1:8050 'dashboard.wsgi:server'
+    RARE_EARTH_PUBLIC_URL=https://dashboard.example/ \\
+        .venv/bin/gunicorn -c deploy/gunicorn.conf.py 'dashboard.wsgi:server'
 
 Settings come from RARE_EARTH_* environment variables (see Settings.from_env and the
 README). Debug is never on here. Data with problems is refused unless

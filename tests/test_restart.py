@@ -72,10 +72,9 @@ def map_view(app, token: str | None, query: str = QUERY) -> dict:
             "rows": answer["map-table"]["rowData"]}
 
 
-def render_cache(app) -> dict:
-    """The in-process render cache's entries (Flask-Caching's SimpleCache)."""
-    (backend,) = app.server.extensions["cache"].values()
-    return backend._cache
+def render_cache_entries(app) -> int:
+    """How many rendered views the in-process cache holds (web/cache.py's LocalCache)."""
+    return len(app.server.extensions["view_cache"].store)
 
 
 def csv_body(response) -> list[str]:
@@ -104,9 +103,9 @@ def test_an_upload_and_its_views_survive_a_restart(settings, tmp_path):
     assert "your upload restart_upload.csv" in exported.get_data(as_text=True)
 
     after = start(settings)  # the restart
-    assert render_cache(after) == {}  # nothing rendered carried over in memory
+    assert render_cache_entries(after) == 0  # nothing rendered carried over in memory
     assert map_view(after, token) == seen
-    assert render_cache(after)  # rebuilt on the first request
+    assert render_cache_entries(after)  # rebuilt on the first request
     assert map_view(after, None, embedded_query) == embedded
     client = after.server.test_client()
     assert csv_body(client.get(export_url)) == csv_body(exported)

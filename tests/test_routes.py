@@ -152,21 +152,17 @@ def test_an_unexpected_failure_is_logged_not_shown(client, monkeypatch):
     assert "logged" in error["detail"]
 
 
-def test_unknown_embed_name_with_markup_is_escaped(client):
+def test_unknown_embed_name_with_markup_is_inert_json(client):
     response = client.get("/embed/%3Cimg%20src=x%20onerror=alert(1)%3E")
-    assert response.status_code == 404
-    page = response.get_data(as_text=True)
-    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    error = check_error_shape(response, 404)
+    assert "<img" not in response.get_data(as_text=True)
+    assert error["detail"].startswith("no chart named '<img src=x onerror=alert(1)>'")
 
 
-def test_unknown_embed_chart_is_a_small_404_page(client):
-    response = client.get("/embed/nope")
-    assert response.status_code == 404
-    assert response.mimetype == "text/html"
-    page = response.get_data(as_text=True)
-    assert "There is no chart named" in page and "map, surges" in page
-    assert "Traceback" not in page and "id='chart'" not in page
-    assert len(page) < 2000
+def test_unknown_embed_chart_is_a_404_in_the_one_error_shape(client):
+    error = check_error_shape(client.get("/embed/nope"), 404)
+    assert error["detail"] == ("no chart named 'nope'; charts: "
+                               + ", ".join(chart.value for chart in Chart))
 
 
 def test_embed_with_broken_parameters_shows_a_notice_and_the_default_chart(client):

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import redis
+from callback_requests import tab_request
 
 from dashboard.ingest import dataset
 from dashboard.settings import DEFAULT_DATA, Settings
 from dashboard.web.app import create_app
-
-PAYLOAD = Path(__file__).parent / "payloads" / "map_tab.json"
 
 
 def free_port() -> int:
@@ -54,10 +51,9 @@ def demo():
     return dataset.load([DEFAULT_DATA])
 
 
-def post(client, query: str) -> dict:
-    payload = json.loads(PAYLOAD.read_text())
-    payload["inputs"][0]["value"] = query
-    response = client.post("/_dash-update-component", json=payload)
+def post(app, query: str) -> dict:
+    response = app.server.test_client().post("/_dash-update-component",
+                                             json=tab_request(app, "map.figure", query))
     assert response.status_code == 200, response.data[:300]
     return response.get_json()
 
@@ -68,25 +64,24 @@ def test_two_workers_share_rendered_views_through_redis(redis_url, demo, tmp_pat
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     query = "?commodity=280530&period=2023&baseline=2022&perspective=reporter&partner=CHN"
-    first = post(workers[0].server.test_client(), query)
+    first = post(workers[0], query)
     keys = client.keys("rare-earth:*")
     assert keys, "the first worker stored its rendered view in Redis"
-    second = post(workers[1].server.test_client(), query)
+    second = post(workers[1], query)
     assert second == first  # the second worker answered from the shared entry
     assert client.keys("rare-earth:*") == keys
-    other = post(workers[1].server.test_client(), query.replace("2023", "2024"))
+    other = post(workers[1], query.replace("2023", "2024"))
     assert other != first and len(client.keys("rare-earth:*")) > len(keys)
 
 
 def test_without_redis_each_worker_caches_in_process(demo, tmp_path):
     app = create_app(Settings(cache_dir=tmp_path), demo)
     query = "?commodity=280530&period=2023&perspective=reporter"
-    client = app.server.test_client()
-    assert post(client, query) == post(client, query)
+    assert post(app, query) == post(app, query)
 
 
 def test_an_unreachable_redis_slows_answers_but_never_breaks_them(demo, tmp_path):
     app = create_app(Settings(cache_dir=tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0"),
                      demo)
-    answer = post(app.server.test_client(), "?commodity=280530&period=2023")
+    answer = post(app, "?commodity=280530&period=2023")
     assert answer["response"]["map"]["figure"]["data"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from dash import Dash
@@ -11,6 +12,7 @@ from dashboard.ingest.dataset import Dataset
 from dashboard.settings import Settings
 from dashboard.web import callbacks, guard, layout, memory, routes
 from dashboard.web.cache import make_cache
+from dashboard.web.context import Context
 from dashboard.web.uploads import UploadStore
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -27,9 +29,12 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
         update_title=None,
         suppress_callback_exceptions=False,
     )
-    context = callbacks.Context(
-        data, UploadStore(settings.upload_dir, int(settings.max_upload_mb * 1e6), data),
-        public_base=settings.base_path, cache=make_cache(app.server, settings))
+    uploads = UploadStore(settings.upload_dir, int(settings.max_upload_mb * 1e6), data,
+                          max_seconds=settings.upload_seconds)
+    view_cache = make_cache(settings)
+    app.server.extensions["view_cache"] = view_cache  # its size, for tests and benchmarks
+    context = Context(data, uploads, public_base=settings.base_path, cache=view_cache,
+                      page_url=partial(routes.page_url_of_href, settings))
     # Uploads arrive base64-encoded inside the callback request (4/3 of the file size).
     app.server.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_mb * 1e6 * 1.4) + 1_000_000
     # Screen readers pick their voice and hyphenation from <html lang> (axe: html-has-lang).
@@ -41,7 +46,7 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
                              settings.max_upload_mb, settings.frame_ancestors)
     callbacks.register(app, context)
     routes.Routes(app, context, settings, route_prefix(settings))
-    guard.register(app)
+    guard.register(app, settings.debug)
     # A worker lives long: what start-up and each request freed goes back to the system.
     memory.release()
     memory.register(app.server)

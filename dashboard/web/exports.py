@@ -19,6 +19,7 @@ from dashboard.figures.style import graph_config
 from dashboard.figures.text import unit_of_header
 from dashboard.ingest import schema
 from dashboard.web import charts
+from dashboard.web.cache import Codec
 from dashboard.web.ids import CHART_TAB, Chart
 from dashboard.web.render import describe_selection, rounded_table
 from dashboard.web.view_state import ViewState
@@ -116,15 +117,43 @@ def chart_view_state(bundle, chart: Chart | str, view_query: str):
 
 def export_chart(bundle, chart: Chart | str, fmt: str, query: str, page_url: str,
                  topojson_url: str) -> ExportFile:
-    """Render `chart` of the view in `query` as `fmt`; page_url is where the page lives."""
+    """Render `chart` of the view in `query` as `fmt`; page_url is where the page lives
+    ("" draws no view link)."""
+    view_query, sizes, _ = split_query(query)
+    state = export_state(bundle, chart, view_query)
+    return render_export(bundle, chart, fmt, state, sizes, page_url, topojson_url)
+
+
+def export_state(bundle, chart: Chart | str, view_query: str) -> ViewState:
+    """The canonical view an export draws, or ExportError(400) naming every bad parameter:
+    a file must never be a silent default view (the page shows a notice instead)."""
+    state, notices = chart_view_state(bundle, chart, view_query)
+    if notices:
+        raise ExportError(400, refusal(notices))
+    return state
+
+
+def image_size(sizes: dict[str, float], max_megapixels: float) -> tuple[int, int, float]:
+    """(width, height, scale) an image is drawn at, or ExportError(400) when its pixels
+    (width x height x scale²) are over the budget, which bounds one render's memory."""
+    width, height = (int(sizes.get(k, IMAGE_PARAMS[k][2])) for k in ("width", "height"))
+    scale = sizes.get("scale", IMAGE_PARAMS["scale"][2])
+    megapixels = width * height * scale**2 / 1e6
+    if megapixels > max_megapixels:
+        raise ExportError(400, f"width={width} x height={height} x scale={scale:g}² is "
+                               f"{megapixels:.1f} million pixels, over the limit of "
+                               f"{max_megapixels:g} million: lower width, height or scale")
+    return width, height, scale
+
+
+def render_export(bundle, chart: Chart | str, fmt: str, state: ViewState,
+                  sizes: dict[str, float], page_url: str, topojson_url: str,
+                  max_megapixels: float = float("inf")) -> ExportFile:
+    """`chart` of a checked view as `fmt`: the one place every export is drawn."""
     from dashboard.web.view_state import LINK_WITHOUT_UPLOAD
 
-    view_query, sizes, _ = split_query(query)
-    state, notices = chart_view_state(bundle, chart, view_query)
-    if notices:  # a file must never be a silent default view: the page shows a notice
-        raise ExportError(400, refusal(notices))
-    view_url = f"{page_url}{state.to_query()}" + (LINK_WITHOUT_UPLOAD if bundle.uploaded
-                                                   else "")
+    view_url = (f"{page_url}{state.to_query()}" + (LINK_WITHOUT_UPLOAD if bundle.uploaded
+                                                   else "")) if page_url else ""
     name = f"rare-earth-{chart if isinstance(chart, str) else chart.value}"
     if chart == DATA:
         frame = filtered_rows(state, bundle.data)
@@ -142,12 +171,27 @@ def export_chart(bundle, chart: Chart | str, fmt: str, query: str, page_url: str
         config = graph_config(topojson_url)
         text = export.standalone_html(view.figure, _title(view.figure), config)
         return ExportFile(text.encode("utf-8"), FORMATS["html"], f"{name}.html")
-    width, height = (int(sizes.get(k, IMAGE_PARAMS[k][2])) for k in ("width", "height"))
+    width, height, scale = image_size(sizes, max_megapixels)
     try:
-        image = export.to_image(view.figure, fmt, width, height, sizes.get("scale", 1))
+        image = export.to_image(view.figure, fmt, width, height, scale)
     except export.ImageExportError as error:
         raise ExportError(503, f"the image could not be drawn: {error}") from error
     return ExportFile(image, FORMATS[fmt], f"{name}.{fmt}")
+
+
+def size_key(fmt: str, sizes: dict[str, float]) -> str:
+    """The image size as drawn ("1200x700@1"), "" for formats without one: in cache keys,
+    so width=1200 and width=1200.0 are one entry."""
+    if fmt not in export.IMAGE_FORMATS:
+        return ""
+    width, height = (int(sizes.get(k, IMAGE_PARAMS[k][2])) for k in ("width", "height"))
+    return f"{width}x{height}@{sizes.get('scale', IMAGE_PARAMS['scale'][2]):g}"
+
+
+# An export file in a cache: its bytes as they are, its type and name in the header.
+FILE_CODEC = Codec(
+    lambda file: ({"mimetype": file.mimetype, "filename": file.filename}, file.content),
+    lambda header, body: ExportFile(body, str(header["mimetype"]), str(header["filename"])))
 
 
 def filtered_rows(state: ViewState, data) -> pd.DataFrame:

@@ -1,9 +1,14 @@
-"""Checks a callback request before Dash runs it: a malformed one gets a clean 400.
+"""Checks a request before Dash runs it: a malformed callback gets a clean 400, a path
+the app does not serve a 404.
 
 Dash answers a payload naming an unknown callback, or inputs it did not declare, with an
 exception (a 500). Those are the client's mistakes, so they are refused here, in the one
 error shape, and a 500 keeps meaning a bug of ours. Values are typed here for the inputs
 that must be text; callbacks treat every value defensively as well.
+
+Dash also answers every unknown path with the page (a 200, for its multi-page apps: this
+app has one page, at the base path), and serves `_reload-hash` (the debug hot reloader)
+with debug off; both are 404s here.
 """
 
 from __future__ import annotations
@@ -17,8 +22,17 @@ MAX_BODY_BYTES = 96_000_000  # a 50 MB upload arrives base64-encoded inside the 
 TEXT_PROPERTIES = {"search", "href", "pathname", "filename"}
 
 
-def register(app: Dash) -> None:
-    endpoint = f"{app.config.routes_pathname_prefix}_dash-update-component"
+def register(app: Dash, debug: bool = False) -> None:
+    prefix = app.config.routes_pathname_prefix
+    endpoint = f"{prefix}_dash-update-component"
+    unserved = {f"{prefix}<path:path>"} | ({f"{prefix}_reload-hash"} if not debug else set())
+
+    @app.server.before_request
+    def refuse_unserved_paths():
+        rule = request.url_rule
+        if rule is not None and rule.rule in unserved:
+            return error_response(404, "Not found", "this app serves no page at this address")
+        return None
 
     @app.server.before_request
     def refuse_malformed_callback_requests():
@@ -43,8 +57,12 @@ def callback_problem(body, callback_map: dict) -> str | None:
     if not isinstance(body, dict):
         return "the body is not a JSON object"
     output = body.get("output")
-    if not isinstance(output, str) or output not in callback_map:
+    # Clientside callbacks are in the map too, without a function to run here.
+    if not isinstance(output, str) or "callback" not in callback_map.get(output, {}):
         return "the request names no callback of this app"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds must be a list of 'component.property' texts"
     spec = callback_map[output]
     problem = _outputs_problem(body.get("outputs"), spec)
     if problem:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import html
 import json
+import threading
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import plotly.io as pio
 from dash import Dash
@@ -19,11 +20,11 @@ from dash.exceptions import DependencyException
 from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard import __version__
+from dashboard import __version__, export
 from dashboard.figures.style import graph_config
 from dashboard.settings import Settings
 from dashboard.web import exports
-from dashboard.web.cache import cached
+from dashboard.web.cache import TEXT, cached, key
 from dashboard.web.ids import Chart
 from dashboard.web.methods import methods_page
 
@@ -34,11 +35,13 @@ PLOTLY_BUNDLE = Path(__file__).resolve().parents[2] / "assets" / "plotly" / "plo
 EMBED_ASSETS = {"embed.js": "application/javascript", "host.js": "application/javascript",
                 "embed.css": "text/css"}
 CACHE_SECONDS = 300
+RETRY_AFTER_SECONDS = 10  # said to a client refused because images are busy
 
 
 def error_response(status: int, title: str, detail: str) -> Response:
     body = {"error": {"status": status, "title": title, "detail": detail}}
-    return Response(json.dumps(body), status=status, mimetype="application/json")
+    # Markup from the URL (an unknown chart's name) stays inert even to a sniffing client.
+    return Response(_script_json(json.dumps(body)), status=status, mimetype="application/json")
 
 
 class Routes:
@@ -47,6 +50,8 @@ class Routes:
     def __init__(self, app: Dash, context, settings: Settings, prefix: str):
         self.app, self.context, self.settings, self.prefix = app, context, settings, prefix
         self.public = settings.base_path  # where browsers see the app
+        # Chromium draws one image at a time per worker; this bounds those waiting for it.
+        self._image_places = threading.BoundedSemaphore(max(1, settings.image_renders))
         server = app.server
         server.add_url_rule(f"{prefix}export/<name>.<fmt>", "export", self.export)
         server.add_url_rule(f"{prefix}embed/<name>", "embed", self.embed)
@@ -61,48 +66,75 @@ class Routes:
     # -- routes ---------------------------------------------------------------------------
 
     def export(self, name: str, fmt: str) -> Response:
+        query = request.query_string.decode("utf-8", "replace")  # bots send any bytes
         try:
             chart = exports.chart_of(name, fmt)
-            _, _, token = exports.split_query(request.query_string.decode("utf-8", "replace"))
+            view_query, sizes, token = exports.split_query(query)
             bundle = self.context.bundle(token)
-            query = request.query_string.decode("utf-8", "replace")  # bots send any bytes
-            tag = exports.etag(__version__, name, fmt, query,
-                               bundle.fingerprint)
+            state = exports.export_state(bundle, chart, view_query)
+            if fmt in export.IMAGE_FORMATS:
+                exports.image_size(sizes, self.settings.image_megapixels)
+            link = self.page_url()
+            # Only what is drawn: the canonical view, the size used, the link, the data.
+            tag = exports.etag(__version__, str(chart), fmt, state.to_query(),
+                               exports.size_key(fmt, sizes), link, bundle.fingerprint)
             if tag in request.if_none_match:
                 return self._cached(Response(status=304), tag, token)
-            file = cached(self.context.cache, f"export:{tag}:{self.page_url()}",
-                          lambda: exports.export_chart(
-                              bundle, chart, fmt, query,
-                              self.page_url(), self.topojson_url()))
+            file = cached(self.context.cache, key("export", tag),
+                          lambda: self._render(bundle, chart, fmt, state, sizes, link),
+                          codec=exports.FILE_CODEC)
         except exports.ExportError as error:
-            return error_response(error.status, "Cannot export", str(error))
+            response = error_response(error.status, "Cannot export", str(error))
+            if error.status == 503:
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         response = Response(file.content, mimetype=file.mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
         return self._cached(response, tag, token)
 
+    def _render(self, bundle, chart, fmt: str, state, sizes, link: str):
+        """One export drawn; images wait for one of `image_renders` places, or a 503."""
+        draw = functools.partial(exports.render_export, bundle, chart, fmt, state, sizes,
+                                 link, self.topojson_url(), self.settings.image_megapixels)
+        if fmt not in export.IMAGE_FORMATS:
+            return draw()
+        if not self._image_places.acquire(timeout=self.settings.image_wait_s):
+            raise exports.ExportError(503, "too many images are being drawn; try again shortly")
+        try:
+            return draw()
+        finally:
+            self._image_places.release()
+
     def embed(self, name: str) -> Response:
-        query = _without_image_size(request.query_string.decode("utf-8", "replace"))
         try:
             chart = Chart(name)
         except ValueError:
             known = ", ".join(c.value for c in Chart)
-            page = self.embed_page(name, None, [f"There is no chart named {name!r}. Charts: "
-                                                f"{known}."])
-            return Response(page, status=404, mimetype="text/html")
+            return error_response(404, "Not found", f"no chart named {name!r}; charts: {known}")
+        query = _without_image_size(request.query_string.decode("utf-8", "replace"))
         view_query, _, token = exports.split_query(query)
         bundle = self.context.bundle(token)
-        tag = exports.etag(__version__, "embed", name, query, bundle.fingerprint)
-        if tag in request.if_none_match:
-            return self._cached(Response(status=304), tag, token)
         # Unnamed parameters take the chart's own tab defaults: /embed/gauges alone shows
         # Korea's reported metals imports, not the map's mirror-only line (100% China).
         state, notices = exports.chart_view_state(bundle, chart, view_query)
-        view_url = f"{self.page_url()}{state.to_query()}"
+        link = self.page_url()
+        tag = exports.etag(__version__, "embed", name, state.to_query(), link,
+                           bundle.fingerprint, *notices)
+        if tag in request.if_none_match:
+            return self._cached(Response(status=304), tag, token)
+        # The figure is cached by the canonical view; notices (the link's own words) are not.
+        figure = cached(self.context.cache,
+                        key("embed", name, state.to_query(), link, bundle.fingerprint),
+                        lambda: self._embed_figure(chart, state, bundle, link), codec=TEXT)
+        page = self.embed_page(chart.value, figure, notices)
+        return self._cached(Response(page, mimetype="text/html"), tag, token)
+
+    def _embed_figure(self, chart: Chart, state, bundle, link: str) -> str:
         from dashboard.web import charts
 
+        view_url = f"{link}{state.to_query()}" if link else ""
         view = charts.render(chart, state, bundle.data, bundle.catalogue, view_url)
-        page = self.embed_page(chart.value, view, notices)
-        return self._cached(Response(page, mimetype="text/html"), tag, token)
+        return pio.to_json(view.figure)
 
     def embed_asset(self, asset: str) -> Response:
         if asset == "plotly.min.js":
@@ -127,21 +159,24 @@ class Routes:
     # -- pieces ---------------------------------------------------------------------------
 
     def page_url(self) -> str:
-        return f"{request.host_url.rstrip('/')}{self.public}"
+        """Where the view link drawn into exports and embeds points: the configured public
+        URL, else this request's host when it is an allowed one, else "" (no link): a
+        forged Host header must not put its address into a file or a shared cache."""
+        return page_url(self.settings, request.scheme, request.host)
 
     def topojson_url(self) -> str:
         return f"{self.public}assets/topojson/"
 
-    def embed_page(self, name: str, view, notices: list[str]) -> str:
+    def embed_page(self, name: str, figure_json: str | None, notices: list[str]) -> str:
         """The chart alone; #embed-content (notices and chart) is what embed.js measures."""
         notice = "".join(f"<p class='notice'>{html.escape(n)}</p>" for n in notices)
-        body = "<div id='chart'></div>" if view is not None else ""
+        body = "<div id='chart'></div>" if figure_json is not None else ""
         scripts = ""
-        if view is not None:
+        if figure_json is not None:
             config = graph_config(self.topojson_url(), filename=f"rare-earth-{name}")
             config["displaylogo"] = False
             scripts = (f"<script type='application/json' id='figure'>"
-                       f"{_script_json(pio.to_json(view.figure))}</script>"
+                       f"{_script_json(figure_json)}</script>"
                        f"<script type='application/json' id='config'>"
                        f"{_script_json(json.dumps(config))}</script>"
                        f"<script src='{self.public}embed-assets/plotly.min.js'></script>"
@@ -203,6 +238,39 @@ def _without_image_size(query: str) -> str:
     """
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(key, value) for key, value in pairs if key not in exports.IMAGE_PARAMS])
+
+
+def page_url(settings: Settings, scheme: str, host: str) -> str:
+    """The page's public address for view links ("" when the host is not trusted).
+
+    >>> page_url(Settings(allowed_hosts=("example.org",)), "https", "example.org:8443")
+    'https://example.org:8443/'
+    >>> page_url(Settings(allowed_hosts=("example.org",)), "http", "evil.test")
+    ''
+    """
+    if settings.public_url:
+        return settings.public_url.rstrip("/") + "/"
+    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if host in settings.allowed_hosts or hostname in settings.allowed_hosts:
+        return f"{scheme}://{host}{settings.base_path}"
+    return ""
+
+
+def page_url_of_href(settings: Settings, href: str | None) -> str:
+    """page_url for the page's own callbacks, from the address the browser reports (any
+    text a client sends: only its scheme and host are read, and checked like a Host).
+
+    >>> page_url_of_href(Settings(), "http://localhost:8050/?period=2024#x")
+    'http://localhost:8050/'
+    >>> page_url_of_href(Settings(), "https://evil.example/anything")
+    ''
+    """
+    if settings.public_url:
+        return page_url(settings, "", "")
+    parts = urlsplit(href if isinstance(href, str) else "")
+    if parts.scheme not in ("http", "https") or "@" in parts.netloc:
+        return ""
+    return page_url(settings, parts.scheme, parts.netloc)
 
 
 def _script_json(text: str) -> str:
