@@ -1,4 +1,4 @@
-"""Command line: `serve` and `validate`. Parses arguments, then delegates."""
+"""Command line: `serve`, `validate`, `export` and `fetch`. Parses arguments, then delegates."""
 
 from __future__ import annotations
 
@@ -53,7 +53,30 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="read files and report every problem")
     validate.add_argument("data", nargs="+", type=Path, help="data files or folders")
     validate.add_argument("--rejects", type=Path, help="write the problems to this CSV file")
+    _add_fetch(commands)
     return parser
+
+
+def _add_fetch(commands) -> None:
+    fetch = commands.add_parser("fetch", help="download real data (see docs/fetch.md)")
+    sources = fetch.add_subparsers(dest="source", required=True)
+    comtrade = sources.add_parser("comtrade", help="UN Comtrade (key optional)")
+    comtrade.add_argument("--key-env", default="COMTRADE_KEY",
+                          help="environment variable holding the subscription key; without"
+                               " one, the preview endpoint (500 records a call)")
+    comtrade.add_argument("--years", default="2019-2025", help="a year or a range, e.g. 2019-2025")
+    comtrade.add_argument("--freq", choices=["M", "A"], default="A",
+                          help="monthly or annual data")
+    comtrade.add_argument("--commodities", default="rare-earths",
+                          help="rare-earths, or HS codes separated by commas")
+    comtrade.add_argument("--reporters", default="all", help="all, or ISO3 codes: CHN,JPN,KOR")
+    comtrade.add_argument("--out", type=Path, default=Path("data/real"))
+    comtrade.add_argument("--update", action="store_true",
+                          help="only periods newer than the folder holds")
+    comtrade.add_argument("--base-url", default=None,
+                          help="the API's address (default https://comtradeapi.un.org)")
+    comtrade.add_argument("--max-records", type=int, default=None,
+                          help="records a call may return (default: the endpoint's limit)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_validate(args.data, args.rejects)
     if args.command == "export":
         return run_export(args)
+    if args.command == "fetch":
+        return run_fetch(args)
     settings = Settings(
         data_paths=tuple(args.data) or (DEFAULT_DATA,), host=args.host, port=args.port,
         base_path=args.base_path, debug=args.debug, keep_valid_rows=args.keep_valid_rows,
@@ -90,6 +115,62 @@ def run_export(args: argparse.Namespace) -> int:
     args.output.write_bytes(file.content)
     print(f"wrote {args.output} ({len(file.content):,} bytes, {file.mimetype})")
     return 0
+
+
+EXIT_PARTIAL = 1
+EXIT_FETCH_STOPPED = 2
+
+
+def run_fetch(args: argparse.Namespace, client=None) -> int:
+    """Fetch, then say what arrived; a failure is a message and an exit code, never a
+    traceback, and the pieces finished before it stay in the folder."""
+    from dashboard.fetch import comtrade
+    from dashboard.fetch.client import HttpClient
+    from dashboard.fetch.errors import FetchError
+
+    try:
+        request = _comtrade_request(args)
+    except ValueError as error:
+        print(f"fetch: {error}", file=sys.stderr)
+        return EXIT_FETCH_STOPPED
+    client = client or HttpClient()
+    if not request.key:
+        print(f"no key in ${args.key_env}: using the preview endpoint (at most"
+              f" {request.cap:,} records a call)", file=sys.stderr)
+    try:
+        report = comtrade.run(request, client)
+    except FetchError as error:
+        print(f"fetch stopped: {error.failure.reason}: {error.failure.message}\n"
+              f"  at {error.failure.url}\n  pieces finished before this are kept in"
+              f" {request.out}; run the same command again to resume", file=sys.stderr)
+        return EXIT_FETCH_STOPPED
+    except KeyboardInterrupt:
+        print(f"fetch interrupted: finished pieces are kept in {request.out}; run the same"
+              " command again to resume", file=sys.stderr)
+        return EXIT_FETCH_STOPPED
+    except OSError as error:
+        print(f"fetch stopped: cannot write to {request.out}: {error}", file=sys.stderr)
+        return EXIT_FETCH_STOPPED
+    print("\n".join(comtrade.summary_lines(report, request)))
+    return 0 if report.complete else EXIT_PARTIAL
+
+
+def _comtrade_request(args: argparse.Namespace):
+    from dashboard.fetch import comtrade
+    from dashboard.fetch import comtrade_query as query
+
+    first, _, last = args.years.partition("-")
+    if not (first.strip().isdigit() and (not last or last.strip().isdigit())):
+        raise ValueError(f"--years {args.years!r}: give a year or a range such as 2019-2025")
+    first_year, last_year = int(first), int(last or first)
+    if last_year < first_year:
+        raise ValueError(f"--years {args.years!r}: the range runs backwards")
+    return comtrade.ComtradeRequest(
+        out=args.out, first_year=first_year, last_year=last_year, freq=args.freq,
+        commodities=query.commodity_codes(args.commodities),
+        reporters=query.reporter_codes(args.reporters),
+        key=comtrade.key_from_env(args.key_env), update=args.update,
+        base_url=args.base_url or query.DEFAULT_BASE_URL, record_cap=args.max_records)
 
 
 def run_validate(paths: list[Path], rejects: Path | None) -> int:

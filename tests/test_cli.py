@@ -63,3 +63,55 @@ def test_validate_totals_per_code_and_checks_that_keep_exit_code_zero(plus_file,
     assert "1 disagree beyond rounding with all 12 months present" in out
     assert "annual 15 t, USD 1,500; 12 months 12 t, USD 1,200; difference 3 t (20.0%)" in out
     assert "KOR import from EUU 280530 2024: 40 t, USD 4,000" in out
+
+
+def _replay_china_2010():
+    from pathlib import Path
+
+    from fetch_server import Replay, Reply
+
+    body = (Path(__file__).parent / "fixtures" / "real" / "comtrade_api"
+            / "comtradr_final_C_A_HS_CHN_2010_total.json").read_bytes()
+    return Replay({"156": [Reply(200, body)]}, lambda path, query: query.get("reporterCode"))
+
+
+def test_fetch_comtrade_writes_a_folder_validate_accepts(tmp_path, capsys, monkeypatch):
+    from fetch_server import ReplayServer
+
+    monkeypatch.setenv("TEST_COMTRADE_KEY", "k")
+    replay = _replay_china_2010()
+    with ReplayServer(replay) as base_url:
+        code = cli.main(["fetch", "comtrade", "--key-env", "TEST_COMTRADE_KEY", "--years",
+                         "2010", "--commodities", "TOTAL", "--reporters", "CHN", "--out",
+                         str(tmp_path), "--base-url", base_url])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "fetched 1 piece(s), 4 records, 1 file(s)" in out and "CHN: 2010" in out
+    assert replay.requests[0]["headers"]["Ocp-Apim-Subscription-Key"] == "k"
+    assert cli.main(["validate", str(tmp_path)]) == 0
+    assert "rows used: 4" in capsys.readouterr().out
+
+
+def test_fetch_comtrade_bad_key_is_a_message_not_a_traceback(tmp_path, capsys, monkeypatch):
+    from fetch_server import Replay, ReplayServer, Reply
+
+    monkeypatch.setenv("TEST_COMTRADE_KEY", "wrong")
+    replay = Replay({"156": [Reply(401, b'{"statusCode": 401, "message": "Access denied"}')]},
+                    lambda path, query: query.get("reporterCode"))
+    with ReplayServer(replay) as base_url:
+        code = cli.main(["fetch", "comtrade", "--key-env", "TEST_COMTRADE_KEY", "--years",
+                         "2010", "--reporters", "CHN", "--out", str(tmp_path), "--base-url",
+                         base_url])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_FETCH_STOPPED
+    assert "fetch stopped: bad or missing key: HTTP 401" in err and "Access denied" in err
+    assert "Traceback" not in err and "wrong" not in err
+
+
+def test_fetch_comtrade_rejects_bad_arguments_with_a_message(tmp_path, capsys):
+    assert cli.main(["fetch", "comtrade", "--years", "2025-2019", "--out",
+                     str(tmp_path)]) == cli.EXIT_FETCH_STOPPED
+    assert "runs backwards" in capsys.readouterr().err
+    assert cli.main(["fetch", "comtrade", "--reporters", "CHN,XXQ", "--out",
+                     str(tmp_path)]) == cli.EXIT_FETCH_STOPPED
+    assert "unknown country code 'XXQ'" in capsys.readouterr().err

@@ -1,0 +1,237 @@
+"""Fetch rare-earth flows from UN Comtrade into a folder the dashboard reads.
+
+Each piece's response is written as the service returned it (`<piece>.json`, read by
+`dashboard.ingest.sources_json`) with a sidecar `<piece>.meta.json` (source, licence note,
+query, retrieval time, record counts). A piece that returns no records writes no file (an
+empty file would be a problem when loading) but is recorded as finished. Finished pieces are
+listed in `fetch-state-comtrade.jsonl`; a rerun skips them, `update` asks only for periods
+newer than the newest one the folder holds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dashboard.fetch import comtrade_query as query
+from dashboard.fetch.client import HttpClient
+from dashboard.fetch.errors import Failure, FetchError, FetchFailure
+from dashboard.fetch.state import RunState
+
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+LICENCE = ("UN Comtrade terms of use (https://comtradeplus.un.org/): for the user's own"
+           " analysis; the data may not be redistributed or resold")
+
+
+@dataclass(frozen=True)
+class ComtradeRequest:
+    """What to fetch, decided once from the command line."""
+
+    out: Path
+    first_year: int
+    last_year: int
+    freq: str = "A"
+    commodities: tuple[str, ...] = query.RARE_EARTHS
+    reporters: tuple[int, ...] = ()  # () = every reporter
+    key: str | None = None
+    base_url: str = query.DEFAULT_BASE_URL
+    update: bool = False
+    record_cap: int | None = None  # None: the endpoint's own limit
+    records_per_line: int = query.ESTIMATED_RECORDS_PER_LINE  # the planning estimate
+
+    @property
+    def endpoint(self) -> str:
+        return "final" if self.key else "preview"
+
+    @property
+    def cap(self) -> int:
+        default = query.FINAL_RECORD_CAP if self.key else query.PREVIEW_RECORD_CAP
+        return self.record_cap or default
+
+
+@dataclass
+class RunReport:
+    """What a run did: pieces fetched and skipped, records, and what it could not get."""
+
+    fetched: int = 0
+    skipped: int = 0
+    records: int = 0
+    files: list[Path] = field(default_factory=list)
+    partial: list[str] = field(default_factory=list)  # pieces that came back full, unsplittable
+    arrived: dict[str, set[str]] = field(default_factory=dict)  # reporter ISO -> periods
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.partial
+
+
+def key_from_env(name: str, environ: dict[str, str] | None = None) -> str | None:
+    value = (os.environ if environ is None else environ).get(name, "").strip()
+    return value or None
+
+
+def run(request: ComtradeRequest, client: HttpClient,
+        log: Callable[[str], None] | None = None) -> RunReport:
+    """Fetch every piece not finished yet; FetchError stops the run (finished pieces stay)."""
+    log = log or client.log
+    report = RunReport()
+    state = RunState.open(request.out, "comtrade")
+    wanted = query.periods(request.first_year, request.last_year, request.freq)
+    if request.update:
+        wanted = _newer_than_held(wanted, state, request.freq, report)
+    reporters = request.reporters
+    if not reporters and not request.key:
+        reporters = query.current_reporters()
+        report.notes.append(
+            "no key: preview data, at most 500 records a call, so every reporter is asked"
+            f" for separately ({len(reporters)} reporters); a free key (--key-env) fetches"
+            " final data in far fewer calls")
+    if not wanted:
+        return report
+    pieces = query.plan(request.endpoint, request.freq, reporters, wanted,
+                        request.commodities, request.cap, request.records_per_line)
+    request.out.mkdir(parents=True, exist_ok=True)
+    for number, piece in enumerate(pieces, start=1):
+        _fetch_piece(piece, request, client, state, report, log, f"{number}/{len(pieces)}")
+    return report
+
+
+def _newer_than_held(wanted: tuple[str, ...], state: RunState, freq: str,
+                     report: RunReport) -> tuple[str, ...]:
+    latest = state.latest_period(freq)
+    if latest is None:
+        report.notes.append("update: the folder holds no fetched rows yet; fetching all")
+        return wanted
+    newer = tuple(p for p in wanted if p > latest)
+    report.notes.append(f"update: the folder holds periods up to {latest};"
+                        f" asking for {len(newer)} newer period(s)")
+    return newer
+
+
+def _fetch_piece(piece: query.Piece, request: ComtradeRequest, client: HttpClient,
+                 state: RunState, report: RunReport, log: Callable[[str], None],
+                 place: str) -> None:
+    done = state.finished(piece.piece_id)
+    if done and done.get("split"):
+        for part in query.split(piece):
+            _fetch_piece(part, request, client, state, report, log, place + "+")
+        return
+    if done and not (request.update and done.get("records", 0) == 0):
+        report.skipped += 1
+        log(f"[{place}] {piece.piece_id}: done in an earlier run, skipped")
+        return
+    url = request.base_url.rstrip("/") + piece.path
+    headers = {KEY_HEADER: request.key} if request.key else {}
+    body, answer = client.get_json(url, piece.params(request.cap), headers)
+    records = _records(answer, url)
+    parts = query.split(piece) if len(records) >= request.cap else []
+    if parts:
+        log(f"[{place}] {piece.piece_id}: {len(records):,} records, the call's limit:"
+            f" split in two")
+        state.record({"piece": piece.piece_id, "split": True, "freq": piece.freq})
+        for part in parts:
+            _fetch_piece(part, request, client, state, report, log, place + "+")
+        return
+    _keep(piece, request, body, answer, records, state, report)
+    log(f"[{place}] {piece.piece_id}: {len(records):,} record{'' if len(records) == 1 else 's'}")
+
+
+def _records(answer: object, url: str) -> list[dict]:
+    """The response's records; an error answer without data stops the run."""
+    if isinstance(answer, list):
+        return answer
+    if not isinstance(answer, dict) or not isinstance(answer.get("data"), list):
+        raise FetchError(FetchFailure(Failure.SERVICE_ERROR, url, (
+            "the answer is not a Comtrade data response (no \"data\" list)")))
+    error = str(answer.get("error") or "").strip()
+    if error and not answer["data"]:
+        raise FetchError(FetchFailure(Failure.SERVICE_ERROR, url, f"Comtrade says: {error}"))
+    return answer["data"]
+
+
+def _keep(piece: query.Piece, request: ComtradeRequest, body: bytes, answer: object,
+          records: list[dict], state: RunState, report: RunReport) -> None:
+    """Write the response and its sidecar (atomically), then mark the piece finished."""
+    arrived = _arrived(records)
+    file = None
+    retrieved = datetime.now(UTC)
+    if records:
+        file = request.out / f"{piece.piece_id}.json"
+        _write_atomic(file, body)
+        sidecar = _sidecar(piece, request, answer, len(records), retrieved)
+        if len(records) >= request.cap:
+            sidecar["partial"] = (f"the call returned {len(records):,} records, its limit:"
+                                  " more may exist that this file lacks")
+            report.partial.append(piece.piece_id)
+        _write_atomic(file.with_name(f"{piece.piece_id}.meta.json"),
+                      json.dumps(sidecar, indent=2).encode("utf-8"))
+        report.files.append(file)
+    state.record({"piece": piece.piece_id, "freq": piece.freq, "periods": list(piece.periods),
+                  "reporters": list(piece.reporters), "commodities": list(piece.commodities),
+                  "records": len(records), "file": file.name if file else None,
+                  "arrived": {k: sorted(v) for k, v in arrived.items()},
+                  "finished": retrieved.isoformat(timespec="seconds")})
+    report.fetched += 1
+    report.records += len(records)
+    for reporter, found in arrived.items():
+        report.arrived.setdefault(reporter, set()).update(found)
+
+
+def _arrived(records: list[dict]) -> dict[str, set[str]]:
+    """Reporter (ISO, else code) -> the periods its records cover."""
+    found: dict[str, set[str]] = {}
+    for record in records:
+        reporter = str(record.get("reporterISO") or record.get("reporterCode") or "?")
+        found.setdefault(reporter, set()).add(str(record.get("period") or "?"))
+    return found
+
+
+def _sidecar(piece: query.Piece, request: ComtradeRequest, answer: object, count: int,
+             retrieved: datetime) -> dict:
+    kind = "final data" if piece.endpoint == "final" else "preview (no key, at most 500 a call)"
+    stated = answer.get("count") if isinstance(answer, dict) else None
+    return {
+        "title": (f"UN Comtrade {kind}: HS {', '.join(piece.commodities)},"
+                  f" {', '.join(piece.periods)}"),
+        "source": f"UN Comtrade, {kind}, comtradeapi.un.org",
+        "licence": LICENCE,
+        "retrieved": retrieved.date().isoformat(),
+        "retrieved_at": retrieved.isoformat(timespec="seconds"),
+        "synthetic": False,
+        "query": {"url": request.base_url.rstrip("/") + piece.path,
+                  "params": piece.params(request.cap)},
+        "records": count,
+        "records_stated_by_service": stated,
+    }
+
+
+def _write_atomic(path: Path, content: bytes) -> None:
+    partial = path.with_name(path.name + ".part")  # ".part" is no suffix the readers load
+    partial.write_bytes(content)
+    partial.replace(path)
+
+
+def summary_lines(report: RunReport, request: ComtradeRequest) -> list[str]:
+    """What a person reads at the end: counts, arrivals per reporter, what is missing."""
+    lines = list(report.notes)
+    lines.append(f"fetched {report.fetched} piece(s), {report.records:,} records,"
+                 f" {len(report.files)} file(s) in {request.out};"
+                 f" {report.skipped} piece(s) done earlier were skipped")
+    for reporter in sorted(report.arrived):
+        months = ", ".join(_period_label(p) for p in sorted(report.arrived[reporter]))
+        lines.append(f"  {reporter}: {months}")
+    if report.partial:
+        lines.append(f"partial: {len(report.partial)} piece(s) hit the {request.cap:,}-record"
+                     " limit and could not be split further; their rows are kept but some"
+                     " are missing" + ("" if request.key else " (a key lifts the limit)"))
+        lines += [f"  {piece}" for piece in report.partial]
+    return lines
+
+
+def _period_label(period: str) -> str:
+    return f"{period[:4]}-{period[4:]}" if len(period) == 6 else period
