@@ -9,7 +9,7 @@ from pathlib import Path
 from dashboard import report
 from dashboard.ingest import dataset as dataset_module
 from dashboard.ingest.problems import problem_counts, problems_frame, total_problems
-from dashboard.settings import DEFAULT_CACHE, DEFAULT_DATA, Settings
+from dashboard.settings import DEFAULT_DATA, Settings
 
 EXIT_PROBLEMS = 1
 SHOWN_PROBLEMS = 20
@@ -21,21 +21,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the dashboard")
     serve.add_argument("data", nargs="*", type=Path, help="data files or folders (default: data/)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8050)
-    serve.add_argument("--base-path", default="/", help="serve under a sub-path, e.g. /trade/")
+    defaults = Settings()  # one place for every default: the settings dataclass
+    serve.add_argument("--host", default=defaults.host)
+    serve.add_argument("--port", type=int, default=defaults.port)
+    serve.add_argument("--base-path", default=defaults.base_path,
+                       help="serve under a sub-path, e.g. /trade/")
     serve.add_argument("--debug", action="store_true", help="Dash debug mode (never in production)")
     serve.add_argument("--keep-valid-rows", action="store_true",
                        help="serve even when some rows have problems, using the valid rows")
 
-    serve.add_argument("--proxy-prefix", choices=["keep", "strip"], default="keep",
+    serve.add_argument("--proxy-prefix", choices=["keep", "strip"],
+                       default=defaults.proxy_prefix,
                        help="whether the reverse proxy keeps or strips --base-path")
-    serve.add_argument("--frame-ancestors", default="'self'",
+    serve.add_argument("--frame-ancestors", default=" ".join(defaults.frame_ancestors),
                        help="who may embed the app in an iframe (CSP frame-ancestors sources,"
                             " space separated; default: same origin only)")
-    serve.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
+    serve.add_argument("--cache-dir", type=Path, default=defaults.cache_dir,
                        help="where validated data and uploads are kept")
-    serve.add_argument("--max-upload-mb", type=float, default=50.0)
+    serve.add_argument("--max-upload-mb", type=float, default=defaults.max_upload_mb)
 
     export = commands.add_parser("export", help="write one chart of a view to a file")
     export.add_argument("--chart", required=True,

@@ -41,6 +41,10 @@ class Settings:
     image_megapixels: float = 16.0  # width x height x scale^2 of one PNG/SVG, in millions
     image_renders: int = 2  # image requests a worker holds at once (one draws, the rest wait)
     image_wait_s: float = 20.0  # how long a waiting image request waits before a 503
+    upload_max_age_hours: float = 24.0  # an upload's token expires after this
+    upload_max_total_mb: float = 2000.0  # the uploads folder; the oldest go first
+    upload_max_rows: int = 2_000_000  # rows in one upload
+    upload_max_text_mb: float = 500.0  # what one upload unpacks or decodes to
 
     @property
     def upload_dir(self) -> Path:
@@ -53,28 +57,15 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        """Settings for a WSGI server (gunicorn), from RARE_EARTH_* variables."""
-        def get(name: str, default: str = "") -> str:
-            return environ.get(f"RARE_EARTH_{name}", default).strip()
-
-        paths = tuple(Path(p) for p in get("DATA").split(os.pathsep) if p) or (DEFAULT_DATA,)
-        return cls(
-            data_paths=paths, base_path=get("BASE_PATH", "/"),
-            proxy_prefix=get("PROXY_PREFIX", "keep"),
-            frame_ancestors=tuple(get("FRAME_ANCESTORS", "'self'").split()),
-            cache_dir=Path(get("CACHE_DIR") or DEFAULT_CACHE),
-            max_upload_mb=float(get("MAX_UPLOAD_MB", "50")),
-            upload_seconds=float(get("UPLOAD_SECONDS", "60")),
-            keep_valid_rows=get("KEEP_VALID_ROWS").lower() in {"1", "true", "yes"},
-            redis_url=get("REDIS_URL"), cache_secret=get("CACHE_SECRET"),
-            redis_timeout_s=float(get("REDIS_TIMEOUT_S", "0.25")),
-            cache_mb=float(get("CACHE_MB", "256")),
-            cache_item_mb=float(get("CACHE_ITEM_MB", "16")),
-            public_url=get("PUBLIC_URL"),
-            allowed_hosts=tuple(get("ALLOWED_HOSTS", "localhost 127.0.0.1").split()),
-            image_megapixels=float(get("IMAGE_MEGAPIXELS", "16")),
-            image_renders=int(get("IMAGE_RENDERS", "2")),
-            image_wait_s=float(get("IMAGE_WAIT_S", "20")))
+        """Settings for a WSGI server (gunicorn), from RARE_EARTH_* variables (ENVIRONMENT:
+        mostly the field's name in capitals, RARE_EARTH_MAX_UPLOAD_MB); unset or empty keeps
+        the default."""
+        values: dict = {}
+        for variable, (name, parse) in ENVIRONMENT.items():
+            text = environ.get(f"RARE_EARTH_{variable}", "").strip()
+            if text:
+                values[name] = parse(text)
+        return cls(**values)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_path", normalise_base_path(self.base_path))
@@ -86,3 +77,24 @@ def normalise_base_path(path: str) -> str:
     """"/x", "x/", "/x/" -> "/x/"; "" -> "/"."""
     inner = path.strip().strip("/")
     return f"/{inner}/" if inner else "/"
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# Each setting a deployment sets by environment, with how its text is read; the defaults
+# are the dataclass's own (one place).
+_PARSERS = {
+    "base_path": str, "proxy_prefix": str, "frame_ancestors": _words,
+    "cache_dir": Path, "max_upload_mb": float, "upload_seconds": float,
+    "keep_valid_rows": lambda text: text.lower() in {"1", "true", "yes"},
+    "redis_url": str, "cache_secret": str, "redis_timeout_s": float, "cache_mb": float,
+    "cache_item_mb": float, "public_url": str, "allowed_hosts": _words,
+    "image_megapixels": float, "image_renders": int, "image_wait_s": float,
+    "upload_max_age_hours": float, "upload_max_total_mb": float, "upload_max_rows": int,
+    "upload_max_text_mb": float,
+}
+ENVIRONMENT = {"DATA": ("data_paths", lambda text: tuple(
+    Path(p) for p in text.split(os.pathsep) if p))} | {
+    name.upper(): (name, parse) for name, parse in _PARSERS.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from dash import Dash
 
 from dashboard.figures.style import graph_config
 from dashboard.ingest.dataset import Dataset
+from dashboard.ingest.limits import UPLOAD_LIMITS
 from dashboard.settings import Settings
 from dashboard.web import callbacks, guard, layout, memory, routes
 from dashboard.web.cache import make_cache
@@ -29,8 +31,11 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
         update_title=None,
         suppress_callback_exceptions=False,
     )
+    limits = replace(UPLOAD_LIMITS, max_text_bytes=int(settings.upload_max_text_mb * 1e6))
     uploads = UploadStore(settings.upload_dir, int(settings.max_upload_mb * 1e6), data,
-                          max_seconds=settings.upload_seconds)
+                          max_rows=settings.upload_max_rows, max_seconds=settings.upload_seconds,
+                          max_age_hours=settings.upload_max_age_hours,
+                          max_total_mb=settings.upload_max_total_mb, limits=limits)
     view_cache = make_cache(settings)
     app.server.extensions["view_cache"] = view_cache  # its size, for tests and benchmarks
     context = Context(data, uploads, public_base=settings.base_path, cache=view_cache,
