@@ -27,6 +27,7 @@ from dashboard.web.view_state import ViewState
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "html": "text/html", "csv": "text/csv"}
 ALIASES = {"table": Chart.MAP}  # "the table" is the map's numbers
 DATA = "data"  # /export/data.csv: every filtered row, all periods
+NARROW_IMAGE_PX = 600  # images narrower than this are drawn narrow, and as tall as they need
 IMAGE_PARAMS = {"width": (200, 4000, 1200), "height": (200, 4000, 700), "scale": (0.5, 4, 1)}
 SESSION_PARAM = "dataset"  # an upload's token: only in the page's own export links
 # CSV names of the columns behind a chart that its grid does not show (the grid's own
@@ -160,7 +161,11 @@ def render_export(bundle, chart: Chart | str, fmt: str, state: ViewState,
         text = export.to_csv(frame, csv_header(state, bundle, view_url, "see columns",
                                                period="every period"))
         return ExportFile(text.encode("utf-8-sig"), FORMATS["csv"], f"{name}.csv")
-    view = charts.render(chart, state, bundle.data, bundle.catalogue, view_url=view_url)
+    # An image as narrow as a phone's page is laid out as the phone's page is (800 px still
+    # holds the wide layout, which the overlap tests check at 800x500).
+    narrow = fmt in ("png", "svg") and image_size(sizes, max_megapixels)[0] < NARROW_IMAGE_PX
+    view = charts.render(chart, state, bundle.data, bundle.catalogue, view_url=view_url,
+                         narrow=narrow)
     if fmt == "csv":
         table = labelled_table(view.table, view.columns)
         units = "; ".join(name for name in table.columns if unit_of_header(name))
@@ -172,6 +177,9 @@ def render_export(bundle, chart: Chart | str, fmt: str, state: ViewState,
         text = export.standalone_html(view.figure, _title(view.figure), config)
         return ExportFile(text.encode("utf-8"), FORMATS["html"], f"{name}.html")
     width, height, scale = image_size(sizes, max_megapixels)
+    if narrow:  # a phone-width figure's caption takes more lines: never squeeze its plot
+        height = max(height, int(view.figure.layout.height or 0))
+        image_size({"width": width, "height": height, "scale": scale}, max_megapixels)
     try:
         image = export.to_image(view.figure, fmt, width, height, scale)
     except export.ImageExportError as error:

@@ -58,6 +58,11 @@ class Routes:
         server.add_url_rule(f"{prefix}embed-assets/<asset>", "embed_asset", self.embed_asset)
         server.add_url_rule(f"{prefix}healthz", "healthz", self.health)
         server.add_url_rule(f"{prefix}methods", "methods", self.methods)
+        # Browsers ask for /favicon.ico on pages without an icon link (embeds, /methods):
+        # no content, rather than a 404 in every embedding page's console.
+        server.add_url_rule(f"{prefix}favicon.ico", "favicon", lambda: Response(status=204))
+        if prefix != "/":
+            server.add_url_rule("/favicon.ico", "root_favicon", lambda: Response(status=204))
         server.register_error_handler(HTTPException, self.http_error)
         server.register_error_handler(DependencyException, self.unknown_script)
         server.register_error_handler(Exception, self.unexpected_error)

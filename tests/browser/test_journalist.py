@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import struct
 import threading
 import urllib.error
@@ -317,19 +318,13 @@ def test_embed_with_broken_parameters_shows_a_notice_in_the_frame(browser, serve
     assert seen["errors"] == []
 
 
-def test_unknown_embed_is_a_small_404_page(browser, server_url):
+def test_unknown_embed_is_the_json_404_naming_the_charts(server_url):
+    """The error shape of every other bad request (issue 13): status, title, detail."""
     status, headers, body = fetch(f"{server_url}/embed/nope")
-    assert status == 404 and headers["Content-Type"].startswith("text/html")
-    text = body.decode("utf-8")
-    assert "Traceback" not in text and len(text) < 2000
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(f"{server_url}/embed/nope")
-        assert "There is no chart named 'nope'" in page.inner_text(".notice")
-        assert page.locator("#chart").count() == 0
-    finally:
-        context.close()
+    assert status == 404 and headers["Content-Type"].startswith("application/json")
+    error = json.loads(body)["error"]
+    assert set(error) == {"status", "title", "detail"} and error["status"] == 404
+    assert "no chart named 'nope'" in error["detail"] and "gauges" in error["detail"]
 
 
 # -- 6. uploads -----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 The title, the source line (with date and link), the synthetic badge, the legend and the
 plot area are read as drawn boxes (getBoundingClientRect of plotly's own SVG groups) at
-1366x768 and 390x844 in the page, and in the exported SVG at 1200x700 and 800x500.
+1366x768 and 390x844 in the page, and in the exported SVG at 1200x700, 800x500 and 400x800.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 CHARTS = {"gauges": "dependency", "ranking": "dependency", "series": "series",
           "sankey": "flows", "surges": "surges", "mirror": "mirror"}
 VIEWPORTS = [(1366, 768), (390, 844)]
-EXPORT_SIZES = [(1200, 700), (800, 500)]
+EXPORT_SIZES = [(1200, 700), (800, 500), (400, 800)]  # 400: drawn narrow, as on a phone
 
 # The boxes of one drawn figure under `root`: caption parts by their text, the legend, and
 # the plot area where the page has one (the drag layer is exactly the axes' area).
