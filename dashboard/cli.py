@@ -10,6 +10,7 @@ from dashboard import report
 from dashboard.ingest import dataset as dataset_module
 from dashboard.ingest.problems import problem_counts, problems_frame, total_problems
 from dashboard.settings import DEFAULT_DATA, Settings
+from dashboard.web.ids import Chart
 
 EXIT_PROBLEMS = 1
 SHOWN_PROBLEMS = 20
@@ -42,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write one chart of a view to a file")
     export.add_argument("--chart", required=True,
-                        help="map, surges, surge-series, gauges, ranking, sankey, series,"
-                             " mirror, table, or data (the full filtered rows, CSV)")
+                        help=f"{', '.join(Chart)}, table, or data (the full filtered rows,"
+                             " CSV)")
     export.add_argument("--format", required=True, choices=["png", "svg", "html", "csv"])
     export.add_argument("--query", default="",
                         help="the page's query string, e.g. 'commodity=28469015&period=2025-Q1'"

@@ -61,11 +61,28 @@ def edge_shift(caption: Caption, left: int = NARROW_LEFT) -> int:
     return 10 - left if caption.narrow else 0
 
 
-def category_label(text: str, caption: Caption, lines: int = 2) -> str:
-    """A country or flow name as an axis label: whole on a wide chart; on a phone wrapped
-    to NARROW_LABEL characters and at most `lines` lines (the hover and table keep it whole)."""
-    if not caption.narrow:
+WIDE_LABEL = 80  # characters of a category label on a wide chart (a name is rarely longer)
+
+
+def middle_cut(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut in the middle: its end (often a code, as
+    in "... (HS 2846)") stays readable.
+
+    >>> middle_cut("Compounds of rare-earth metals, of yttrium or of scandium (HS 2846)", 30)
+    'Compounds of rare-e… (HS 2846)'
+    """
+    if len(text) <= limit:
         return text
+    tail = min(10, limit // 3)
+    return f"{text[:limit - tail - 1]}…{text[-tail:]}"
+
+
+def category_label(text: str, caption: Caption, lines: int = 2) -> str:
+    """A country or flow name as an axis label: whole on a wide chart (up to WIDE_LABEL
+    characters: a 20,000-character name made a 4,000 px margin); on a phone wrapped to
+    NARROW_LABEL characters and at most `lines` lines. Hover and table keep it whole."""
+    if not caption.narrow:
+        return middle_cut(text, WIDE_LABEL)
     wrapped_lines = textwrap.wrap(text, NARROW_LABEL) or [""]
     if len(wrapped_lines) > lines:
         wrapped_lines = [*wrapped_lines[:lines - 1],

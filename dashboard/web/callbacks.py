@@ -10,11 +10,11 @@ from dashboard.ingest.periods import is_label
 from dashboard.web import cache, charts, layout
 from dashboard.web.context import Bundle, Context
 from dashboard.web.ids import (
-    CHART_TAB,
     EXPORT_LINKS,
     ID,
     Chart,
     action_id,
+    charts_on,
     graph_id,
     section_id,
     summary_id,
@@ -51,7 +51,7 @@ def register(app: Dash, context: Context) -> None:
     _register_sections(app)
     _register_headings(app, context)
     for tab in TAB_LABELS:
-        _register_tab(app, context, tab, [c for c, t in CHART_TAB.items() if t == tab])
+        _register_tab(app, context, tab, charts_on(tab))
     _register_focus_and_presets(app, context)
     _register_export_links(app, context)
 

@@ -1,5 +1,6 @@
 """Component IDs: one place, grep-able, never retyped by hand."""
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -61,12 +62,6 @@ class Chart(StrEnum):
     MIRROR = "mirror"
 
 
-# The tab each chart lives on (a tab renders only when it is shown).
-CHART_TAB = {
-    Chart.MAP: "map", Chart.SURGES: "surges", Chart.SURGE_SERIES: "surges",
-    Chart.GAUGES: "dependency", Chart.RANKING: "dependency", Chart.SANKEY: "flows",
-    Chart.SERIES: "series", Chart.MIRROR: "mirror",
-}
 
 
 def graph_id(chart: Chart) -> str:
@@ -103,16 +98,43 @@ def action_id(chart: Chart, kind: str) -> str:
 # figure lands, and is tall on purpose: plotly scales the margins down when they do not fit
 # the height of the first draw, and keeps them so after the box grows.
 PHONE_FIRST_BOX_PX = 900
-CHART_BOX_PX: dict[Chart, tuple[int, int]] = {
-    Chart.MAP: (690, 430),
-    Chart.SURGES: (680, PHONE_FIRST_BOX_PX),
-    Chart.SURGE_SERIES: (460, PHONE_FIRST_BOX_PX),
-    Chart.GAUGES: (560, PHONE_FIRST_BOX_PX),
-    Chart.RANKING: (820, PHONE_FIRST_BOX_PX),
-    Chart.SANKEY: (600, PHONE_FIRST_BOX_PX),
-    Chart.SERIES: (560, PHONE_FIRST_BOX_PX),
-    Chart.MIRROR: (600, PHONE_FIRST_BOX_PX),
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """Where a chart lives on the page: its tab (a tab renders only when shown), its box
+    (wide, phone; CSS px) and the title of the grid of its numbers under it."""
+
+    tab: str
+    box_px: tuple[int, int]
+    table_title: str
+    table_open: bool = False  # the grid shows without a click
+
+
+# Every chart, once: the page, the routes, the CLI and the tests derive from this table;
+# its renderer is dashboard/web/charts.py's RENDERERS[chart].
+CHARTS: dict[Chart, ChartSpec] = {
+    Chart.MAP: ChartSpec("map", (690, 430), "The numbers behind the map", table_open=True),
+    Chart.SURGES: ChartSpec("surges", (680, PHONE_FIRST_BOX_PX),
+                            "Every country, the rule and its numbers", table_open=True),
+    Chart.SURGE_SERIES: ChartSpec("surges", (460, PHONE_FIRST_BOX_PX),
+                                  "The focus country's series"),
+    Chart.GAUGES: ChartSpec("dependency", (560, PHONE_FIRST_BOX_PX),
+                            "Suppliers of the focus country"),
+    Chart.RANKING: ChartSpec("dependency", (820, PHONE_FIRST_BOX_PX),
+                             "Every importer's dependency"),
+    Chart.SANKEY: ChartSpec("flows", (600, PHONE_FIRST_BOX_PX), "The flows behind the diagram"),
+    Chart.SERIES: ChartSpec("series", (560, PHONE_FIRST_BOX_PX), "The series behind the chart"),
+    Chart.MIRROR: ChartSpec("mirror", (600, PHONE_FIRST_BOX_PX), "Both sides of every flow",
+                            table_open=True),
 }
+CHART_TAB = {chart: spec.tab for chart, spec in CHARTS.items()}
+CHART_BOX_PX = {chart: spec.box_px for chart, spec in CHARTS.items()}
+
+
+def charts_on(tab: str) -> list[Chart]:
+    """The charts a tab shows, in page order."""
+    return [chart for chart, spec in CHARTS.items() if spec.tab == tab]
 
 
 def tab_id(tab: str) -> str:

@@ -6,15 +6,17 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard.analytics.catalogue import Catalogue
-from dashboard.figures.caption import SYNTHETIC_BADGE
+from dashboard.figures.caption import SYNTHETIC_BADGE, middle_cut
 from dashboard.ingest.dataset import Dataset
 from dashboard.ingest.problems import problem_counts, total_problems
 from dashboard.web.ids import (
     CHART_BOX_PX,
+    CHARTS,
     EXPORT_LINKS,
     ID,
     Chart,
     action_id,
+    charts_on,
     graph_id,
     section_id,
     skip_target_id,
@@ -67,12 +69,17 @@ def period_options(catalogue: Catalogue) -> list[dict]:
     return [{"label": catalogue.period_label(p), "value": p} for p in reversed(catalogue.periods)]
 
 
+MENU_LABEL = 120  # characters of a menu entry: a 20,000-character name froze the dropdown
+
+
 def country_options(catalogue: Catalogue) -> list[dict]:
-    return [{"label": f"{name} ({iso})", "value": iso} for iso, name in catalogue.countries.items()]
+    return [{"label": middle_cut(f"{name} ({iso})", MENU_LABEL), "value": iso}
+            for iso, name in catalogue.countries.items()]
 
 
 def commodity_options(catalogue: Catalogue) -> list[dict]:
-    return [{"label": v, "value": k} for k, v in catalogue.commodities.items()]
+    return [{"label": middle_cut(v, MENU_LABEL), "value": k}
+            for k, v in catalogue.commodities.items()]
 
 
 def controls(catalogue: Catalogue, state: ViewState) -> html.Div:
@@ -296,28 +303,23 @@ def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: di
          ) -> html.Div:
     countries = country_options(catalogue)
 
-    def block(chart: Chart, title: str | None = None, table_open: bool = False) -> html.Div:
-        return chart_block(chart, graph_config, title, table_open, frame_ancestors)
+    def blocks(tab: str) -> list[html.Div]:
+        return [chart_block(chart, graph_config, CHARTS[chart].table_title,
+                            CHARTS[chart].table_open, frame_ancestors)
+                for chart in charts_on(tab)]
 
-    sections = [
-        _section("map", state, [
-            block(Chart.MAP, "The numbers behind the map", table_open=True)]),
-        _section("surges", state, [
+    # Each tab: its own controls, then its charts (ids.CHARTS).
+    above_charts = {
+        "surges": [
             surge_controls(state),
             html.P(id=ID.SURGE_RULE_TEXT, className="rule-text"),
             # Relative, so it follows the app's base path: /trade/ -> /trade/methods.
             html.P(html.A("How each rule is computed, and what it simplifies (Methods)",
-                          href="methods#surge-rules", target="_blank"), className="rule-text"),
-            block(Chart.SURGES, "Every country, the rule and its numbers", table_open=True),
-            block(Chart.SURGE_SERIES, "The focus country's series")]),
-        _section("dependency", state, [
-            block(Chart.GAUGES, "Suppliers of the focus country"),
-            block(Chart.RANKING, "Every importer's dependency")]),
-        _section("flows", state, [
+                          href="methods#surge-rules", target="_blank"), className="rule-text")],
+        "flows": [
             html.Div(_control("Countries on each side", _number(ID.TOP_N, state.top, 2, 30, 1),
-                              "The rest is folded into \"other\"."), className="panel-controls"),
-            block(Chart.SANKEY, "The flows behind the diagram")]),
-        _section("series", state, [
+                              "The rest is folded into \"other\"."), className="panel-controls")],
+        "series": [
             html.Div([
                 _control("Compare with (up to 4)", dcc.Dropdown(
                     id=ID.PEERS, multi=True, value=state.peer_list, options=countries)),
@@ -326,11 +328,10 @@ def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: di
                     state.series, inline=True)),
                 _control("Frequency", _radio(ID.SERIES_FREQ, {"M": "Monthly", "Q": "Quarterly"},
                                              state.freq, inline=True)),
-            ], className="panel-controls"),
-            block(Chart.SERIES, "The series behind the chart")]),
-        _section("mirror", state, [
-            block(Chart.MIRROR, "Both sides of every flow", table_open=True)]),
-    ]
+            ], className="panel-controls")],
+    }
+    sections = [_section(tab, state, [*above_charts.get(tab, []), *blocks(tab)])
+                for tab in TAB_LABELS]
     return html.Div([
         dcc.Location(id=ID.URL, refresh=False),
         dcc.Store(id=ID.DATASET, storage_type="session"),
