@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,7 +85,7 @@ def _words(text: str) -> tuple[str, ...]:
 
 # Each setting a deployment sets by environment, with how its text is read; the defaults
 # are the dataclass's own (one place).
-_PARSERS = {
+_PARSERS: dict[str, Callable[[str], object]] = {
     "base_path": str, "proxy_prefix": str, "frame_ancestors": _words,
     "cache_dir": Path, "max_upload_mb": float, "upload_seconds": float,
     "keep_valid_rows": lambda text: text.lower() in {"1", "true", "yes"},
@@ -95,6 +95,6 @@ _PARSERS = {
     "upload_max_age_hours": float, "upload_max_total_mb": float, "upload_max_rows": int,
     "upload_max_text_mb": float,
 }
-ENVIRONMENT = {"DATA": ("data_paths", lambda text: tuple(
-    Path(p) for p in text.split(os.pathsep) if p))} | {
-    name.upper(): (name, parse) for name, parse in _PARSERS.items()}
+ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
+    "DATA": ("data_paths", lambda text: tuple(Path(p) for p in text.split(os.pathsep) if p)),
+    **{name.upper(): (name, parse) for name, parse in _PARSERS.items()}}

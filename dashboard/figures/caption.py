@@ -94,7 +94,8 @@ def category_label(text: str, caption: Caption, lines: int = 2) -> str:
 def category_labels(texts, caption: Caption, lines: int = 2) -> list[str]:
     """`category_label` of each text, kept distinct: two names cut to the same label
     would become one bar. A repeat gets its position, e.g. "Other Asia... (2)"."""
-    labels, seen = [], set()
+    labels: list[str] = []
+    seen: set[str] = set()
     for text in texts:
         label = category_label(str(text), caption, lines)
         if label in seen:

@@ -285,6 +285,7 @@ class _Rows:
     def text_chunks(self, needed: list[int], chunk_rows: int):
         """Frame records line by line (exact line numbers), parse them with pandas' C parser."""
         width, delimiter = self.width, self.table.delimiter
+        assert self.table.lines is not None, "text_chunks reads a delimited-text table"
         lines: list[int] = []
         texts: list[str] = []
         chars = 0
@@ -339,6 +340,7 @@ class _Rows:
         lines: list[int] = []
         cells: list[list[str]] = []
         most = self.limits.max_cell_chars
+        assert self.table.rows is not None, "cell_chunks reads a table of cell rows"
         for line, row in self.table.rows:
             if not any(row):
                 continue

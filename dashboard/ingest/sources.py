@@ -14,7 +14,7 @@ import itertools
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,7 +133,7 @@ def binary_kind(head: bytes) -> str | None:
     return None
 
 
-def byte_chunks(path: Path, gzipped: bool, limits: ReadLimits) -> Iterator[bytes]:
+def byte_chunks(path: Path, gzipped: bool, limits: ReadLimits) -> Generator[bytes]:
     """The file's bytes (unpacked, for gzip) in chunks; over max_text_bytes is a whole-file
     problem. Stops when the read is cancelled."""
     total, most = 0, limits.max_text_bytes
@@ -155,8 +155,10 @@ def byte_chunks(path: Path, gzipped: bool, limits: ReadLimits) -> Iterator[bytes
 FALLBACK = "dashboard-cp1252-fallback"
 
 
-def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
     """In a UTF-8 file with a few Windows-1252 bytes pasted in, read those bytes as cp1252."""
+    if not isinstance(error, UnicodeDecodeError):  # registered for decoding only
+        raise error
     bad = error.object[error.start:error.end]
     return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad), error.end
 

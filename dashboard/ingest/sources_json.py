@@ -30,7 +30,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -42,6 +42,12 @@ from dashboard.ingest.sources import Table, byte_chunks, fail, over_limit
 # at which broken JSON in a huge file is reported rather than read on.
 MAX_VALUE_CHARS = 16 << 20
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
+
+
+def _skip_whitespace(text: str, at: int) -> int:
+    """Where the whitespace from `at` ends (the pattern matches empty text too)."""
+    found = _WHITESPACE.match(text, at)
+    return found.end() if found else at
 
 
 # Fractions are parsed as Decimal, so no binary float ever rounds a trade value on its way to
@@ -75,7 +81,7 @@ class _Stream:
     def peek(self) -> str:
         """The next character that is not whitespace ("" at the end of the file)."""
         while True:
-            self.pos = _WHITESPACE.match(self.buf, self.pos).end()
+            self.pos = _skip_whitespace(self.buf, self.pos)
             if self.pos < len(self.buf) or self.eof:
                 return self.buf[self.pos:self.pos + 1]
             self._fill()
@@ -237,7 +243,7 @@ def _check_response(path: Path, meta: dict, count: int) -> list[Problem]:
 
 
 def _rows(path: Path, gzipped: bool, limits: ReadLimits,
-          header: list[str]) -> Iterator[tuple[int, list[str]]]:
+          header: list[str]) -> Generator[tuple[int, list[str]]]:
     """Second pass: (record number + 1, cells in header order) for each record."""
     stream = _Stream(path, gzipped, limits)
     try:

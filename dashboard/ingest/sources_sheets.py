@@ -50,16 +50,17 @@ def workbook_table(path: Path) -> Table:
         close()
         if not sheets:
             raise fail(path, Reason.EMPTY_FILE, "the workbook has no data in any sheet")
-        title, (line, header), _ = sheets[0]
+        title, (line, names_row), _ = sheets[0]
         names = ", ".join(repr(s[0]) for s in sheets)
-        return Table(header, line, f"an Excel sheet; no sheet matches: {names}", sheet=title)
-    title, (line, header), rows = chosen
+        return Table(names_row, line, f"an Excel sheet; no sheet matches: {names}",
+                     sheet=title)
+    title, (line, names_row), rows = chosen
     notes = [Problem(str(path), 0, "", other, Reason.UNUSED_SHEET,
                      f"sheet {other!r} is not read: only one sheet per workbook is, the first"
                      f" in a known layout ({title!r}; sheets: "
                      f"{', '.join(repr(s[0]) for s in sheets)}); put other tables in their own"
                      " files") for other, _, _ in sheets if other != title]
-    return Table(header, line, "an Excel sheet", rows=rows, notes=notes, sheet=title,
+    return Table(names_row, line, "an Excel sheet", rows=rows, notes=notes, sheet=title,
                  close=close)
 
 

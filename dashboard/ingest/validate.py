@@ -154,9 +154,10 @@ def _checked_commodity(raw: str, desc: str,
 
 def _period(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) -> None:
     if (staging["period"] != "").any() or (staging["year"] == "").all():
-        parsed = {p: periods.parse_period(p) for p in staging["period"].unique()}
-        labels = staging["period"].map(lambda p: parsed[p][0] if parsed[p] else None)
-        freqs = staging["period"].map(lambda p: parsed[p][1] if parsed[p] else None)
+        parsed = {p: periods.parse_period(p) or (None, None)
+                  for p in staging["period"].unique()}
+        labels = staging["period"].map(lambda p: parsed[p][0])
+        freqs = staging["period"].map(lambda p: parsed[p][1])
         blank = staging["period"] == ""
         collector.add(blank, "period", Reason.MISSING_VALUE, "the period is blank")
         collector.add(labels.isna() & ~blank, "period", Reason.BAD_PERIOD, periods.explain)

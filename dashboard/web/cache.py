@@ -152,7 +152,8 @@ class RedisCache:
         if not self._available():
             return None
         try:
-            return self.client.get(self.prefix + cache_key)
+            value = self.client.get(self.prefix + cache_key)
+            return value if isinstance(value, bytes | None) else None
         except Exception as error:  # down, slow, or answering nonsense: compute instead
             self._trip("read", error)
             return None
@@ -186,6 +187,7 @@ class ViewCache:
 
 def make_cache(settings: Settings) -> ViewCache:
     item = int(settings.cache_item_mb * 1e6)
+    store: LocalCache | RedisCache
     if settings.redis_url:
         store = RedisCache(settings.redis_url, settings.redis_timeout_s, item)
     else:

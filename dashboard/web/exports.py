@@ -111,8 +111,9 @@ def chart_view_state(bundle, chart: Chart | str, view_query: str):
     name come from the chart's own tab (returns the state and its notices)."""
     from dashboard.web.view_state import from_query, tab_defaults
 
-    defaults = tab_defaults(bundle.defaults, CHART_TAB.get(chart, bundle.defaults.tab),
-                            bundle.catalogue)
+    # "data" (every filtered row) and "table" have no tab of their own: the view's tab.
+    tab = CHART_TAB[chart] if isinstance(chart, Chart) else bundle.defaults.tab
+    defaults = tab_defaults(bundle.defaults, tab, bundle.catalogue)
     return from_query(view_query, defaults, bundle.catalogue)
 
 
@@ -164,8 +165,8 @@ def render_export(bundle, chart: Chart | str, fmt: str, state: ViewState,
     # An image as narrow as a phone's page is laid out as the phone's page is (800 px still
     # holds the wide layout, which the overlap tests check at 800x500).
     narrow = fmt in ("png", "svg") and image_size(sizes, max_megapixels)[0] < NARROW_IMAGE_PX
-    view = charts.render(chart, state, bundle.data, bundle.catalogue, view_url=view_url,
-                         narrow=narrow)
+    view = charts.render(Chart(chart), state, bundle.data, bundle.catalogue,
+                         view_url=view_url, narrow=narrow)
     if fmt == "csv":
         table = labelled_table(view.table, view.columns)
         units = "; ".join(name for name in table.columns if unit_of_header(name))

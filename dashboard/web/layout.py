@@ -309,7 +309,7 @@ def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: di
                 for chart in charts_on(tab)]
 
     # Each tab: its own controls, then its charts (ids.CHARTS).
-    above_charts = {
+    above_charts: dict[str, list] = {
         "surges": [
             surge_controls(state),
             html.P(id=ID.SURGE_RULE_TEXT, className="rule-text"),

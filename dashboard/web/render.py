@@ -6,6 +6,8 @@ format of a view is computed once and the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import pandas as pd
@@ -119,7 +121,7 @@ def _unit_of(field: str) -> str:
     return {"t": "t", "kg": "kg", "usd": "USD"}.get(field.rsplit("_", 1)[-1], "")
 
 
-def grid_rows(table: pd.DataFrame, columns: list[dict] = ()) -> list[dict]:
+def grid_rows(table: pd.DataFrame, columns: Sequence[dict] = ()) -> list[dict]:
     """Table rows for the grid: plain JSON values at the CSV's precision, NaN as empty."""
     out = rounded_table(table, list(columns))
     out = out.reset_index() if out.index.name else out
@@ -145,13 +147,14 @@ NUMBER_COLUMN = {"type": "rightAligned", "valueFormatter": {"function": grid_num
 CHANGE_COLUMN = {"type": "rightAligned", "valueFormatter": {"function": grid_number_js(True)}}
 
 
-def columns_for(headers: dict[str, str], numeric: set[str] = frozenset(),
-                wide: set[str] = frozenset(), changes: set[str] = frozenset()) -> list[dict]:
+def columns_for(headers: dict[str, str], numeric: AbstractSet[str] = frozenset(),
+                wide: AbstractSet[str] = frozenset(), changes: AbstractSet[str] = frozenset()
+                ) -> list[dict]:
     """Grid columns in the given order; numeric ones right-aligned (changes signed), wide
     ones flexible."""
-    columns = []
+    columns: list[dict] = []
     for field, name in headers.items():
-        column = {"field": field, "headerName": name}
+        column: dict[str, object] = {"field": field, "headerName": name}
         if field in numeric or field in changes:
             column |= CHANGE_COLUMN if field in changes else NUMBER_COLUMN
         if field in wide:
@@ -163,7 +166,7 @@ def columns_for(headers: dict[str, str], numeric: set[str] = frozenset(),
 def grid_columns(state: ViewState) -> list[dict]:
     unit = MEASURE_UNITS[Measure(state.measure)]
     name = MEASURE_NAMES[Measure(state.measure)]
-    columns = [
+    columns: list[dict] = [
         {"field": "country_name", "headerName": "Country", "pinned": "left"},
         {"field": "iso3", "headerName": "ISO3", "width": 90},
         {"field": "value", "headerName": f"{name} ({unit})", **NUMBER_COLUMN},
