@@ -117,28 +117,33 @@ class Routes:
             known = ", ".join(c.value for c in Chart)
             return error_response(404, "Not found", f"no chart named {name!r}; charts: {known}")
         query = _without_image_size(request.query_string.decode("utf-8", "replace"))
+        # embed.js asks for fit=narrow in a frame as narrow as a phone's page.
+        narrow = request.args.get(EMBED_FIT) == NARROW_FIT
         view_query, _, token = exports.split_query(query)
         bundle = self.context.bundle(token)
         # Unnamed parameters take the chart's own tab defaults: /embed/gauges alone shows
         # Korea's reported metals imports, not the map's mirror-only line (100% China).
         state, notices = exports.chart_view_state(bundle, chart, view_query)
         link = self.page_url()
+        fit = NARROW_FIT if narrow else ""
         tag = exports.etag(__version__, "embed", name, state.to_query(), link,
-                           bundle.fingerprint, *notices)
+                           bundle.fingerprint, fit, *notices)
         if tag in request.if_none_match:
             return self._cached(Response(status=304), tag, token)
         # The figure is cached by the canonical view; notices (the link's own words) are not.
         figure = cached(self.context.cache,
-                        key("embed", name, state.to_query(), link, bundle.fingerprint),
-                        lambda: self._embed_figure(chart, state, bundle, link), codec=TEXT)
+                        key("embed", name, state.to_query(), link, bundle.fingerprint, fit),
+                        lambda: self._embed_figure(chart, state, bundle, link, narrow),
+                        codec=TEXT)
         page = self.embed_page(chart.value, figure, notices)
         return self._cached(Response(page, mimetype="text/html"), tag, token)
 
-    def _embed_figure(self, chart: Chart, state, bundle, link: str) -> str:
+    def _embed_figure(self, chart: Chart, state, bundle, link: str, narrow: bool = False
+                      ) -> str:
         from dashboard.web import charts
 
         view_url = f"{link}{state.to_query()}" if link else ""
-        view = charts.render(chart, state, bundle.data, bundle.catalogue, view_url)
+        view = charts.render(chart, state, bundle.data, bundle.catalogue, view_url, narrow)
         return pio.to_json(view.figure)
 
     def embed_asset(self, asset: str) -> Response:
@@ -235,14 +240,19 @@ def _plotly_bundle() -> bytes:
     return PLOTLY_BUNDLE.read_bytes()
 
 
+EMBED_FIT, NARROW_FIT = "fit", "narrow"  # /embed/map?...&fit=narrow: drawn for a phone
+
+
 def _without_image_size(query: str) -> str:
-    """An embed's query minus export-only width/height/scale: the frame sets the size.
+    """An embed's query minus export-only width/height/scale (the frame sets the size) and
+    the frame's fit (not part of the view).
 
     Left in, a bad value (width=abc) made split_query fail and the embed answer
     "no chart named 'map'" with a 404.
     """
     pairs = parse_qsl(query, keep_blank_values=True)
-    return urlencode([(key, value) for key, value in pairs if key not in exports.IMAGE_PARAMS])
+    return urlencode([(key, value) for key, value in pairs
+                      if key not in exports.IMAGE_PARAMS and key != EMBED_FIT])
 
 
 def page_url(settings: Settings, scheme: str, host: str) -> str:

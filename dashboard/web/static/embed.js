@@ -13,6 +13,16 @@
   var config = JSON.parse(document.getElementById("config").textContent);
   var reported = 0;
 
+  /* A frame as narrow as a phone's page asks once for the figure laid out for it (short
+     caption lines, legends above the plot); routes.py reads fit=narrow. */
+  var NARROW_PX = 600;
+  var params = new URLSearchParams(window.location.search);
+  if (window.innerWidth < NARROW_PX && !params.has("fit")) {
+    params.set("fit", "narrow");
+    window.location.replace(window.location.pathname + "?" + params.toString());
+    return;
+  }
+
   /* A fixed height: with autosize, plotly would otherwise take the container's height,
      which follows the frame. The width still follows the frame. */
   var height = (figure.layout && figure.layout.height) || DEFAULT_HEIGHT;
