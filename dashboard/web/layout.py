@@ -6,7 +6,9 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard.analytics.catalogue import Catalogue
+from dashboard.analytics.freshness import latest_by_reporter
 from dashboard.figures.caption import SYNTHETIC_BADGE, middle_cut
+from dashboard.figures.text import plural
 from dashboard.ingest.dataset import Dataset
 from dashboard.ingest.problems import problem_counts, total_problems
 from dashboard.web.ids import (
@@ -125,7 +127,30 @@ def controls(catalogue: Catalogue, state: ViewState) -> html.Div:
 def header_children(data: Dataset) -> list:
     badge = [html.Span(SYNTHETIC_BADGE, className="synthetic-badge")] if data.synthetic else []
     return [html.H1("Rare-earth trade dashboard"), *badge,
-            html.P(data.source_line, className="source-line")]
+            html.P(data.source_line, className="source-line"), freshness(data)]
+
+
+def freshness(data: Dataset) -> html.Details:
+    """"Data as of": the latest month each reporter covers, those that stop early first, so
+    a reporter that has not reported since March does not read as a collapse after March."""
+    table = latest_by_reporter(data.frame)
+    if table.empty:
+        return html.Details(hidden=True)
+    latest = table["latest_month"].max()
+    behind = table[table["months_behind"] > 0]
+    summary = (f"Data as of {latest}: every reporter has reported through it." if behind.empty
+               else f"Data as of {latest}: {plural(len(behind), 'reporter')}"
+                    f" {'stops' if len(behind) == 1 else 'stop'} earlier (their later months"
+                    " are missing, not zero).")
+    rows = [html.Tr([html.Td(f"{row.reporter_name} ({iso})"), html.Td(row.latest_month),
+                     html.Td(plural(int(row.months_behind), "month") + " behind"
+                             if row.months_behind else "up to date")])
+            for iso, row in table.iterrows()]
+    return html.Details([
+        html.Summary(summary),
+        html.Table([html.Thead(html.Tr([html.Th("Reporter"), html.Th("Latest month"),
+                                        html.Th("Status")])), html.Tbody(rows)],
+                   className="freshness-table")], className="freshness")
 
 
 def header(data: Dataset) -> html.Header:

@@ -1,0 +1,41 @@
+"""How recent each reporter's data is: a country that has not reported since March must not
+read as a collapse in its trade after March (issue 15, bullet 4)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.ingest.periods import MONTHS
+
+FRESHNESS_COLUMNS = ["reporter_name", "latest_month", "months_behind", "rows"]
+
+
+def latest_by_reporter(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per reporting country (index: reporter ISO3), most behind first.
+
+    latest_month: the last month its rows cover ("2025-03"; an annual row covers December,
+    a quarterly row its third month); months_behind: months between that and the latest
+    month any reporter covers; rows: its rows in the data.
+
+    >>> frame = pd.DataFrame({"reporter": ["KOR", "KOR", "JPN"],
+    ...     "reporter_name": ["South Korea", "South Korea", "Japan"],
+    ...     "reporter_kind": ["country"] * 3, "freq": ["M", "M", "Q"],
+    ...     "period_start": pd.to_datetime(["2025-01-01", "2025-03-01", "2024-10-01"])})
+    >>> latest_by_reporter(frame).reset_index().values.tolist()
+    [['JPN', 'Japan', '2024-12', 3, 1], ['KOR', 'South Korea', '2025-03', 0, 2]]
+    """
+    rows = frame[frame["reporter_kind"] == "country"]
+    if rows.empty:
+        return pd.DataFrame(columns=FRESHNESS_COLUMNS, index=pd.Index([], name="reporter"))
+    start = pd.to_datetime(rows["period_start"])
+    last = (start.dt.year * 12 + start.dt.month - 1
+            + rows["freq"].map(MONTHS).astype(int) - 1)
+    table = pd.DataFrame({"reporter": rows["reporter"].astype(str), "last": last.astype(int),
+                          "reporter_name": rows["reporter_name"].astype(str)}).groupby(
+        "reporter").agg(reporter_name=("reporter_name", "first"), last=("last", "max"),
+                        rows=("last", "size"))
+    table["months_behind"] = table["last"].max() - table["last"]
+    table["latest_month"] = [f"{month // 12}-{month % 12 + 1:02d}" for month in table["last"]]
+    table = table.sort_values(["months_behind", "reporter_name"], ascending=[False, True],
+                              kind="stable")
+    return table[FRESHNESS_COLUMNS]
