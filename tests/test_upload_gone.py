@@ -9,7 +9,8 @@ from factories import PLUS_COLUMNS, plus_row, write_rows
 from test_upload_expiry import HOUR, START, Clock
 
 from dashboard.ingest import dataset
-from dashboard.settings import DEFAULT_DATA
+from dashboard.settings import DEFAULT_DATA, Settings
+from dashboard.web.app import create_app
 from dashboard.web.context import Context
 from dashboard.web.links import upload_link_notice
 from dashboard.web.uploads import DAMAGED_MESSAGE, EXPIRED_MESSAGE, META_FILE, UploadStore
@@ -44,3 +45,19 @@ def test_a_damaged_upload_is_said_on_its_page(tmp_path):
     context.uploads._memory.clear()  # another worker: it reads the folder
     context._bundles.clear()
     assert context.bundle(token).gone == DAMAGED_MESSAGE
+
+
+def test_exports_and_embeds_of_an_expired_upload_say_so(tmp_path):
+    app = create_app(Settings(cache_dir=tmp_path), dataset.load([DEFAULT_DATA]))
+    store = app.server.extensions["uploads"]
+    store.clock = clock = Clock()
+    raw = write_rows(tmp_path / "f.csv", PLUS_COLUMNS,
+                     [plus_row(month=m) for m in range(1, 13)]).read_bytes()
+    token = store.save("f.csv", "data:text/csv;base64," + base64.b64encode(raw).decode()).token
+    http = app.server.test_client()
+    assert http.get(f"/export/map.csv?dataset={token}").status_code == 200
+    clock.now = START + 25 * HOUR
+    for url in (f"/export/map.csv?dataset={token}", f"/embed/map?dataset={token}"):
+        answer = http.get(url)
+        assert answer.status_code == 410, url
+        assert answer.get_json()["error"]["detail"] == EXPIRED_MESSAGE

@@ -38,6 +38,7 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
                           max_total_mb=settings.upload_max_total_mb, limits=limits)
     view_cache = make_cache(settings)
     app.server.extensions["view_cache"] = view_cache  # its size, for tests and benchmarks
+    app.server.extensions["uploads"] = uploads  # its clock and folder, for tests
     context = Context(data, uploads, public_base=settings.base_path, cache=view_cache,
                       page_url=partial(routes.page_url_of_href, settings))
     # Uploads arrive base64-encoded inside the callback request (4/3 of the file size).

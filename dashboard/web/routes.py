@@ -76,6 +76,8 @@ class Routes:
             chart = exports.chart_of(name, fmt)
             view_query, sizes, token = exports.split_query(query)
             bundle = self.context.bundle(token)
+            if bundle.gone:  # an expired or damaged upload: never its view on the demo data
+                return error_response(410, "Upload gone", bundle.gone)
             state = exports.export_state(bundle, chart, view_query)
             if fmt in export.IMAGE_FORMATS:
                 exports.image_size(sizes, self.settings.image_megapixels)
@@ -121,6 +123,8 @@ class Routes:
         narrow = request.args.get(EMBED_FIT) == NARROW_FIT
         view_query, _, token = exports.split_query(query)
         bundle = self.context.bundle(token)
+        if bundle.gone:  # an expired or damaged upload: never its view on the demo data
+            return error_response(410, "Upload gone", bundle.gone)
         # Unnamed parameters take the chart's own tab defaults: /embed/gauges alone shows
         # Korea's reported metals imports, not the map's mirror-only line (100% China).
         state, notices = exports.chart_view_state(bundle, chart, view_query)
