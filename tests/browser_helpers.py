@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dashboard.web.ids import ID, Chart, graph_id
+
 SCREENSHOTS = Path(__file__).resolve().parents[1] / ".cache" / "screenshots"
 OFFLINE_SCHEMES = ("file:", "data:", "blob:")  # what a file opened offline may request
 
@@ -37,13 +39,13 @@ def _holds(page, expression: str, arg) -> bool:
 
 
 def wait_for_map(page) -> None:
-    page.wait_for_selector("#map .choroplethlayer path", timeout=30_000)
+    page.wait_for_selector(f"#{ID.MAP} .choroplethlayer path", timeout=30_000)
     wait_until(page, "!document.querySelector('[data-dash-is-loading]')")
 
 
 def graph_data(page) -> list[dict]:
     return page.evaluate(
-        "() => document.querySelector('#map .js-plotly-plot').data"
+        f"() => document.querySelector('#{ID.MAP} .js-plotly-plot').data"
         ".map(t => ({name: t.name, locations: Array.from(t.locations || [])}))")
 
 
@@ -56,7 +58,7 @@ def wait_for_chart(page, chart: str) -> None:
     wait_until(
         page, "(id) => { const g = document.querySelector('#' + id + ' .js-plotly-plot');"
         " return !!(g && g.layout && g.layout.title && (g.layout.title.text || '').length); }",
-        f"chart-{chart}")
+        graph_id(Chart(chart)))
     wait_until(page, "!document.querySelector('[data-dash-is-loading]')")
 
 

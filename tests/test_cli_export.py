@@ -11,8 +11,6 @@ from factories import PLUS_COLUMNS, plus_row, write_rows
 
 from dashboard import cli, export
 from dashboard.ingest import dataset
-from dashboard.settings import Settings
-from dashboard.web.app import create_app
 
 QUERY = "commodity=280530&period=2024&perspective=reporter&measure=weight"
 PAGE_URL = "http://localhost/"  # where the test client's app lives: the same view link
@@ -35,13 +33,12 @@ def split_csv(content: bytes) -> tuple[dict[str, str], pd.DataFrame]:
 
 
 @pytest.mark.parametrize("chart", ["map", "data"])
-def test_cli_csv_is_the_route_csv(data_folder, tmp_path, capsys, chart):
+def test_cli_csv_is_the_route_csv(data_folder, make_app, tmp_path, capsys, chart):
     out = tmp_path / f"{chart}.csv"
     assert cli.main(["export", "--chart", chart, "--format", "csv", "--query", QUERY,
                      "--page-url", PAGE_URL, "-o", str(out), str(data_folder)]) == 0
     assert "wrote" in capsys.readouterr().out
-    client = create_app(Settings(cache_dir=tmp_path / "cache"),
-                        dataset.load([data_folder])).server.test_client()
+    client = make_app(dataset.load([data_folder])).server.test_client()
     response = client.get(f"/export/{chart}.csv?{QUERY}")
     assert response.status_code == 200
     cli_header, cli_rows = split_csv(out.read_bytes())
@@ -71,8 +68,8 @@ def test_cli_bad_chart_fails_with_a_message(data_folder, tmp_path, capsys):
     ("floor=-3", "floor='-3' is outside 0..1e+07."),
     ("colour=red", "Unknown link parameter 'colour'."),
 ])
-def test_cli_refuses_unusable_query_values_with_the_route_message(data_folder, tmp_path, capsys,
-                                                                  query, words):
+def test_cli_refuses_unusable_query_values_with_the_route_message(data_folder, make_app, tmp_path,
+                                                                  capsys, query, words):
     """Never a silent default view in a file: exit 2, the route's own message, no file."""
     out = tmp_path / "map.csv"
     assert cli.main(["export", "--chart", "map", "--format", "csv", "--query", query,
@@ -80,8 +77,7 @@ def test_cli_refuses_unusable_query_values_with_the_route_message(data_folder, t
     err = capsys.readouterr().err
     assert words in err
     assert not out.exists()
-    client = create_app(Settings(cache_dir=tmp_path / "cache"),
-                        dataset.load([data_folder])).server.test_client()
+    client = make_app(dataset.load([data_folder])).server.test_client()
     response = client.get(f"/export/map.csv?{query}")
     assert response.status_code == 400
     assert f"export failed: {response.json['error']['detail']}" in err

@@ -142,12 +142,10 @@ def _without_nulls(value):
 
 
 @pytest.fixture(scope="module")
-def demo_bundle():
-    from dashboard.ingest import dataset
-    from dashboard.settings import DEFAULT_DATA
-    from dashboard.web.callbacks import Bundle
+def demo_bundle(demo_data):
+    from dashboard.web.context import Bundle
 
-    return Bundle.of(dataset.load([DEFAULT_DATA]))
+    return Bundle.of(demo_data)
 
 
 @pytest.mark.parametrize("query", ["", "?period=2025-Q1&baseline=2024&basis=average&focus=KOR"

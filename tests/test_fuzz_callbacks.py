@@ -6,10 +6,6 @@ import json
 
 import pytest
 
-from dashboard.ingest import dataset
-from dashboard.settings import DEFAULT_DATA, Settings
-from dashboard.web.app import create_app
-
 ENDPOINT = "/_dash-update-component"
 MAP_OUTPUT = b"..map.figure...map-summary.children...map-table.rowData...map-table.columnDefs.."
 HOSTILE_VALUES = [
@@ -21,9 +17,8 @@ HOSTILE_VALUES = [
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    app = create_app(Settings(cache_dir=tmp_path_factory.mktemp("cache"), max_upload_mb=1),
-                     dataset.load([DEFAULT_DATA]))
+def client(make_app):
+    app = make_app(max_upload_mb=1)
     return app, app.server.test_client()
 
 

@@ -23,10 +23,7 @@ from urllib.parse import quote
 import pytest
 
 from dashboard import export
-from dashboard.ingest import dataset
-from dashboard.settings import DEFAULT_DATA, Settings
 from dashboard.web import charts
-from dashboard.web.app import create_app
 from dashboard.web.ids import Chart
 from dashboard.web.view_state import ViewState
 
@@ -49,13 +46,8 @@ TRACE_MARKERS = ("Traceback (most recent call last)", 'File "/', "site-packages/
 
 
 @pytest.fixture(scope="module")
-def demo():
-    return dataset.load([DEFAULT_DATA])
-
-
-@pytest.fixture(scope="module")
-def app(demo, tmp_path_factory):
-    return create_app(Settings(cache_dir=tmp_path_factory.mktemp("cache")), demo)
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +56,10 @@ def http(app):
     drawn: dict = {}
     real = charts.render
 
-    def render(chart, state, data, catalogue, view_url=""):
-        key = (chart, state, id(data), view_url)
+    def render(chart, state, data, catalogue, view_url="", narrow=False):
+        key = (chart, state, id(data), view_url, narrow)
         if key not in drawn:
-            drawn[key] = real(chart, state, data, catalogue, view_url)
+            drawn[key] = real(chart, state, data, catalogue, view_url, narrow)
         return drawn[key]
 
     patch = pytest.MonkeyPatch()
@@ -302,9 +294,9 @@ def test_upload_callback_with_malformed_contents(app, http, capsys):
     tally.report(capsys, "upload callback")
 
 
-def test_upload_over_the_request_limit_is_a_413_in_the_one_shape(demo, tmp_path, capsys):
+def test_upload_over_the_request_limit_is_a_413_in_the_one_shape(make_app, capsys):
     """A body over the upload limit is refused by Flask before the readers see it."""
-    app = create_app(Settings(cache_dir=tmp_path, max_upload_mb=0.5), demo)
+    app = make_app(max_upload_mb=0.5)
     http = app.server.test_client()
     tally = Tally()
     over_limit = upload_body(app, b64(b"a,b\n" + b"1,2\n" * 200_000), "big.csv")  # 0.8 MB

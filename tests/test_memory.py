@@ -15,9 +15,7 @@ import pytest
 from factories import PLUS_COLUMNS, plus_row, write_rows
 
 from dashboard.ingest import dataset, schema
-from dashboard.settings import Settings
 from dashboard.web import memory
-from dashboard.web.app import create_app
 
 MAP_PAYLOAD = Path(__file__).parent / "payloads" / "map_tab.json"
 MAP_QUERY = "?commodity=280530&period=2024&baseline=2023&perspective=reporter"
@@ -52,11 +50,11 @@ def map_request(client, query: str = MAP_QUERY):
 
 
 def test_release_runs_after_a_render_is_sent_and_changes_no_response(
-        data, tmp_path, monkeypatch):
+        data, make_app, monkeypatch):
     released = []
     monkeypatch.setattr(memory, "release", lambda: released.append(True))
     monkeypatch.setattr(memory, "GROWTH_MB", 0)  # release after every request
-    app = create_app(Settings(cache_dir=tmp_path / "with"), data)
+    app = make_app(data)
     assert released == [True], "start-up's temporaries are released once"
     released.clear()
     releaser = app.server.extensions["memory_releaser"]
@@ -67,7 +65,7 @@ def test_release_runs_after_a_render_is_sent_and_changes_no_response(
     assert released == [True] and releaser.releases == 1
 
     monkeypatch.setattr(memory, "register", lambda server, releaser=None: None)
-    without = create_app(Settings(cache_dir=tmp_path / "without"), data)
+    without = make_app(data)
     plain = map_request(without.server.test_client())
     assert "memory_releaser" not in without.server.extensions
     assert plain.get_json() == response.get_json()
@@ -84,9 +82,39 @@ def test_release_waits_for_the_worker_to_grow():
     assert eager.floor == memory.resident_bytes()  # the next growth counts from here
 
 
-def test_release_gives_memory_back_without_error():
-    memory.release()  # Arrow's pool, then malloc_trim where glibc has it
-    assert memory.resident_bytes() is None or memory.resident_bytes() > 0
+def test_release_empties_arrows_pool_then_trims_malloc(monkeypatch):
+    calls = []
+
+    class Pool:
+        def release_unused(self):
+            calls.append("arrow")
+
+    monkeypatch.setattr(memory.pyarrow, "default_memory_pool", Pool)
+    monkeypatch.setattr(memory, "_TRIM", lambda: calls.append("malloc_trim"))
+    memory.release()
+    assert calls == ["arrow", "malloc_trim"]
+    monkeypatch.setattr(memory, "_TRIM", None)  # not glibc: Arrow's pool only, no error
+    memory.release()
+    assert calls == ["arrow", "malloc_trim", "arrow"]
+
+
+def status_rss_bytes() -> int:
+    """VmRSS from /proc/self/status (kB there): the kernel's own words for the same number."""
+    line = next(x for x in Path("/proc/self/status").read_text().splitlines()
+                if x.startswith("VmRSS:"))
+    return int(line.split()[1]) * 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="no /proc on this system")
+def test_resident_bytes_is_this_process_rss_and_grows_with_touched_memory():
+    import numpy as np
+
+    assert abs(memory.resident_bytes() - status_rss_bytes()) < 8 * 2**20
+    before = memory.resident_bytes()
+    touched = np.ones(64 * 2**20 // 8)  # 64 MB, every page written
+    grown = memory.resident_bytes() - before
+    assert 48 * 2**20 < grown < 128 * 2**20, grown
+    del touched
 
 
 def test_loaded_frame_has_one_chunk_per_column_from_raw_files_and_from_the_cache(

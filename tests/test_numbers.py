@@ -26,8 +26,6 @@ from dashboard.figures.text import (
     unit_of_header,
 )
 from dashboard.ingest import dataset
-from dashboard.settings import DEFAULT_DATA, Settings
-from dashboard.web.app import create_app
 from dashboard.web.ids import Chart
 
 # (value, what a person reads): the rule, and the table the grid is checked against.
@@ -87,15 +85,14 @@ def test_the_formatter_imports_nothing_from_web_or_dash():
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
+def client(make_app, tmp_path_factory):
     folder = tmp_path_factory.mktemp("data")
     rows = [plus_row(reporter=reporter, year=year, month=month, weight=weight, value=usd)
             for year in (2023, 2024) for month in range(1, 13)
             for reporter, weight, usd in (("410", "9600.1", "123456.789"),
                                           ("392", "2500.123", "1000.5"))]
     write_rows(folder / "comtrade_plus.csv", PLUS_COLUMNS, rows)
-    return create_app(Settings(cache_dir=tmp_path_factory.mktemp("cache")),
-                      dataset.load([folder])).server.test_client()
+    return make_app(dataset.load([folder])).server.test_client()
 
 
 QUERY = ("commodity=280530&period=2024&perspective=reporter&baseline=2023&focus=KOR"
@@ -147,11 +144,10 @@ def test_csv_values_are_at_the_source_precision(client):
 
 
 @pytest.fixture(scope="module")
-def demo():
-    from dashboard.web.callbacks import Bundle
+def demo(demo_data):
+    from dashboard.web.context import Bundle
 
-    data = dataset.load([DEFAULT_DATA])
-    return data, Bundle.of(data)
+    return demo_data, Bundle.of(demo_data)
 
 
 def demo_view(demo, chart: Chart, query: str):

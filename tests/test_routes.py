@@ -24,7 +24,7 @@ from dashboard.ingest import dataset
 from dashboard.settings import Settings
 from dashboard.web import charts, exports, routes
 from dashboard.web.app import create_app
-from dashboard.web.callbacks import Bundle
+from dashboard.web.context import Bundle
 from dashboard.web.ids import Chart
 from dashboard.web.uploads import UploadRefused, UploadStore
 from dashboard.web.view_state import from_query
@@ -210,9 +210,9 @@ def test_etag_survives_gzip(client):
 
 @pytest.mark.parametrize("url", ["/", "/export/map.csv", "/embed/map", "/export/nope.csv",
                                  "/embed/nope", "/healthz", "/embed-assets/host.js"])
-def test_security_headers_on_every_answer(small_data, tmp_path, url):
+def test_security_headers_on_every_answer(small_data, make_app, url):
     ancestors = ("'self'", "https://news.example.org")
-    app = create_app(Settings(cache_dir=tmp_path, frame_ancestors=ancestors), small_data)
+    app = make_app(small_data, frame_ancestors=ancestors)
     response = app.server.test_client().get(url)
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'self' https://news.example.org" in csp

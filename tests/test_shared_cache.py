@@ -11,10 +11,6 @@ import pytest
 import redis
 from callback_requests import tab_request
 
-from dashboard.ingest import dataset
-from dashboard.settings import DEFAULT_DATA, Settings
-from dashboard.web.app import create_app
-
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -46,11 +42,6 @@ def redis_url(tmp_path_factory):
     process.wait(10)
 
 
-@pytest.fixture(scope="module")
-def demo():
-    return dataset.load([DEFAULT_DATA])
-
-
 def post(app, query: str) -> dict:
     response = app.server.test_client().post("/_dash-update-component",
                                              json=tab_request(app, "map.figure", query))
@@ -58,9 +49,8 @@ def post(app, query: str) -> dict:
     return response.get_json()
 
 
-def test_two_workers_share_rendered_views_through_redis(redis_url, demo, tmp_path):
-    workers = [create_app(Settings(cache_dir=tmp_path / f"w{i}", redis_url=redis_url), demo)
-               for i in range(2)]
+def test_two_workers_share_rendered_views_through_redis(redis_url, make_app):
+    workers = [make_app(redis_url=redis_url) for _ in range(2)]
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     query = "?commodity=280530&period=2023&baseline=2022&perspective=reporter&partner=CHN"
@@ -74,14 +64,13 @@ def test_two_workers_share_rendered_views_through_redis(redis_url, demo, tmp_pat
     assert other != first and len(client.keys("rare-earth:*")) > len(keys)
 
 
-def test_without_redis_each_worker_caches_in_process(demo, tmp_path):
-    app = create_app(Settings(cache_dir=tmp_path), demo)
+def test_without_redis_each_worker_caches_in_process(make_app):
+    app = make_app()
     query = "?commodity=280530&period=2023&perspective=reporter"
     assert post(app, query) == post(app, query)
 
 
-def test_an_unreachable_redis_slows_answers_but_never_breaks_them(demo, tmp_path):
-    app = create_app(Settings(cache_dir=tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0"),
-                     demo)
+def test_an_unreachable_redis_slows_answers_but_never_breaks_them(make_app):
+    app = make_app(redis_url=f"redis://127.0.0.1:{free_port()}/0")
     answer = post(app, "?commodity=280530&period=2023")
     assert answer["response"]["map"]["figure"]["data"]

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.analytics.catalogue import Catalogue
+from dashboard.analytics.compare import Basis, Change, Measure
+from dashboard.analytics.flows import Direction, Perspective
+from dashboard.analytics.periods import freq_of
 from dashboard.web.callbacks import preset_baseline, preset_labels
 from dashboard.web.ids import ID
-from dashboard.web.view_state import ViewState, default_view, from_query, switched_tab
+from dashboard.web.view_state import (
+    ALL_PARTNERS,
+    MAX_PEERS,
+    NO_COMPARISON,
+    SURGE_RULES,
+    TABS,
+    ViewState,
+    default_view,
+    from_query,
+    switched_tab,
+)
 
 CATALOGUE = Catalogue(
     commodities={"28469015": "Dysprosium oxide (China 2846.90.15)", "280530": "Metals"},
@@ -27,26 +40,83 @@ def test_default_view_is_the_seed_story():
             DEFAULTS.perspective) == ("28469015", "2025-Q1", "2024", "CHN", "mirror")
 
 
-views = st.builds(
-    ViewState,
-    commodity=st.sampled_from(list(CATALOGUE.commodities)),
-    period=st.sampled_from(["2025", "2025-Q1", "2025-01"]),
-    direction=st.sampled_from(["imports", "exports"]),
-    perspective=st.sampled_from(["reporter", "mirror"]),
-    partner=st.sampled_from(["", "CHN", "JPN"]),
-    measure=st.sampled_from(["weight", "value", "unit_value"]),
-    baseline=st.sampled_from(["", "2024", "2024-Q1"]),
-    basis=st.just("total"),
-    change=st.sampled_from(["percent", "ratio", "absolute"]),
-    focus=st.sampled_from(["", "KOR"]),
-)
+def number_texts(low: float, high: float) -> st.SearchStrategy[str]:
+    """Numbers in range as a link writes them (`:g`, six significant digits)."""
+    return st.floats(low, high).map(lambda x: f"{x:g}").filter(
+        lambda text: low <= float(text) <= high)
 
 
-@given(views)
+@st.composite
+def views(draw, catalogue: Catalogue) -> ViewState:
+    """A usable view varying every ViewState field over the catalogue's own values."""
+    countries = sorted(catalogue.countries)
+    periods = list(catalogue.periods)
+    period = draw(st.sampled_from(periods))
+    baseline = draw(st.sampled_from([NO_COMPARISON] + [p for p in periods if p != period]))
+    bases = list(Basis)
+    if baseline and freq_of(baseline) == freq_of(period):
+        bases = [Basis.TOTAL]  # an average of one same-length period is that period
+    peers = draw(st.lists(st.sampled_from(countries), unique=True, max_size=MAX_PEERS))
+    return ViewState(
+        commodity=draw(st.sampled_from(sorted(catalogue.commodities))),
+        period=period,
+        direction=draw(st.sampled_from([d.value for d in Direction])),
+        perspective=draw(st.sampled_from([p.value for p in Perspective])),
+        partner=draw(st.sampled_from([ALL_PARTNERS, *countries])),
+        measure=draw(st.sampled_from([m.value for m in Measure])),
+        baseline=baseline,
+        basis=draw(st.sampled_from(bases)).value,
+        change=draw(st.sampled_from([c.value for c in Change])),
+        focus=draw(st.sampled_from(["", *countries])),
+        tab=draw(st.sampled_from(TABS)),
+        rule=draw(st.sampled_from(SURGE_RULES)),
+        floor=draw(number_texts(0, 1e7)),
+        threshold=draw(number_texts(1, 1000)),
+        k=draw(number_texts(1, 100)),
+        z=draw(number_texts(0.5, 100)),
+        top=str(draw(st.integers(2, 30))),
+        peers=",".join(peers),
+        series=draw(st.sampled_from(["tonnes", "share"])),
+        freq=draw(st.sampled_from(["M", "Q"])),
+    )
+
+
+@given(views(CATALOGUE))
 def test_round_trip(state):
     again, notices = from_query(state.to_query(), DEFAULTS, CATALOGUE)
     assert notices == []
     assert again == state
+
+
+@pytest.fixture(scope="module")
+def demo_catalogue(demo_data) -> Catalogue:
+    from dashboard.web.context import Bundle
+
+    return Bundle.of(demo_data).catalogue
+
+
+@given(data=st.data())
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_round_trip_on_the_demo_datas_catalogue(demo_catalogue, data):
+    """The same over the demo data's commodities, periods (months, quarters, years) and
+    countries, from the demo's own defaults."""
+    state = data.draw(views(demo_catalogue))
+    defaults = default_view(demo_catalogue)
+    assert from_query(state.to_query(), defaults, demo_catalogue) == (state, [])
+
+
+def test_the_round_trip_strategy_varies_every_field():
+    """A field left at one value would never be checked by the round trip."""
+    seen: dict[str, set[str]] = {f.name: set() for f in fields(ViewState)}
+
+    @given(views(CATALOGUE))
+    @settings(max_examples=300, database=None)
+    def collect(state):
+        for name in seen:
+            seen[name].add(getattr(state, name))
+
+    collect()
+    assert {name for name, values in seen.items() if len(values) < 2} == set()
 
 
 def test_bad_and_unknown_parameters_fall_back_with_notices():

@@ -1,17 +1,16 @@
-"""Real headless Chromium (Debian's package) against the app served on loopback."""
+"""Real headless Chromium (Debian's package) against the app served on loopback.
+
+The served app (`server_url`), `make_app`, `live_server` and `demo_data` are in
+tests/conftest.py; every test in this folder drives Chromium and is marked `browser`.
+"""
 
 from __future__ import annotations
 
 import shutil
-import threading
+from pathlib import Path
 
 import pytest
 from browser_helpers import wait_for_chart, wait_for_map
-from werkzeug.serving import make_server
-
-from dashboard.ingest import dataset
-from dashboard.settings import DEFAULT_DATA, Settings
-from dashboard.web.app import create_app
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -25,23 +24,20 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
-def demo_data():
-    return dataset.load([DEFAULT_DATA])
+HERE = Path(__file__).parent
+DRIVES_CHROMIUM = {"browser", "open_page"}
 
 
-@pytest.fixture(scope="session")
-def server_url(demo_data, tmp_path_factory):
-    # Any page on 127.0.0.1 (another port: the embed host page) may frame the app;
-    # "localhost" may not, so a test can check that a frame is refused.
-    settings = Settings(cache_dir=tmp_path_factory.mktemp("cache"),
-                        frame_ancestors=("'self'", "http://127.0.0.1:*"))
-    app = create_app(settings, demo_data)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+def pytest_collection_modifyitems(config, items):
+    """Every test here drives Chromium and is marked `browser`; one that does not belongs
+    in tests/ (a plain HTTP test uses `server_url` or `make_app` from tests/conftest.py)."""
+    for item in items:
+        if HERE not in Path(item.path).parents:
+            continue
+        if not DRIVES_CHROMIUM & set(item.fixturenames):
+            raise pytest.UsageError(f"{item.nodeid} drives no browser: move it to tests/")
+        if item.get_closest_marker("browser") is None:
+            raise pytest.UsageError(f"{item.nodeid} drives Chromium: mark it `browser`")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browser_helpers import wait_until
 
-from dashboard.web.ids import CHART_TAB, ID, Chart, skip_target_id, table_id
+from dashboard.web.ids import CHART_TAB, ID, Chart, skip_target_id, tab_id, table_id
 
 pytestmark = pytest.mark.browser
 
@@ -128,14 +128,14 @@ def test_the_views_are_a_real_tablist(open_page):
     page = open_page("/").page
     assert page.locator("[role=tablist] [role=tab]").count() == len(TABS)
     selected = page.locator("[role=tab][aria-selected=true]")
-    assert selected.count() == 1 and selected.get_attribute("id") == "tab-map"
-    page.focus("#tab-series")
+    assert selected.count() == 1 and selected.get_attribute("id") == tab_id("map")
+    page.focus(f"#{tab_id('series')}")
     page.keyboard.press("Enter")
     wait_until(page, "() => new URLSearchParams(location.search).get('tab') === 'series'")
-    wait_until(page, "() => document.querySelector('#tab-series')"
+    wait_until(page, f"() => document.querySelector('#{tab_id('series')}')"
                ".getAttribute('aria-selected') === 'true'")
-    assert page.get_attribute("#tab-map", "aria-selected") == "false"
-    panel = page.get_attribute("#tab-series", "aria-controls")
+    assert page.get_attribute(f"#{tab_id('map')}", "aria-selected") == "false"
+    panel = page.get_attribute(f"#{tab_id('series')}", "aria-controls")
     assert page.evaluate("(id) => !document.getElementById(id).hidden", panel)
     assert page.get_attribute(f"#{panel}", "role") == "tabpanel"
-    assert page.get_attribute(f"#{panel}", "aria-labelledby") == "tab-series"
+    assert page.get_attribute(f"#{panel}", "aria-labelledby") == tab_id("series")

@@ -19,6 +19,8 @@ from browser_helpers import SCREENSHOTS, wait_until
 from dashboard.web.ids import Chart
 
 # Each chart on the default view, and with a bad parameter (the embed then shows a notice).
+pytestmark = pytest.mark.browser
+
 FRAMES = [(chart.value, notice) for chart in Chart for notice in (False, True)]
 BAD_PARAMETER = "measure=litres"
 MAX_HEIGHT = 2000  # px: every chart is far shorter; the runaway loop stopped at 4,000

@@ -14,7 +14,7 @@ import pytest
 from browser_helpers import wait_for_chart, wait_for_map, wait_until
 from plotly.offline import get_plotlyjs_version
 
-from dashboard.web.ids import CHART_TAB, Chart, graph_id, section_id
+from dashboard.web.ids import CHART_TAB, Chart, graph_id, section_id, tab_id
 
 pytestmark = pytest.mark.browser
 
@@ -117,7 +117,7 @@ def test_every_chart_draws_with_the_partial_bundle(watched, server_url):
     page.goto(server_url + "/")
     wait_for_map(page)
     for chart, tab in CHART_TAB.items():  # tab by tab, as a user clicks through
-        page.click(f"#tab-{tab}")
+        page.click(f"#{tab_id(tab)}")
         wait_until(page, "(id) => !document.getElementById(id).hidden", section_id(tab))
         wait_for_map(page) if chart == Chart.MAP else wait_for_chart(page, chart.value)
         wait_until(page, DRAWN, f"#{graph_id(chart)} {DRAWS[chart]}")

@@ -3,13 +3,10 @@ dash-ag-grid in real Chromium), plain and signed."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from dash import Dash, html
 from dash_ag_grid import AgGrid
 from test_numbers import READ_AS
-from werkzeug.serving import make_server
 
 from dashboard.figures.text import format_number
 from dashboard.web.render import CHANGE_COLUMN, NUMBER_COLUMN
@@ -18,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def grid_texts(browser):
+def grid_texts(browser, live_server):
     """What dash-ag-grid's cells show for READ_AS's values."""
     app = Dash(__name__)
     rows = [{"n": i, "v": value} for i, (value, _) in enumerate(READ_AS)] + [
@@ -27,13 +24,12 @@ def grid_texts(browser):
     app.layout = html.Div(AgGrid(id="numbers", rowData=rows, dashGridOptions={
         "domLayout": "autoHeight"}, columnDefs=[{"field": "n"}, {"field": "v", **NUMBER_COLUMN},
                                                {"field": "c", **CHANGE_COLUMN}]))
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = live_server(app)
     page = browser.new_page()
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:
-        page.goto(f"http://127.0.0.1:{server.server_port}/")
+        page.goto(url + "/")
         page.wait_for_selector(f".ag-row[row-index='{len(READ_AS)}'] .ag-cell[col-id='v']")
         texts = page.evaluate(
             "() => Object.fromEntries(Array.from(document.querySelectorAll('.ag-row'))"
@@ -41,7 +37,6 @@ def grid_texts(browser):
             " r.querySelector(`.ag-cell[col-id='${c}']`).textContent)]))")
     finally:
         page.close()
-        server.shutdown()
     assert errors == []
     return {int(k): v for k, v in texts.items()}
 

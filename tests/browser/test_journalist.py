@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import struct
 import threading
 import urllib.error
 import urllib.request
@@ -29,14 +27,11 @@ from browser_helpers import (
     wait_until,
 )
 from factories import PLUS_COLUMNS, plus_row, write_rows
-from werkzeug.serving import make_server
 
 from dashboard.ingest.countries import DRAWN_AS
-from dashboard.settings import Settings
 from dashboard.web import charts
-from dashboard.web.app import create_app
-from dashboard.web.callbacks import Bundle
-from dashboard.web.ids import Chart
+from dashboard.web.context import Bundle
+from dashboard.web.ids import ID, Chart, action_id
 from dashboard.web.view_state import from_query
 
 pytestmark = pytest.mark.browser
@@ -65,7 +60,7 @@ def read_csv(body: bytes) -> tuple[dict[str, str], pd.DataFrame]:
 def map_traces(page) -> dict:
     """The page's map: the value trace's locations and numbers, and the caption texts."""
     return page.evaluate(
-        "() => { const g = document.querySelector('#map .js-plotly-plot');"
+        f"() => {{ const g = document.querySelector('#{ID.MAP} .js-plotly-plot');"
         " const t = g.data.find(d => d.name === 'value') || {};"
         " return {locations: Array.from(t.locations || []),"
         " customdata: Array.from(t.customdata || []), title: g.layout.title.text,"
@@ -85,8 +80,8 @@ def page_view(demo_data, query: str):
 def test_toolbar_download_is_an_svg_with_title_and_source(open_page, tmp_path):
     page = open_page(f"/?{VIEW}").page
     shown = map_traces(page)
-    page.hover("#map .js-plotly-plot")
-    button = page.locator("#map .modebar-btn[data-title^='Download plot']")
+    page.hover(f"#{ID.MAP} .js-plotly-plot")
+    button = page.locator(f"#{ID.MAP} .modebar-btn[data-title^='Download plot']")
     button.wait_for(state="visible")
     with page.expect_download() as info:
         button.click()
@@ -111,8 +106,8 @@ def test_toolbar_download_is_an_svg_with_title_and_source(open_page, tmp_path):
 def test_map_exports_match_the_page(open_page, server_url, demo_data):
     page = open_page(f"/?{VIEW}").page
     shown = map_traces(page)
-    table = grid_rows(page, "map-table")
-    href = page.get_attribute("#export-map-csv", "href")
+    table = grid_rows(page, ID.TABLE)
+    href = page.get_attribute(f"#{action_id(Chart.MAP, 'csv')}", "href")
     assert href.startswith("/export/map.csv?")
     asked, _, _ = page_view(demo_data, urlsplit(page.url).query)
     linked, notices, _ = page_view(demo_data, urlsplit(href).query)
@@ -150,20 +145,6 @@ def test_map_exports_match_the_page(open_page, server_url, demo_data):
     text = html.decode("utf-8")
     for code in shown["locations"]:
         assert f'"{code}"' in text
-
-
-def test_image_exports_of_the_view(server_url):
-    status, headers, png = fetch(f"{server_url}/export/map.png?width=800&height=500&{VIEW}")
-    assert status == 200, png[:300]
-    assert headers["Content-Type"] == "image/png"
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
-    assert struct.unpack(">II", png[16:24]) == (800, 500)
-    status, headers, svg = fetch(f"{server_url}/export/map.svg?{VIEW}")
-    text = svg.decode("utf-8")
-    assert status == 200 and headers["Content-Type"].startswith("image/svg+xml")
-    assert "Net weight: change, 2024 against 2023" in text
-    assert "Source: Synthetic demo data" in text
-    assert f"View: {server_url}/?commodity=28469016" in text
 
 
 # -- 3. the HTML export works from file:// --------------------------------------------
@@ -318,15 +299,6 @@ def test_embed_with_broken_parameters_shows_a_notice_in_the_frame(browser, serve
     assert seen["errors"] == []
 
 
-def test_unknown_embed_is_the_json_404_naming_the_charts(server_url):
-    """The error shape of every other bad request (issue 13): status, title, detail."""
-    status, headers, body = fetch(f"{server_url}/embed/nope")
-    assert status == 404 and headers["Content-Type"].startswith("application/json")
-    error = json.loads(body)["error"]
-    assert set(error) == {"status", "title", "detail"} and error["status"] == 404
-    assert "no chart named 'nope'" in error["detail"] and "gauges" in error["detail"]
-
-
 # -- 6. uploads -----------------------------------------------------------------------
 
 # dashboard/web/guard.py compares the outputs a callback request names with the declared
@@ -344,7 +316,7 @@ def upload_rows() -> list[dict]:
 
 def wait_for_locations(page, expected: list[str]) -> None:
     """Wait until the map's coloured countries are exactly `expected` (a re-render ends)."""
-    wait_until(page, "(codes) => { const g = document.querySelector('#map .js-plotly-plot');"
+    wait_until(page, f"(codes) => {{ const g = document.querySelector('#{ID.MAP} .js-plotly-plot');"
                " const t = g && g.data && g.data.find(d => d.name === 'value');"
                " return !!t && !document.querySelector('[data-dash-is-loading]')"
                " && JSON.stringify(Array.from(t.locations).sort()) === JSON.stringify(codes); }",
@@ -359,7 +331,7 @@ def upload(page, path):
         return "_dash-update-component" in response.url and '"id":"upload"' in body
 
     with page.expect_response(is_upload, timeout=30_000) as answer:
-        page.set_input_files("#upload input[type=file]", str(path))
+        page.set_input_files(f"#{ID.UPLOAD} input[type=file]", str(path))
     return answer.value
 
 
@@ -369,24 +341,25 @@ def test_upload_replaces_the_data_for_this_tab_only(open_page, tmp_path):
     page = watched.page
     assert page.locator(".synthetic-badge").is_visible()
     assert upload(page, path).status == 200, "the upload callback was refused"
-    wait_until(page, "document.getElementById('upload-message').innerText.includes('rows used')")
-    assert "korea_japan.csv: 12 of 12 rows used" in page.inner_text("#upload-message")
+    wait_until(page, f"document.getElementById('{ID.UPLOAD_MESSAGE}').innerText.includes('rows"
+                     " used')")
+    assert "korea_japan.csv: 12 of 12 rows used" in page.inner_text(f"#{ID.UPLOAD_MESSAGE}")
     wait_for_locations(page, ["JPN", "KOR"])
-    assert "your upload korea_japan.csv" in page.inner_text("#page-header")
+    assert "your upload korea_japan.csv" in page.inner_text(f"#{ID.HEADER}")
     assert page.locator(".synthetic-badge").count() == 0
     assert "280530" in page.url
-    csv_href = page.get_attribute("#export-map-csv", "href")
+    csv_href = page.get_attribute(f"#{action_id(Chart.MAP, 'csv')}", "href")
     assert "dataset=" in csv_href  # the page's own export follows the upload
 
     page.reload()
     wait_for_map(page)
-    wait_until(page, "document.getElementById('page-header').innerText.includes('your upload')")
+    wait_until(page, f"document.getElementById('{ID.HEADER}').innerText.includes('your upload')")
     wait_for_locations(page, ["JPN", "KOR"])
     assert page.locator(".synthetic-badge").count() == 0
 
     other = open_page("/").page  # a second browser context: another user
     assert other.locator(".synthetic-badge").is_visible()
-    assert "your upload" not in other.inner_text("#page-header")
+    assert "your upload" not in other.inner_text(f"#{ID.HEADER}")
     assert len(value_locations(other)) > 2
 
 
@@ -401,18 +374,19 @@ def test_upload_with_bad_rows_lists_line_column_and_reason(open_page, tmp_path):
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     assert upload(page, path).status == 200, "the upload callback was refused"
-    wait_until(page, "document.getElementById('upload-message').innerText.includes('problems')")
-    page.wait_for_selector("#upload-problems-box:not([hidden])")
-    wait_until(page, "document.querySelectorAll('#upload-problems .ag-row').length >= 2")
-    problems = grid_rows(page, "upload-problems")
+    wait_until(page, f"document.getElementById('{ID.UPLOAD_MESSAGE}')"
+                     ".innerText.includes('problems')")
+    page.wait_for_selector(f"#{ID.UPLOAD_PROBLEMS_BOX}:not([hidden])")
+    wait_until(page, f"document.querySelectorAll('#{ID.UPLOAD_PROBLEMS} .ag-row').length >= 2")
+    problems = grid_rows(page, ID.UPLOAD_PROBLEMS)
     found = {(p["line"], p["column"], p["reason"]) for p in problems}
     assert (3, "netWgt", "bad number") in found
     assert (4, "partnerCode", "unknown country") in found
     assert (5, "partnerDesc", "unknown country") in found
-    shown = page.inner_text("#upload-problems")
+    shown = page.inner_text(f"#{ID.UPLOAD_PROBLEMS}")
     assert "netWgt" in shown and "bad number" in shown and "partnerCode" in shown
     assert HOSTILE_HTML in shown  # as text
-    assert page.locator("#upload-problems img, #upload-message img").count() == 0
+    assert page.locator(f"#{ID.UPLOAD_PROBLEMS} img, #{ID.UPLOAD_MESSAGE} img").count() == 0
     assert dialogs == []
 
 
@@ -422,21 +396,18 @@ def test_upload_of_an_unknown_layout_lists_the_accepted_layouts(open_page, tmp_p
         csv.writer(handle).writerows([["country", "tonnes", "when"], ["Japan", "3", "2024"]])
     page = open_page("/").page
     assert upload(page, path).status == 200, "the upload callback was refused"
-    wait_until(page, "document.getElementById('upload-message').innerText.includes('notes.csv')")
-    message = page.inner_text("#upload-message")
+    wait_until(page, f"document.getElementById('{ID.UPLOAD_MESSAGE}')"
+                     ".innerText.includes('notes.csv')")
+    message = page.inner_text(f"#{ID.UPLOAD_MESSAGE}")
     assert "matches no known layout" in message and "Accepted layouts" in message
     assert "Comtrade Plus" in message or "comtrade" in message.lower()
     assert page.locator(".synthetic-badge").is_visible()  # still the embedded data
 
 
 @pytest.fixture
-def small_limit_url(demo_data, tmp_path):
+def small_limit_url(make_app, live_server):
     """The app with a 0.02 MB upload limit, on its own port."""
-    app = create_app(Settings(cache_dir=tmp_path / "cache", max_upload_mb=0.02), demo_data)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    return live_server(make_app(max_upload_mb=0.02))
 
 
 def test_upload_over_the_size_limit_says_the_limit(browser, small_limit_url, tmp_path):
@@ -449,11 +420,11 @@ def test_upload_over_the_size_limit_says_the_limit(browser, small_limit_url, tmp
         seen = watch(page)
         page.goto(small_limit_url + "/")
         wait_for_map(page)
-        assert "up to 0.02 MB" in page.inner_text("#upload")
+        assert "up to 0.02 MB" in page.inner_text(f"#{ID.UPLOAD}")
         # Refused in the browser (assets/upload_limit.js) before anything is sent.
-        page.set_input_files("#upload input[type=file]", str(path))
-        wait_until(page, "document.getElementById('upload-message').innerText.length > 0")
-        message = page.inner_text("#upload-message")
+        page.set_input_files(f"#{ID.UPLOAD} input[type=file]", str(path))
+        wait_until(page, f"document.getElementById('{ID.UPLOAD_MESSAGE}').innerText.length > 0")
+        message = page.inner_text(f"#{ID.UPLOAD_MESSAGE}")
         assert "Not loaded" in message and "0.02 MB limit" in message
     finally:
         context.close()
@@ -469,9 +440,9 @@ def test_upload_far_over_the_limit_still_says_the_limit(browser, small_limit_url
         page = context.new_page()
         page.goto(small_limit_url + "/")
         wait_for_map(page)
-        page.set_input_files("#upload input[type=file]", str(path))
-        wait_until(page, "document.getElementById('upload-message').innerText.length > 0",
+        page.set_input_files(f"#{ID.UPLOAD} input[type=file]", str(path))
+        wait_until(page, f"document.getElementById('{ID.UPLOAD_MESSAGE}').innerText.length > 0",
                    timeout=15)
-        assert "0.02 MB limit" in page.inner_text("#upload-message")
+        assert "0.02 MB limit" in page.inner_text(f"#{ID.UPLOAD_MESSAGE}")
     finally:
         context.close()

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from browser_helpers import SCREENSHOTS, value_locations
 
+from dashboard.web.ids import ID
+
 pytestmark = pytest.mark.browser
 
 CHANGE_VIEW = ("/?commodity=28469015&period=2025-Q1&baseline=2024-Q1&change=percent"
@@ -37,24 +39,25 @@ def lab(rgb) -> np.ndarray:
 def trace_fills(page, name: str) -> list[str]:
     """Computed fills of one choropleth trace's country paths."""
     return page.evaluate(
-        """(name) => { const g = document.querySelector('#map .js-plotly-plot');
+        """([map, name]) => { const g = document.querySelector(map + ' .js-plotly-plot');
            const k = g.data.filter(t => t.type === 'choropleth').findIndex(t => t.name === name);
            if (k < 0) return [];
-           const trace = document.querySelectorAll('#map .choroplethlayer .trace')[k];
+           const trace = document.querySelectorAll(map + ' .choroplethlayer .trace')[k];
            return Array.from(trace.querySelectorAll('path'), p => getComputedStyle(p).fill); }""",
-        name)
+        [f"#{ID.MAP}", name])
 
 
 def colour_bar_stops(page) -> list[str]:
     """The colours of the drawn colour bar: its gradient's stops."""
     return page.evaluate(
-        "() => Array.from(document.querySelectorAll('#map linearGradient stop'),"
+        f"() => Array.from(document.querySelectorAll('#{ID.MAP} linearGradient stop'),"
         " s => s.getAttribute('stop-color') || getComputedStyle(s).stopColor)")
 
 
 def land_fill(page) -> str:
     return page.evaluate("() => getComputedStyle(document.querySelector("
-                         "'#map .geo .layer.backplot .land path, #map .geo .land')).fill")
+                         f"'#{ID.MAP} .geo .layer.backplot .land path, #{ID.MAP} .geo"
+                         " .land')).fill")
 
 
 @pytest.mark.parametrize("path", [CHANGE_VIEW, VALUE_VIEW],
@@ -107,12 +110,12 @@ def test_a_focused_small_country_keeps_its_colour(open_page):
     own = parse(trace_fills(page, "value")[korea])
     assert parse(trace_fills(page, "focus_fill")[0]) == own  # drawn again over the ring
     box = page.evaluate(
-        """(i) => { const g = document.querySelector('#map .js-plotly-plot');
+        """([map, i]) => { const g = document.querySelector(map + ' .js-plotly-plot');
            const k = g.data.findIndex(t => t.name === 'value');
-           const path = document.querySelectorAll('#map .choroplethlayer .trace')[k]
+           const path = document.querySelectorAll(map + ' .choroplethlayer .trace')[k]
                .querySelectorAll('path')[i];
            const r = path.getBoundingClientRect();
-           return {x: r.x, y: r.y, width: r.width, height: r.height}; }""", korea)
+           return {x: r.x, y: r.y, width: r.width, height: r.height}; }""", [f"#{ID.MAP}", korea])
     pixels = png_pixels(page.screenshot(clip=box)).reshape(-1, 3)
     close = [np.linalg.norm(lab(own) - lab(p)) < 6 for p in pixels]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -127,17 +130,17 @@ def test_a_focused_small_country_keeps_its_colour(open_page):
 def test_the_focus_callout_names_the_country_and_its_change(open_page):
     page = open_page(CHANGE_VIEW).page
     texts = page.evaluate("() => Array.from(document.querySelectorAll("
-                          "'#map .annotation-text'), t => t.textContent)")
+                          f"'#{ID.MAP} .annotation-text'), t => t.textContent)")
     callout = next(text for text in texts if text.startswith("South Korea"))
     assert "%" in callout and "now" in callout and " t" in callout
     # it sits in the map's top-right corner, clear of every country the map colours
     boxes = page.evaluate(
-        """() => { const t = Array.from(document.querySelectorAll('#map .annotation'))
+        """(map) => { const t = Array.from(document.querySelectorAll(map + ' .annotation'))
                .find(a => a.textContent.startsWith('South Korea')).getBoundingClientRect();
-           const paths = document.querySelectorAll('#map .choroplethlayer path');
+           const paths = document.querySelectorAll(map + ' .choroplethlayer path');
            return [[t.left, t.top, t.right, t.bottom], Array.from(paths, p => {
                const r = p.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom];
-           })]; }""")
+           })]; }""", f"#{ID.MAP}")
     callout_box, countries = boxes
     overlapping = [c for c in countries if c[0] < callout_box[2] and callout_box[0] < c[2]
                    and c[1] < callout_box[3] and callout_box[1] < c[3] and c[2] - c[0] < 500]

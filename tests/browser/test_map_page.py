@@ -15,6 +15,7 @@ from browser_helpers import (
 )
 
 from dashboard.ingest.countries import DRAWN_AS
+from dashboard.web.ids import ID
 
 pytestmark = pytest.mark.browser
 
@@ -42,30 +43,30 @@ def test_page_loads_with_the_seed_story(open_page):
     locations = value_locations(page)
     assert {"KOR", "JPN", "PHL"} <= set(locations)
     assert not {"WLD", "S19", "EUU"} & set(locations)
-    assert "Q1 2025 against the whole of 2024" in page.inner_text("#comparison-text")
+    assert "Q1 2025 against the whole of 2024" in page.inner_text(f"#{ID.COMPARISON_TEXT}")
     assert page.locator(".synthetic-badge").is_visible()
     assert "Source:" in page.inner_text(".source-line")
-    assert page.locator("#map-table .ag-row").count() >= 3
+    assert page.locator(f"#{ID.TABLE} .ag-row").count() >= 3
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "map-1366.png"), full_page=True)
 
 
 def test_changing_controls_updates_map_table_summary_and_url(open_page):
     page = open_page("/").page
-    page.check("#control-measure input[value='value']")
+    page.check(f"#{ID.MEASURE} input[value='value']")
     wait_for_query(page, "measure", "value")
-    assert "Trade value (USD)" in page.inner_text("#map-table .ag-header")
-    before = page.inner_text("#map-summary")
-    page.click("#control-baseline .dash-dropdown-clear")  # turn the comparison off
+    assert "Trade value (USD)" in page.inner_text(f"#{ID.TABLE} .ag-header")
+    before = page.inner_text(f"#{ID.MAP_SUMMARY}")
+    page.click(f"#{ID.BASELINE} .dash-dropdown-clear")  # turn the comparison off
     wait_for_query(page, "baseline", "")
-    assert "largest importer" in page.inner_text("#map-summary")
-    assert page.inner_text("#map-summary") != before
-    choose(page, "control-period", "2023")
+    assert "largest importer" in page.inner_text(f"#{ID.MAP_SUMMARY}")
+    assert page.inner_text(f"#{ID.MAP_SUMMARY}") != before
+    choose(page, ID.PERIOD, "2023")
     wait_for_query(page, "period", "2023")
-    assert "In 2023" in page.inner_text("#map-summary")
-    choose(page, "control-commodity", "Terbium oxide")
+    assert "In 2023" in page.inner_text(f"#{ID.MAP_SUMMARY}")
+    choose(page, ID.COMMODITY, "Terbium oxide")
     wait_for_query(page, "commodity", "28469016")
-    assert "Terbium oxide" in page.inner_text("#map-summary")
+    assert "Terbium oxide" in page.inner_text(f"#{ID.MAP_SUMMARY}")
     assert value_locations(page)
 
 
@@ -73,29 +74,29 @@ def test_copied_url_reopens_the_same_view(open_page):
     page = open_page("/?period=2024&measure=value&commodity=28469016&perspective=mirror"
                      "&partner=CHN&baseline=2023&change=ratio").page
     state = query(page) or {}
-    summary = page.inner_text("#map-summary")
+    summary = page.inner_text(f"#{ID.MAP_SUMMARY}")
     data = graph_data(page)
     again = open_page("/" + urlparse(page.url).query.join(["?", ""])).page
-    assert again.inner_text("#map-summary") == summary
+    assert again.inner_text(f"#{ID.MAP_SUMMARY}") == summary
     assert graph_data(again) == data
     assert state == query(again) or not state
 
 
 def test_back_button_restores_the_previous_view(open_page):
     page = open_page("/").page
-    first = page.inner_text("#map-summary")
-    page.check("#control-change input[value='ratio']")
+    first = page.inner_text(f"#{ID.MAP_SUMMARY}")
+    page.check(f"#{ID.CHANGE} input[value='ratio']")
     wait_for_query(page, "change", "ratio")
     page.go_back()
     wait_until(page, "new URLSearchParams(location.search).get('change') !== 'ratio'")
     wait_for_map(page)
-    assert page.inner_text("#map-summary") == first
-    assert page.is_checked("#control-change input[value='percent']")
+    assert page.inner_text(f"#{ID.MAP_SUMMARY}") == first
+    assert page.is_checked(f"#{ID.CHANGE} input[value='percent']")
 
 
 def test_bad_parameters_show_a_notice_not_an_error(open_page):
     page = open_page("/?commodity=nope&measure=litres&focus=<b>x</b>&zoom=9").page
-    notice = page.locator("#url-notice")
+    notice = page.locator(f"#{ID.NOTICE}")
     notice.wait_for(state="visible")
     text = notice.inner_text()
     assert "nope" in text and "litres" in text and "zoom" in text
@@ -104,8 +105,8 @@ def test_bad_parameters_show_a_notice_not_an_error(open_page):
 
 def test_narrow_screen_keeps_everything_usable(open_page):
     page = open_page("/", width=390, height=844).page
-    page.click("#controls-panel > summary")  # folded on a phone
-    assert page.locator("#control-commodity").is_visible()
+    page.click(f"#{ID.CONTROLS_PANEL} > summary")  # folded on a phone
+    assert page.locator(f"#{ID.COMMODITY}").is_visible()
     assert value_locations(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400
@@ -117,10 +118,11 @@ def drawn_fill(page, iso3: str) -> tuple[int, int, int]:
     """The colour Chromium drew a country in, from the value trace's path for it."""
     index = value_locations(page).index(iso3)
     fill = page.evaluate(
-        """(i) => { const g = document.querySelector('#map .js-plotly-plot');
+        """([map, i]) => { const g = document.querySelector(map + ' .js-plotly-plot');
            const k = g.data.findIndex(t => t.name === 'value');
-           const trace = document.querySelectorAll('#map .choroplethlayer .trace')[k];
-           return getComputedStyle(trace.querySelectorAll('path')[i]).fill; }""", index)
+           const trace = document.querySelectorAll(map + ' .choroplethlayer .trace')[k];
+           return getComputedStyle(trace.querySelectorAll('path')[i]).fill; }""",
+        [f"#{ID.MAP}", index])
     return tuple(int(part) for part in fill[fill.index("(") + 1:-1].split(",")[:3])
 
 
@@ -130,7 +132,7 @@ def test_a_rise_is_drawn_as_a_rise_and_a_fall_as_a_fall(open_page):
     page = open_page("/?commodity=28469015&period=2025-Q1&baseline=2024-Q1&change=percent"
                      "&perspective=mirror&partner=CHN").page
     drawn = set(value_locations(page))  # the table also lists areas; S19 is drawn as TWN
-    rows = {DRAWN_AS.get(r["iso3"], r["iso3"]): r for r in grid_rows(page, "map-table")
+    rows = {DRAWN_AS.get(r["iso3"], r["iso3"]): r for r in grid_rows(page, ID.TABLE)
             if DRAWN_AS.get(r["iso3"], r["iso3"]) in drawn}
     rising = [c for c, r in rows.items() if r.get("percent") is not None and r["percent"] > 0]
     falling = [c for c, r in rows.items() if r.get("percent") is not None and r["percent"] < 0]
@@ -155,7 +157,7 @@ def test_other_asia_nes_is_drawn_on_taiwan_in_a_scale_colour(open_page):
     land = tuple(int(NO_DATA_COLOUR.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
     assert sum(abs(a - b) for a, b in zip(drawn, land, strict=True)) > 60, drawn
     hover = page.evaluate(
-        "() => { const g = document.querySelector('#map .js-plotly-plot');"
+        f"() => {{ const g = document.querySelector('#{ID.MAP} .js-plotly-plot');"
         " const t = g.data.find(d => d.name === 'value');"
         " return t.text[Array.from(t.locations).indexOf('TWN')]; }")
     assert "Other Asia, nes (in practice Taiwan)" in hover and "TWN's shape" in hover

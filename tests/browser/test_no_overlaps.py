@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard.web.ids import CHART_TAB, Chart, graph_id
+
 pytestmark = pytest.mark.browser
 
-CHARTS = {"gauges": "dependency", "ranking": "dependency", "series": "series",
-          "sankey": "flows", "surges": "surges", "mirror": "mirror"}
+# The charts with a plot area and a legend (the map and the surge series are checked by
+# their own tests), by name, each with its tab.
+CHARTS = {chart.value: CHART_TAB[chart] for chart in
+          (Chart.GAUGES, Chart.RANKING, Chart.SERIES, Chart.SANKEY, Chart.SURGES, Chart.MIRROR)}
 VIEWPORTS = [(1366, 768), (390, 844)]
 EXPORT_SIZES = [(1200, 700), (800, 500), (400, 800)]  # 400: drawn narrow, as on a phone
 
@@ -66,7 +70,7 @@ def faults(boxes: dict) -> list[str]:
 @pytest.mark.parametrize("chart", list(CHARTS))
 def test_page_chart_has_no_overlapping_parts(open_page, chart, width, height):
     watch = open_page(f"/?tab={CHARTS[chart]}", width=width, height=height, chart=chart)
-    boxes = watch.page.evaluate(BOXES, f"#chart-{chart}")
+    boxes = watch.page.evaluate(BOXES, f"#{graph_id(Chart(chart))}")
     assert boxes["title"] and boxes["source"] and boxes["badge"] and boxes["plot"]
     assert faults(boxes) == [], boxes
 

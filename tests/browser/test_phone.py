@@ -58,8 +58,8 @@ def test_every_tab_fits_the_phone_with_its_chart_on_the_first_screen(open_page, 
 
 def test_the_map_shows_the_whole_world_across_the_screen(open_page):
     page, _ = open_phone(open_page, "map")
-    graph = page.evaluate(BOX, "#map")
-    land = page.evaluate(BOX, "#map .geolayer .layer.land")
+    graph = page.evaluate(BOX, f"#{ID.MAP}")
+    land = page.evaluate(BOX, f"#{ID.MAP} .geolayer .layer.land")
     assert land["width"] >= 0.85 * graph["width"], (graph, land)
     assert land["left"] >= graph["left"] and land["left"] + land["width"] <= WIDTH
 
@@ -78,8 +78,8 @@ def test_the_controls_fold_away_and_still_drive_the_view(open_page):
     wait_for_map(page)
     # The grid skips drawing while far off screen (content-visibility: auto): scroll to it,
     # as the reader does, before reading its header.
-    page.locator("#map-table .ag-header").scroll_into_view_if_needed()
-    wait_until(page, "document.querySelector('#map-table .ag-header').innerText"
+    page.locator(f"#{ID.TABLE} .ag-header").scroll_into_view_if_needed()
+    wait_until(page, f"document.querySelector('#{ID.TABLE} .ag-header').innerText"
                      ".includes('Trade value')")
     assert value_locations(page) and before
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH

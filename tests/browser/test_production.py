@@ -1,108 +1,26 @@
 """Production serving: gunicorn with two workers under /rare-earths/, directly and behind
-a reverse proxy that strips the prefix. Real processes, real Chromium.
+a reverse proxy that strips the prefix. Real processes (`gunicorn_servers` in
+tests/conftest.py), real Chromium. tests/test_production_http.py asks the same servers
+over plain HTTP.
 """
 
 from __future__ import annotations
 
-import base64
 import http.client
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from browser_helpers import value_locations, wait_for_map
-from factories import PLUS_COLUMNS, plus_row, write_rows
+from gunicorn_server import PREFIX, get
 
-from dashboard.web.uploads import UploadStore
+from dashboard.web.ids import ID, Chart, action_id
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
-PREFIX = "/rare-earths/"
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
               "trailers", "transfer-encoding", "upgrade", "content-length"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def get(url: str, headers: dict | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
-class Gunicorn:
-    """`gunicorn --workers 2 dashboard.wsgi:server` on a free port, stopped by its pid."""
-
-    def __init__(self, env: dict[str, str], log: Path):
-        self.port = free_port()
-        self.log = log
-        self.process = subprocess.Popen(
-            [str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
-             "--timeout", "120", "dashboard.wsgi:server"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=log.open("wb"),
-            stderr=subprocess.STDOUT)
-
-    def wait_healthy(self, path: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"gunicorn exited: {self.log.read_text()[-3000:]}")
-            try:
-                status, _, body = get(f"http://127.0.0.1:{self.port}{path}")
-                if status == 200 and b'"ok"' in body:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.25)
-        pytest.fail(f"gunicorn not healthy after {timeout} s: {self.log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        self.process.terminate()  # the master stops its workers
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    return tmp_path_factory.mktemp("production")
-
-
-@pytest.fixture(scope="module")
-def servers(folder):
-    """Both servers start together (each worker reads the data): the test waits once."""
-    keep = Gunicorn({"RARE_EARTH_BASE_PATH": PREFIX,
-                     "RARE_EARTH_CACHE_DIR": str(folder / "keep-cache")}, folder / "keep.log")
-    strip = Gunicorn({"RARE_EARTH_BASE_PATH": PREFIX, "RARE_EARTH_PROXY_PREFIX": "strip",
-                      "RARE_EARTH_CACHE_DIR": str(folder / "strip-cache")},
-                     folder / "strip.log")
-    try:
-        keep.wait_healthy(f"{PREFIX}healthz")
-        strip.wait_healthy("/healthz")
-        yield {"keep": keep, "strip": strip}
-    finally:
-        keep.stop()
-        strip.stop()
 
 
 class StripProxy:
@@ -154,8 +72,8 @@ class StripProxy:
 
 
 @pytest.fixture(scope="module")
-def proxy(servers):
-    running = StripProxy(servers["strip"].port)
+def proxy(gunicorn_servers):
+    running = StripProxy(gunicorn_servers["strip"].port)
     yield f"http://127.0.0.1:{running.port}"
     running.stop()
 
@@ -179,14 +97,15 @@ def open_app(browser, url: str, origin: str):
     return context, page, errors, foreign, seen
 
 
-def test_gunicorn_under_a_base_path(browser, servers):
-    origin = f"http://127.0.0.1:{servers['keep'].port}"
+def test_gunicorn_under_a_base_path(browser, gunicorn_servers):
+    origin = f"http://127.0.0.1:{gunicorn_servers['keep'].port}"
     context, page, errors, foreign, seen = open_app(browser, origin + PREFIX, origin)
     try:
         assert {"KOR", "JPN"} <= set(value_locations(page))
-        href = page.get_attribute("#export-map-csv", "href")
+        href = page.get_attribute(f"#{action_id(Chart.MAP, 'csv')}", "href")
         assert href.startswith(f"{PREFIX}export/map.csv?")
-        embed_code = page.text_content("#embed-code-map")  # inside a closed <details>
+        # The embed snippet is inside a closed <details>.
+        embed_code = page.text_content(f"#{action_id(Chart.MAP, 'embed')}")
         assert f"{origin}{PREFIX}embed/map?" in embed_code
     finally:
         context.close()
@@ -210,32 +129,14 @@ def test_gunicorn_under_a_base_path(browser, servers):
     assert get(f"{origin}/healthz")[0] == 404
 
 
-def test_any_worker_answers_for_an_upload(servers, folder):
-    """An upload is kept on disk under the cache folder, so both workers can export it."""
-    rows = [plus_row(reporter="410", year=2024, month=month) for month in (1, 2, 3)]
-    path = write_rows(folder / "korea.csv", PLUS_COLUMNS, rows)
-    store = UploadStore(folder / "keep-cache" / "uploads", 1_000_000, base=None)
-    result = store.save("korea.csv", "data:text/csv;base64,"
-                        + base64.b64encode(path.read_bytes()).decode())
-    assert result.token, result.message
-    origin = f"http://127.0.0.1:{servers['keep'].port}"
-    for period in ("2024", "2024-Q1", "2024-01", "2024-02", "2024-03", "2024-Q1"):
-        status, headers, body = get(f"{origin}{PREFIX}export/map.csv?period={period}"
-                                    f"&dataset={result.token}")
-        text = body.decode("utf-8-sig")
-        assert status == 200 and "your upload korea.csv" in text
-        assert headers["Cache-Control"].startswith("private")
-        assert '"South Korea","KOR"' in text  # the grid's columns, in its order
-
-
 def test_behind_a_proxy_that_strips_the_prefix(browser, proxy):
     context, page, errors, foreign, _ = open_app(browser, proxy + PREFIX, proxy)
     try:
         assert {"KOR", "JPN"} <= set(value_locations(page))
-        page.check("#control-measure input[value='value']")  # a callback through the proxy
-        page.wait_for_selector("#map-table .ag-header:has-text('Trade value (USD)')")
-        csv_href = page.get_attribute("#export-map-csv", "href")
-        html_href = page.get_attribute("#export-map-html", "href")
+        page.check(f"#{ID.MEASURE} input[value='value']")  # a callback through the proxy
+        page.wait_for_selector(f"#{ID.TABLE} .ag-header:has-text('Trade value (USD)')")
+        csv_href = page.get_attribute(f"#{action_id(Chart.MAP, 'csv')}", "href")
+        html_href = page.get_attribute(f"#{action_id(Chart.MAP, 'html')}", "href")
     finally:
         context.close()
     assert errors == []

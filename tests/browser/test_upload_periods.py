@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from browser_helpers import SCREENSHOTS, wait_for_chart, wait_until
 from factories import PLUS_COLUMNS, plus_row, write_rows
+
+from dashboard.web.ids import ID, Chart, action_id, graph_id, summary_id, tab_id
+
+pytestmark = pytest.mark.browser
 
 UPLOAD_NOTE = "(uploaded data: not in this link)"
 
@@ -28,15 +33,16 @@ def query(page) -> dict[str, str]:
 
 
 def upload(page, path) -> None:
-    page.set_input_files("#upload input[type=file]", str(path))
-    wait_until(page, "document.getElementById('upload-message').innerText.includes('rows used')")
+    page.set_input_files(f"#{ID.UPLOAD} input[type=file]", str(path))
+    wait_until(page, f"document.getElementById('{ID.UPLOAD_MESSAGE}').innerText.includes('rows"
+                     " used')")
     wait_until(page, "new URLSearchParams(location.search).get('period') !== null")
     wait_until(page, "!document.querySelector('[data-dash-is-loading]')")
 
 
 def period_menu(page) -> list[str]:
     """The period dropdown's option labels, as a user sees them once it is open."""
-    page.click("#control-period")
+    page.click(f"#{ID.PERIOD}")
     page.wait_for_selector(".dash-dropdown-content .dash-options-list-option")
     labels = page.locator(".dash-dropdown-content .dash-options-list-option").all_inner_texts()
     page.keyboard.press("Escape")
@@ -54,55 +60,58 @@ def test_upload_ending_in_march_opens_on_q1_and_says_links_leave_it_out(open_pag
     page = open_page("/").page
     upload(page, path)
     assert query(page)["period"] == "2025-Q1"  # complete; "2025" holds 3 of 12 months
-    wait_until(page, "(document.querySelector('#map .js-plotly-plot').layout.title || {}).text"
+    wait_until(page, f"(document.querySelector('#{ID.MAP} .js-plotly-plot').layout.title ||"
+                     " {}).text"
                      ".includes('Q1 2025')")
     menu = period_menu(page)
     assert "2025 (3 of 12 months)" in menu and "Q1 2025" in menu and "2024" in menu
     assert "2025" not in menu  # no partial year without its label
     # The copied address reopens this view on the embedded data: the page says so.
-    notice = page.locator("#data-notice")
+    notice = page.locator(f"#{ID.DATA_NOTICE}")
     assert notice.is_visible() and "not part of any link" in notice.inner_text()
     assert "to_march_2025.csv" in notice.inner_text()
     assert UPLOAD_NOTE in source_note(page, "map").replace("&amp;", "&")
     page.click("#block-map .embed summary")
-    snippet = page.inner_text("#embed-code-map")
+    snippet = page.inner_text(f"#{action_id(Chart.MAP, 'embed')}")
     assert snippet.startswith("<!-- Your uploaded file is not part of any link")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "upload-to-march.png"), full_page=True)
     # The surges open on the same complete quarter (not one month against a year). No reload:
     # the menus now come with their values, so the commodity keeps its value after an upload
     # and the tab click is taken (it once emptied, and the click was ignored).
-    wait_until(page, "document.getElementById('control-commodity').innerText.includes('2805')")
-    page.click('#tab-surges')
+    wait_until(page, f"document.getElementById('{ID.COMMODITY}').innerText.includes('2805')")
+    page.click(f'#{tab_id("surges")}')
     wait_for_chart(page, "surges")
     assert query(page)["period"] == "2025-Q1"
-    title = page.evaluate("document.querySelector('#chart-surges .js-plotly-plot')"
+    title = page.evaluate(f"document.querySelector('#{graph_id(Chart.SURGES)} .js-plotly-plot')"
                           ".layout.title.text")
     assert "Q1 2025" in title and "2025 " not in title.replace("Q1 2025", "")
 
 
 def test_the_embedded_data_carries_no_upload_notice(open_page):
     page = open_page("/").page
-    assert not page.locator("#data-notice").is_visible()
+    assert not page.locator(f"#{ID.DATA_NOTICE}").is_visible()
     assert UPLOAD_NOTE not in source_note(page, "map")
 
 
 def gauge_numbers(page) -> list[float]:
-    return page.evaluate("Array.from(document.querySelector('#chart-gauges .js-plotly-plot')"
+    return page.evaluate(f"Array.from(document.querySelector('#{graph_id(Chart.GAUGES)}"
+                         " .js-plotly-plot')"
                          ".data).filter(t => t.type === 'indicator').map(t => t.value)")
 
 
 def test_dependency_tab_opens_on_korea_metals_beside_kiep(open_page):
     page = open_page("/").page
-    page.click('#tab-dependency')
+    page.click(f'#{tab_id("dependency")}')
     wait_until(page, "new URLSearchParams(location.search).get('tab') === 'dependency'")
     wait_for_chart(page, "gauges")
-    wait_until(page, "(document.querySelector('#chart-gauges .js-plotly-plot').layout.title"
+    wait_until(page, f"(document.querySelector('#{graph_id(Chart.GAUGES)}"
+                     " .js-plotly-plot').layout.title"
                      " || {}).text.includes('2023')")
     view = query(page)
     assert (view["commodity"], view["period"], view["perspective"], view["focus"]) == (
         "280530", "2023", "reporter", "KOR")
-    summary = page.inner_text("#summary-gauges")
+    summary = page.inner_text(f"#{summary_id(Chart.GAUGES)}")
     assert "94.7%" in summary and "95.1" in summary, summary
     top_share = gauge_numbers(page)[0]
     assert 0.94 < top_share < 0.95 or 94 < top_share < 95, top_share  # not 100% (mirror)
@@ -111,6 +120,6 @@ def test_dependency_tab_opens_on_korea_metals_beside_kiep(open_page):
     again = open_page(urlsplit(page.url).path + "?" + urlsplit(page.url).query,
                       chart="gauges").page
     assert query(again) == view
-    page.click('#tab-map')
+    page.click(f'#{tab_id("map")}')
     wait_until(page, "new URLSearchParams(location.search).get('commodity') === '28469015'")
     assert query(page)["perspective"] == "mirror"
