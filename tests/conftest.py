@@ -7,6 +7,10 @@ A browser test adds `browser` and `open_page` (tests/browser/conftest.py) on top
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import subprocess
+import time
 
 # Every figure a test builds goes through plotly's validation (off in production for speed).
 os.environ.setdefault("RARE_EARTH_VALIDATE_FIGURES", "1")
@@ -18,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from factories import PLUS_COLUMNS, snake_case_name, write_rows
-from gunicorn_server import PREFIX, Gunicorn
+from gunicorn_server import PREFIX, Gunicorn, free_port
 from werkzeug.serving import make_server
 
 if TYPE_CHECKING:
@@ -119,3 +123,31 @@ def plus_file(tmp_path):
             columns = renamed
         return write_rows(tmp_path / name, columns, rows, encoding=encoding)
     return make
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A real redis-server for one test module: (its URL, its process, to pause it)."""
+    import redis
+
+    server = shutil.which("redis-server")
+    if not server:
+        pytest.fail("redis-server is not installed: run scripts/test.sh, which installs it")
+    port, folder = free_port(), tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1",
+                                "--save", "", "--appendonly", "no", "--dir", str(folder)],
+                               stdout=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0", process
+    process.send_signal(signal.SIGCONT)  # a test may have paused it
+    process.terminate()
+    process.wait(10)

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import os
 import pickle
-import shutil
 import signal
-import socket
-import subprocess
 import time
 
 import pytest
@@ -130,38 +127,6 @@ def test_a_frame_written_for_another_key_or_secret_is_refused():
                               ("k1", b"s", b"\x80\x04junk"), ("k1", b"s", b"")):
         with pytest.raises(view_cache.BadEntry):
             view_cache.unpack(key, junk, view_cache.JSON, secret)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    """A real redis-server: its URL and process (to pause it)."""
-    server = shutil.which("redis-server")
-    if not server:
-        pytest.fail("redis-server is not installed: run scripts/test.sh, which installs it")
-    port, folder = free_port(), tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1",
-                                "--save", "", "--appendonly", "no", "--dir", str(folder)],
-                               stdout=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0", process
-    process.send_signal(signal.SIGCONT)
-    process.terminate()
-    process.wait(10)
 
 
 class RunsCode:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from factories import PLUS_COLUMNS, plus_row, write_rows
 from gunicorn.config import KNOWN_SETTINGS
+from gunicorn_server import free_port
 
 from dashboard.settings import Settings
 
@@ -62,12 +63,6 @@ def test_nginx_limits_sit_just_above_the_app_s(monkeypatch):
     assert nginx_value("proxy_request_buffering") == "on"
     assert nginx_value("proxy_buffering") == "on"
     assert seconds(nginx_value("client_header_timeout")) <= 15
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(url: str, process: subprocess.Popen, limit_s: float = 60) -> None:
