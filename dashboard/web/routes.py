@@ -118,9 +118,10 @@ class Routes:
         except ValueError:
             known = ", ".join(c.value for c in Chart)
             return error_response(404, "Not found", f"no chart named {name!r}; charts: {known}")
-        query = _without_image_size(request.query_string.decode("utf-8", "replace"))
+        raw = request.query_string.decode("utf-8", "replace")  # bots send any bytes
         # embed.js asks for fit=narrow in a frame as narrow as a phone's page.
-        narrow = request.args.get(EMBED_FIT) == NARROW_FIT
+        narrow = (EMBED_FIT, NARROW_FIT) in parse_qsl(raw)
+        query = _without_image_size(raw)
         view_query, _, token = exports.split_query(query)
         bundle = self.context.bundle(token)
         if bundle.gone:  # an expired or damaged upload: never its view on the demo data
