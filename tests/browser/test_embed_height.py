@@ -33,7 +33,7 @@ def frame_id(chart: str, notice: bool) -> str:
 class HostServer:
     """The "intranet page" that frames the app, on its own port (another origin)."""
 
-    def __init__(self, app_url: str):
+    def __init__(self, app_url: str, with_host_script: bool = True):
         frames = "".join(
             f"<h2>{chart}{' (bad parameter)' if notice else ''}</h2>"
             f"<iframe id='{frame_id(chart, notice)}' title='{chart}' style='width:760px;"
@@ -41,7 +41,9 @@ class HostServer:
             f"{'?' + BAD_PARAMETER if notice else ''}'></iframe>" for chart, notice in FRAMES)
         body = ("<!doctype html><html lang='en'><head><title>Intranet page</title>"
                 "<link rel='icon' href='data:,'></head><body><h1>Our briefing</h1>"
-                f"{frames}<script src='{app_url}/embed-assets/host.js'></script>"
+                f"{frames}"
+                + (f"<script src='{app_url}/embed-assets/host.js'></script>"
+                   if with_host_script else "") +
                 "</body></html>").encode()
 
         class Handler(BaseHTTPRequestHandler):
@@ -97,7 +99,8 @@ def test_every_embed_height_settles_in_a_cross_origin_host(browser, server_url, 
             frame.locator("body[data-rendered=true]").wait_for(timeout=60_000)
         # host.js has sized every frame from the embed's report (it starts at 200 px).
         wait_until(page, "Array.from(document.querySelectorAll('iframe'))"
-                         ".every(f => f.style.height && f.style.height !== '200px')")
+                         ".every(f => f.style.height && f.style.height !== '200px')",
+                   timeout=60)
         start = time.monotonic()
         at_3s = heights_after(page, 3, start)
         at_6s = heights_after(page, 6, start)
@@ -124,3 +127,27 @@ def test_every_embed_height_settles_in_a_cross_origin_host(browser, server_url, 
         plain, noticed = (at_6s[frame_id(chart.value, n)] for n in (False, True))
         assert 10 < noticed - plain < 120, (chart.value, plain, noticed)
     assert errors == []
+
+
+def test_host_script_loaded_after_the_frames_drew_still_sizes_them(browser, server_url):
+    """A frame that drew before host.js ran had reported its height to nobody, and the
+    frame stayed 200 px: host.js now asks every frame again when it starts."""
+    host = HostServer(server_url, with_host_script=False)
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(host.url)
+        for chart, notice in FRAMES[:4]:
+            page.frame_locator(f"#{frame_id(chart, notice)}").locator(
+                "body[data-rendered=true]").wait_for(timeout=60_000)
+        # drawn, its height reported, and nobody listening
+        assert page.evaluate("document.getElementById('frame-map-plain').style.height") == (
+            "200px")
+        page.add_script_tag(url=f"{server_url}/embed-assets/host.js")
+        wait_until(page, "['frame-map-plain', 'frame-map-notice', 'frame-surges-plain']"
+                         ".every(id => document.getElementById(id).style.height !== '200px')",
+                   timeout=60)
+    finally:
+        context.close()
+        host.server.shutdown()
+        host.server.server_close()

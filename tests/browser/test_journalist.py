@@ -383,6 +383,9 @@ def test_upload_with_bad_rows_lists_line_column_and_reason(open_page, tmp_path):
     assert (3, "netWgt", "bad number") in found
     assert (4, "partnerCode", "unknown country") in found
     assert (5, "partnerDesc", "unknown country") in found
+    # The grid draws its right-hand columns a moment after its rows: wait for the reason.
+    wait_until(page, f"document.getElementById('{ID.UPLOAD_PROBLEMS}').innerText"
+                     ".includes('bad number')")
     shown = page.inner_text(f"#{ID.UPLOAD_PROBLEMS}")
     assert "netWgt" in shown and "bad number" in shown and "partnerCode" in shown
     assert HOSTILE_HTML in shown  # as text

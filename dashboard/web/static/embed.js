@@ -55,4 +55,13 @@
     if (window.ResizeObserver) { new ResizeObserver(report).observe(content); }
   });
   window.addEventListener("resize", function () { Plotly.Plots.resize(chart); report(); });
+  /* host.js asks when it starts: a report sent before its listener existed was lost. */
+  window.addEventListener("message", function (event) {
+    if (event.source === window.parent && event.data &&
+        event.data.type === "rare-earth-embed:ask-height" &&
+        document.body.getAttribute("data-rendered") === "true") {
+      reported = 0;
+      report();
+    }
+  });
 })();

@@ -24,6 +24,19 @@
     frame.style.height = height + "px";
   }
 
+  /* A frame that drew before this script ran has already reported, to nobody: ask every
+     frame again now, and each frame again when it (re)loads. */
+  function ask(frame) {
+    if (frame.contentWindow) {
+      frame.contentWindow.postMessage({type: "rare-earth-embed:ask-height"}, "*");
+    }
+  }
+  var present = document.getElementsByTagName("iframe");
+  for (var j = 0; j < present.length; j++) {
+    ask(present[j]);
+    present[j].addEventListener("load", function (event) { ask(event.target); });
+  }
+
   window.addEventListener("message", function (event) {
     var data = event.data || {};
     if (data.type !== "rare-earth-embed:height" || typeof data.height !== "number" ||
