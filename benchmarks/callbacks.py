@@ -7,7 +7,7 @@ PAYLOADS.json comes from benchmarks/record_callbacks.py: the bodies the real pag
 /_dash-update-component. Each distinct body is replayed through `app.server.test_client()`
 (Flask routing, the guard, the callback, JSON and gzip included; no network) in two ways:
 
-- cold: the app's render cache (Flask-Caching, dashboard/web/cache.py) is emptied before
+- cold: the app's render cache (`view_cache`, dashboard/web/cache.py) is emptied before
   each call, --repeat times: what a new interaction (a view nobody asked for yet) costs;
 - hit: --repeat calls without emptying it: the same view asked again (back button, a second
   visitor), answered from the cache.
@@ -160,8 +160,11 @@ def post(client, body: dict) -> dict:
 
 
 def clear_render_cache(app) -> None:
-    for backend in app.server.extensions.get("cache", {}).values():
-        backend.clear()
+    """Empty the app's view cache (dashboard/web/cache.py; in-process here, no Redis)."""
+    store = app.server.extensions["view_cache"].store
+    with store._lock:
+        store._entries.clear()
+        store.bytes = 0
 
 
 def distinct(payloads: list[dict]) -> list[dict]:

@@ -17,4 +17,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 .venv/bin/ruff check .
 .venv/bin/lint-imports --no-logo  # the layer contract in pyproject.toml
+.venv/bin/mypy  # the annotated seams ([tool.mypy] in pyproject.toml)
 .venv/bin/python -m pytest "$@"

@@ -228,7 +228,7 @@ def _judge(table: pd.DataFrame, level: str) -> pd.DataFrame:
     gap = np.where(by_weight, beyond_rounding(table["unallocated_kg"], table["world_kg"]),
                    by_value & beyond_rounding(table["unallocated_usd"], table["world_usd"]))
     table["gap"] = table["comparable"] & gap.astype(bool)
-    table["note"] = [_note(*row, MONTHS[level]) for row in zip(
+    table["note"] = [_note(*row, MONTHS[level]) for row in zip(  # type: ignore[call-arg]
         table["partner_rows"], too_coarse, same_freq | complete, table["months_covered"],
         table["share_basis"], table["unallocated_kg"].where(by_weight, table["unallocated_usd"]),
         table["gap"], strict=True)]
@@ -324,8 +324,11 @@ def allocation_for(frame: pd.DataFrame, reporter: str, flow: str, commodity_code
     `period` is any label ("2025", "2025-Q1", "2025-03"); months are summed to a quarter or
     year. None when the file has no World rows (or only coarser ones) for that period.
     """
+    # Only the period's year: every rule here (counted once, coverage, orphan groups) is per
+    # series and year, so the other years cannot change this period's row (and cost 6x).
     mine = frame[(frame["reporter"] == reporter) & (frame["flow"] == flow)
-                 & (frame["commodity_code"] == commodity_code)]
+                 & (frame["commodity_code"] == commodity_code)
+                 & frame["period"].str.startswith(period[:4])]
     table = allocation_at(mine, freq_of(period))
     found = table[table["period"] == period]
     if found.empty:

@@ -22,7 +22,7 @@ import pandas as pd
 
 # source_traces is the one implementation of the "source rows" text; reused, not copied.
 from dashboard.analytics.compare import period_totals, source_traces
-from dashboard.analytics.consistency import Allocation, allocation_for
+from dashboard.analytics.consistency import Allocation, allocation_at
 from dashboard.analytics.flows import (
     Direction,
     Perspective,
@@ -30,7 +30,8 @@ from dashboard.analytics.flows import (
     source_flow,
     with_counterpart,
 )
-from dashboard.analytics.periods import describe_period, rows_in_period
+from dashboard.analytics.kept import KeptPerFrame
+from dashboard.analytics.periods import describe_period, freq_of, rows_in_period
 
 MODERATE_HHI = 0.15  # Statistics Netherlands: below this, unconcentrated
 CONCENTRATED_HHI = 0.25  # at or above this, concentrated
@@ -93,13 +94,33 @@ class DependencyMetrics:
         return self.world_t - self.total_t
 
 
+# Every reporter's World allocation at one frequency, per (flow, commodity): built on a
+# selection's first view, then a view's allocation is a lookup. `allocation_at` works per
+# reporter (series) and year, so the whole partition's table holds exactly the rows
+# `allocation_for` computes one reporter at a time (tested on every reporter and period).
+_ALLOCATIONS: KeptPerFrame[tuple[pd.DataFrame, dict]] = KeptPerFrame(kept=12)
+
+
 def own_world_allocation(frame: pd.DataFrame, direction: Direction, commodity_code: str,
                          country: str, period: str) -> Allocation | None:
-    """The country's own World row for the period against its partner rows (see
-    `consistency.allocation_for`), read from the flow's partition of the frame."""
+    """The country's own World row for the period against its partner rows: what
+    `consistency.allocation_for` gives on the flow's partition of the frame."""
     flow = source_flow(direction, Perspective.REPORTER).value
-    return allocation_for(partition(frame, flow, commodity_code), country, flow,
-                          commodity_code, period)
+
+    def build() -> tuple[pd.DataFrame, dict]:
+        table = allocation_at(partition(frame, flow, commodity_code), freq_of(period))
+        first: dict[tuple[str, str], int] = {}
+        for position, key in enumerate(zip(table["reporter"].astype(str),
+                                           table["period"].astype(str), strict=True)):
+            first.setdefault(key, position)
+        return table, first
+
+    table, first = _ALLOCATIONS.get(frame, (flow, str(commodity_code), freq_of(period)), build)
+    position = first.get((str(country), str(period)))
+    if position is None:
+        return None
+    row = table.iloc[position]
+    return Allocation(**{name: row[name] for name in Allocation.__dataclass_fields__})
 
 
 def with_allocation(metrics: DependencyMetrics, allocation: Allocation | None

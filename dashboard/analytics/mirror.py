@@ -148,10 +148,10 @@ def _side(prepared: _Side, side: str, period: str) -> pd.DataFrame:
 def _add_parties(table: pd.DataFrame, parties: list[pd.DataFrame],
                  direction: Direction) -> None:
     """Names and kinds of both parties, and the view's country / counterpart (in place)."""
-    parties = pd.concat(parties).drop_duplicates("code").set_index("code")
+    by_code = pd.concat(parties).drop_duplicates("code").set_index("code")
     for side in _PAIR:
-        table[f"{side}_name"] = table[side].map(parties["name"])
-        table[f"{side}_kind"] = table[side].map(parties["kind"])
+        table[f"{side}_name"] = table[side].map(by_code["name"])
+        table[f"{side}_kind"] = table[side].map(by_code["kind"])
     own, other = _PAIR if Direction(direction) == Direction.IMPORTS else _PAIR[::-1]
     table["country"], table["counterpart"] = table[own], table[other]
 

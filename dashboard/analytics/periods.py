@@ -13,19 +13,37 @@ partner, flow, commodity) and year:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
 # Label arithmetic is defined once, in ingest.periods (ingest needs it too). freq_of is
 # used here; the other names are re-exported for the modules that read periods through
 # this one.
+from dashboard.ingest import periods as _labels
 from dashboard.ingest.periods import (  # noqa: F401
     MONTHS,
     freq_of,
-    label_start,
     months_in,
     quarter_of_month,
 )
+
+
+# A view asks for the same few dozen labels' dates and words once per row or per bar, and
+# pandas' Period parsing costs ~40 us a call: each label is worked out once (Timestamps and
+# strings are immutable, so sharing them is safe).
+@lru_cache(maxsize=4096)
+def label_start(label: str) -> pd.Timestamp:
+    """First day of a period label (`ingest.periods.label_start`, remembered per label)."""
+    return _labels.label_start(label)
+
+
+@lru_cache(maxsize=4096)
+def label_end(label: str) -> pd.Timestamp:
+    """First day after a period label (`ingest.periods.label_end`, remembered per label)."""
+    return _labels.label_end(label)
+
 
 # A series is one flow between two parties; oriented frames name the parties differently.
 PARTY_COLUMNS = ("reporter", "partner", "country", "counterpart")
@@ -133,6 +151,7 @@ def yearly_totals(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return grouped[["net_weight_kg", "value_usd"]].sum(min_count=1).reset_index()
 
 
+@lru_cache(maxsize=4096)
 def describe_period(label: str) -> str:
     """Words for a label: "2025-Q1" -> "Q1 2025", "2025-03" -> "March 2025"."""
     freq = freq_of(label)
@@ -166,8 +185,9 @@ def rows_in_period(rows: pd.DataFrame, label: str) -> tuple[pd.DataFrame, pd.Dat
     if freq_of(label) == "A" and len(rows):
         in_year = rows[rows["period"].str.slice(0, 4) == label]
         return in_year[series_year_flags(in_year)["year_use"].to_numpy()], in_year.iloc[0:0]
-    rows = finest_rows(rows)
-    in_year = rows[rows["period"].str.slice(0, 4) == label[:4]]
+    # The year first: the finest-frequency rule is per series and year, so the other years
+    # cannot change it, and grouping only this year's rows is several times cheaper.
+    in_year = finest_rows(rows[rows["period"].str.slice(0, 4) == label[:4]])
     need = FINENESS[freq_of(label)]
     fine = in_year["freq"].map(FINENESS) <= need
     usable = in_year[fine]

@@ -106,34 +106,35 @@ def _judge(table: pd.DataFrame, params: SurgeParams) -> None:
         default=SurgeStatus.BELOW_THRESHOLD)
     table["status"] = pd.Series(status, index=table.index).astype(str)
     table["flagged"] = table["status"] == SurgeStatus.SURGE
-    table["explanation"] = [explanation(row, params) for _, row in table.iterrows()]
+    # Row dicts, not iterrows: a Series per row costs more than the sentence built from it.
+    table["explanation"] = [explanation(row, params) for row in table.to_dict("records")]
 
 
-def _period_reference(index: PeriodIndex, params: SurgeParams) -> pd.DataFrame:
+def _period_reference(period_index: PeriodIndex, params: SurgeParams) -> pd.DataFrame:
     """Reference volume (t) per country from whole periods: the ratio rules."""
     labels = reference_periods(params)
-    totals = [index.totals(label) for label in labels]
-    index = pd.Index(sorted(set().union(*(t.index for t in totals))), name="country")
-    kg = pd.DataFrame({label: t["net_weight_kg"].reindex(index)
+    totals = [period_index.totals(label) for label in labels]
+    countries = pd.Index(sorted(set().union(*(t.index for t in totals))), name="country")
+    kg = pd.DataFrame({label: t["net_weight_kg"].reindex(countries)
                        for label, t in zip(labels, totals)})
-    out = pd.DataFrame(index=index)
+    out = pd.DataFrame(index=countries)
     out["reference_t"] = kg.mean(axis=1, skipna=False) / 1000
     out["reference_kg"] = kg.sum(axis=1, skipna=False)  # of all reference periods: the ratio
     out["score"] = np.nan
     out["source_rows"] = ["; ".join(s for s in parts if isinstance(s, str) and s)
-                          for parts in zip(*(t["source_rows"].reindex(index) for t in totals))]
-    missing = kg.isna()
-    out["gap"] = ["" if not gaps.any() else "no usable rows for " + ", ".join(
-        describe_period(label) for label in labels if gaps[label])
-        for _, gaps in missing.iterrows()]
+                          for parts in zip(*(t["source_rows"].reindex(countries) for t in totals))]
+    words = [describe_period(label) for label in labels]
+    out["gap"] = ["" if not any(gaps) else "no usable rows for " + ", ".join(
+        word for word, gap in zip(words, gaps, strict=True) if gap)
+        for gaps in kg.isna().to_numpy().tolist()]
     history_rule = params.rule == SurgeRule.SAFEGUARD
     if not history_rule:  # a missing single reference is "no reference", not a history gap
         out["gap"] = ""
-    coarse = pd.concat([t["annual_only"].reindex(index).fillna(False) for t in totals],
+    coarse = pd.concat([t["annual_only"].reindex(countries).fillna(False) for t in totals],
                        axis=1).any(axis=1)
     out["detail"] = [safeguard_detail(params, kg.loc[iso]) if history_rule else ""
-                     for iso in index]
-    partial = pd.concat([_partial_words(t).reindex(index).fillna("").map(
+                     for iso in countries]
+    partial = pd.concat([_partial_words(t).reindex(countries).fillna("").map(
         lambda words, label=label: f"{describe_period(label)}: {words}" if words else "")
         for label, t in zip(labels, totals)], axis=1)
     out["reference_partial"] = ["; ".join(w for w in words if w)

@@ -221,9 +221,10 @@ def series_span(series: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Timestamp
     """
     if series.empty:
         return None, None
-    ends = [start + pd.DateOffset(months=int(months))
-            for start, months in zip(series["period_start"], series["months"])]
-    return pd.Timestamp(series["period_start"].min()), max(ends)
+    # Periods start on the first of a month: adding whole months in numpy is DateOffset's sum.
+    starts = pd.to_datetime(series["period_start"]).to_numpy().astype("datetime64[M]")
+    ends = starts + series["months"].to_numpy(dtype=np.int64).astype("timedelta64[M]")
+    return pd.Timestamp(series["period_start"].min()), pd.Timestamp(ends.max())
 
 
 def events_in_range(events: pd.DataFrame, start=None, end=None) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from dashboard.analytics.dependency import (
 )
 from dashboard.analytics.periods import describe_period
 from dashboard.figures.caption import Caption, apply_caption, category_labels, widths
-from dashboard.figures.style import MUTED_TEXT, NO_DATA_COLOUR, TEXT_COLOUR
+from dashboard.figures.style import MUTED_TEXT, NO_DATA_COLOUR, TEXT_COLOUR, figure_from
 from dashboard.figures.text import format_amount, format_number, format_share
 
 CRMA_TEXT = ("EU CRMA benchmark: 65% of consumption (not imports) from one country,"
@@ -45,13 +45,14 @@ def _wrap(text: str, width: int = 110) -> str:
     return "<br>".join(textwrap.wrap(text, width))
 
 
-def _note(fig: go.Figure, text: str, y: float, name: str, x: float = 0, **style) -> None:
-    fig.add_annotation(text=text, xref="paper", yref="paper", x=x, y=y, xanchor="left",
-                       yanchor="top", align="left", showarrow=False, name=name,
-                       font={"size": 12, "color": style.pop("colour", TEXT_COLOUR)}, **style)
+def _note(layout: dict, text: str, y: float, name: str, x: float = 0, **style) -> None:
+    layout["annotations"].append({
+        "text": text, "xref": "paper", "yref": "paper", "x": x, "y": y, "xanchor": "left",
+        "yanchor": "top", "align": "left", "showarrow": False, "name": name,
+        "font": {"size": 12, "color": style.pop("colour", TEXT_COLOUR)}, **style})
 
 
-def _notes_below(fig: go.Figure, notes: list[tuple[str, str, dict]]) -> int:
+def _notes_below(layout: dict, notes: list[tuple[str, str, dict]]) -> int:
     """Notes stacked under the plot area, placed in pixels from its bottom edge.
 
     Pixels, not paper fractions: a fraction lands somewhere else at every figure height
@@ -63,9 +64,10 @@ def _notes_below(fig: go.Figure, notes: list[tuple[str, str, dict]]) -> int:
         lines = text.count("<br>") + 1
         boxed = "bordercolor" in style
         colour = style.pop("colour", TEXT_COLOUR)
-        fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=0, yshift=-shift,
-                           xanchor="left", yanchor="top", align="left", showarrow=False,
-                           name=name, font={"size": 12, "color": colour}, **style)
+        layout["annotations"].append({
+            "text": text, "xref": "paper", "yref": "paper", "x": 0, "y": 0, "yshift": -shift,
+            "xanchor": "left", "yanchor": "top", "align": "left", "showarrow": False,
+            "name": name, "font": {"size": 12, "color": colour}, **style})
         shift += NOTE_LINE_PX * lines + (16 if boxed else 4)
     return shift
 
@@ -78,15 +80,16 @@ def build_dependency_gauges(metrics: DependencyMetrics | None, reference: pd.Dat
     labelled as published, never as a gauge. The gauges fill the plot area; every note
     sits under it, so none can cover a gauge, another note or the source line.
     """
-    fig = go.Figure()
+    # A plain spec, built once: plotly's add_* and update_* cost milliseconds each.
+    layout: dict = {"annotations": []}
+    traces: list[dict] = []
     notes: list[tuple[str, str, dict]] = []
     width = NARROW_NOTE if caption.narrow else 110  # characters per line of 12 px notes
     if metrics is None:
-        _note(fig, "<b>No supplier data for this country and period</b>: no imports with a"
+        _note(layout, "<b>No supplier data for this country and period</b>: no imports with a"
                    " net weight, so no shares can be computed.", 0.75, "no_data", x=0.02)
     else:
-        for trace in _gauges(metrics, caption.narrow):
-            fig.add_trace(trace)
+        traces = _gauges(metrics, caption.narrow)
         notes += [("crma_benchmark", _wrap(f"Line on the first gauge: {CRMA_TEXT}.", width),
                    {"colour": MUTED_TEXT}),
                   ("computed_basis", _wrap(_basis_text(metrics), width),
@@ -95,15 +98,15 @@ def build_dependency_gauges(metrics: DependencyMetrics | None, reference: pd.Dat
         notes.append(("published_figures", _published_text(reference, width),
                       {"bgcolor": "#fafafa", "bordercolor": MUTED_TEXT, "borderwidth": 1,
                        "borderpad": 6}))
-    room = _notes_below(fig, notes)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
+    room = _notes_below(layout, notes)
     gauges_px = 2 * GAUGES_PX - 120 if caption.narrow else GAUGES_PX  # two rows on a phone
-    fig.update_layout(height=gauges_px + room + 150, plot_bgcolor="white")
-    return apply_caption(fig, caption, extra_bottom=room)
+    layout |= {"xaxis": {"visible": False}, "yaxis": {"visible": False},
+               "height": gauges_px + room + 150, "plot_bgcolor": "white"}
+    return apply_caption(figure_from({"data": traces, "layout": layout}), caption,
+                         extra_bottom=room)
 
 
-def _gauges(m: DependencyMetrics, narrow: bool = False) -> list[go.Indicator]:
+def _gauges(m: DependencyMetrics, narrow: bool = False) -> list[dict]:
     # Wide gaps between gauges, and no tick label at an arc's ends: "0%" and "100%" stick
     # out sideways and ran into the next gauge's labels at 1366 px; inner ticks do not.
     # On a phone, two rows of two: four in a row left each gauge 80 px.
@@ -123,33 +126,34 @@ def _gauges(m: DependencyMetrics, narrow: bool = False) -> list[go.Indicator]:
                     "ticktext": ["25%", "50%", "75%"],
                     "tickfont": {"size": 10}}
     return [
-        go.Indicator(
-            mode="gauge+number", value=100 * m.top_supplier_share, domain=domain(0),
-            number={"suffix": "%", "valueformat": ".1f"}, name="top_supplier_share",
-            title=title("Top supplier share", f"{m.top_supplier_name} ({m.top_supplier}),"
+        {"type": "indicator",
+         "mode": "gauge+number", "value": 100 * m.top_supplier_share, "domain": domain(0),
+         "number": {"suffix": "%", "valueformat": ".1f"}, "name": "top_supplier_share",
+         "title": title("Top supplier share", f"{m.top_supplier_name} ({m.top_supplier}),"
                                               " % of tonnes"),
-            gauge={"axis": percent_axis, "bar": {"color": BAR_COLOUR},
+         "gauge": {"axis": percent_axis, "bar": {"color": BAR_COLOUR},
                    "threshold": {"value": 100 * CRMA_BENCHMARK_SHARE, "thickness": 0.9,
-                                 "line": {"color": ABOVE_BENCHMARK_COLOUR, "width": 3}}}),
-        go.Indicator(
-            mode="gauge+number", value=100 * m.top3_share, domain=domain(1),
-            number={"suffix": "%", "valueformat": ".1f"}, name="top3_share",
-            title=title("Top-3 suppliers' share", "% of tonnes"),
-            gauge={"axis": percent_axis, "bar": {"color": BAR_COLOUR}}),
-        go.Indicator(
-            mode="gauge+number", value=m.hhi, domain=domain(2), name="hhi",
-            number={"valueformat": ".2f"},
-            title=title("HHI, 0-1 scale", m.concentration_band),
-            gauge={"axis": {"range": [0, 1], "tickvals": [MODERATE_HHI, CONCENTRATED_HHI,
+                                 "line": {"color": ABOVE_BENCHMARK_COLOUR, "width": 3}}}},
+        {"type": "indicator",
+         "mode": "gauge+number", "value": 100 * m.top3_share, "domain": domain(1),
+         "number": {"suffix": "%", "valueformat": ".1f"}, "name": "top3_share",
+         "title": title("Top-3 suppliers' share", "% of tonnes"),
+         "gauge": {"axis": dict(percent_axis), "bar": {"color": BAR_COLOUR}}},
+        {"type": "indicator",
+         "mode": "gauge+number", "value": m.hhi, "domain": domain(2), "name": "hhi",
+         "number": {"valueformat": ".2f"},
+         "title": title("HHI, 0-1 scale", m.concentration_band),
+         "gauge": {"axis": {"range": [0, 1], "tickvals": [MODERATE_HHI, CONCENTRATED_HHI,
                                                           0.5], "tickfont": {"size": 10}},
                    "bar": {"color": BAR_COLOUR},
                    "steps": [{"range": [0, MODERATE_HHI], "color": BAND_COLOURS[0]},
                              {"range": [MODERATE_HHI, CONCENTRATED_HHI],
                               "color": BAND_COLOURS[1]},
-                             {"range": [CONCENTRATED_HHI, 1], "color": BAND_COLOURS[2]}]}),
-        go.Indicator(
-            mode="number", value=m.supplier_count, domain=domain(3), name="supplier_count",
-            title=title("Number of suppliers", "partners with net weight above 0")),
+                             {"range": [CONCENTRATED_HHI, 1], "color": BAND_COLOURS[2]}]}},
+        {"type": "indicator",
+         "mode": "number", "value": m.supplier_count, "domain": domain(3),
+         "name": "supplier_count",
+         "title": title("Number of suppliers", "partners with net weight above 0")},
     ]
 
 
@@ -202,40 +206,41 @@ def build_dependency_ranking(ranking: pd.DataFrame, supplier_name: str, caption:
     its caveat; hover gives tonnes from the supplier and from all partners.
     """
     shown = ranking.head(top)
-    fig = go.Figure()
+    layout: dict = {"annotations": []}
     if shown.empty:
-        _note(fig, f"No importer has tonnes from all partners to compare with {supplier_name}.",
-              0.6, "no_data", x=0.02)
-        fig.update_xaxes(visible=False)
-        fig.update_yaxes(visible=False)
-        return apply_caption(fig, caption)
-    percent = 100 * shown["supplier_share"]
+        _note(layout, f"No importer has tonnes from all partners to compare with"
+                      f" {supplier_name}.", 0.6, "no_data", x=0.02)
+        layout |= {"xaxis": {"visible": False}, "yaxis": {"visible": False}}
+        return apply_caption(figure_from({"data": [], "layout": layout}), caption)
+    percent = (100 * shown["supplier_share"]).tolist()
     labels = category_labels(shown["country_name"], caption, lines=1)
-    fig.add_trace(go.Bar(
-        x=list(percent), y=labels, orientation="h",
-        name="supplier_share", customdata=list(shown.index),
-        marker={"color": [ABOVE_BENCHMARK_COLOUR if p > 100 * CRMA_BENCHMARK_SHARE
-                          else BAR_COLOUR for p in percent]},
-        text=[format_amount(p, "%") for p in percent], textposition="outside", cliponaxis=False,
-        hovertext=_ranking_hover(shown, supplier_name),
-        hovertemplate="%{hovertext}<extra></extra>"))
+    bars = {
+        "type": "bar", "x": percent, "y": labels, "orientation": "h",
+        "name": "supplier_share", "customdata": shown.index.tolist(),
+        "marker": {"color": [ABOVE_BENCHMARK_COLOUR if p > 100 * CRMA_BENCHMARK_SHARE
+                             else BAR_COLOUR for p in percent]},
+        "text": [format_amount(p, "%") for p in percent], "textposition": "outside",
+        "cliponaxis": False, "hovertext": _ranking_hover(shown, supplier_name),
+        "hovertemplate": "%{hovertext}<extra></extra>"}
     # layer "above": a shape is drawn under the traces by default, hidden by long bars
-    fig.add_shape(type="line", xref="x", yref="paper", x0=65, x1=65, y0=0, y1=1,
-                  line={"color": ABOVE_BENCHMARK_COLOUR, "width": 2, "dash": "dash"},
-                  layer="above", name="crma_line")
+    layout["shapes"] = [{"type": "line", "xref": "x", "yref": "paper", "x0": 65, "x1": 65,
+                         "y0": 0, "y1": 1, "layer": "above", "name": "crma_line",
+                         "line": {"color": ABOVE_BENCHMARK_COLOUR, "width": 2, "dash": "dash"}}]
     # On a phone the benchmark's words run from the figure's edge, not centred on the line.
     place = (NARROW_CRMA if caption.narrow
              else {"xref": "x", "x": 65, "xanchor": "center"})
-    fig.add_annotation(text=_wrap(CRMA_TEXT, widths(caption).note if caption.narrow else 60),
-                       yref="paper", y=1, yanchor="bottom", showarrow=False,
-                       font={"size": 11, "color": MUTED_TEXT}, name="crma_benchmark", **place)
-    fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1])
+    layout["annotations"].append({
+        "text": _wrap(CRMA_TEXT, widths(caption).note if caption.narrow else 60),
+        "yref": "paper", "y": 1, "yanchor": "bottom", "showarrow": False,
+        "font": {"size": 11, "color": MUTED_TEXT}, "name": "crma_benchmark", **place})
     title = f"share of imports (net weight) from {supplier_name}, %"
-    fig.update_xaxes(range=[0, 112], ticksuffix="%", gridcolor=NO_DATA_COLOUR,
-                     title={"text": _wrap(title, 40) if caption.narrow else title})
-    fig.update_layout(height=max(360, 200 + 24 * len(shown)), showlegend=False,
-                      plot_bgcolor="white", hoverlabel={"align": "left"})
-    return apply_caption(fig, caption, top=120, narrow_left=NARROW_LABEL_PX)
+    layout |= {"yaxis": {"categoryorder": "array", "categoryarray": labels[::-1]},
+               "xaxis": {"range": [0, 112], "ticksuffix": "%", "gridcolor": NO_DATA_COLOUR,
+                         "title": {"text": _wrap(title, 40) if caption.narrow else title}},
+               "height": max(360, 200 + 24 * len(shown)), "showlegend": False,
+               "plot_bgcolor": "white", "hoverlabel": {"align": "left"}}
+    return apply_caption(figure_from({"data": [bars], "layout": layout}), caption, top=120,
+                         narrow_left=NARROW_LABEL_PX)
 
 
 NARROW_LABEL_PX = 104  # a phone's left margin: one line of a short country name
@@ -244,13 +249,15 @@ NARROW_CRMA = {"xref": "paper", "x": 0, "xanchor": "left", "align": "left",
 
 
 def _ranking_hover(shown: pd.DataFrame, supplier_name: str) -> list[str]:
-    texts = []
-    for iso, row in shown.iterrows():
-        texts.append("<br>".join([
-            f"<b>{row['country_name']}</b> ({iso})",
-            f"From {supplier_name}: {format_amount(row['supplier_t'], 't')} of "
-            f"{format_amount(row['total_t'], 't')} from all partners "
-            f"({format_share(row['supplier_share'])} of net weight)",
-            f"HHI, 0-1 scale: {format_number(row['hhi'])}",
-            _wrap(f"Source rows: {row['source_rows']}", 90)]))
-    return texts
+    """Hover text per importer, from the columns (no row objects)."""
+    return ["<br>".join([
+        f"<b>{name}</b> ({iso})",
+        f"From {supplier_name}: {format_amount(supplier_t, 't')} of "
+        f"{format_amount(total_t, 't')} from all partners "
+        f"({format_share(share)} of net weight)",
+        f"HHI, 0-1 scale: {format_number(hhi)}",
+        _wrap(f"Source rows: {rows}", 90)])
+        for iso, name, supplier_t, total_t, share, hhi, rows in zip(
+            shown.index.tolist(), *(shown[c].tolist() for c in (
+                "country_name", "supplier_t", "total_t", "supplier_share", "hhi",
+                "source_rows")), strict=True)]

@@ -25,7 +25,7 @@ from dashboard.figures.caption import (
     edge_shift,
     widths,
 )
-from dashboard.figures.style import MUTED_TEXT
+from dashboard.figures.style import MUTED_TEXT, figure_from
 from dashboard.figures.text import format_amount, format_change
 
 IMPORTER_COLOUR = "#0072B2"  # Okabe-Ito blue
@@ -54,7 +54,6 @@ def largest_gaps(gaps: pd.DataFrame, top: int = 15) -> pd.DataFrame:
 
 def build_mirror_chart(gaps: pd.DataFrame, caption: Caption, top: int = 15) -> go.Figure:
     """Horizontal paired bars (t) per importer <- exporter pair, largest gap at the top."""
-    fig = go.Figure()
     shown = largest_gaps(gaps, top) if len(gaps) else gaps
     hidden = int((~drawable(gaps)).sum()) if len(gaps) else 0
     if shown.empty:
@@ -62,36 +61,37 @@ def build_mirror_chart(gaps: pd.DataFrame, caption: Caption, top: int = 15) -> g
         if hidden:
             text = (f"No mirror comparison: {hidden} flow(s) reported by one side only,<br>"
                     "whose partner reports no trade of this product in this period.")
-        fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.5,
-                           showarrow=False, font={"size": 15, "color": MUTED_TEXT},
-                           name="no_data")
-        fig.update_xaxes(visible=False)
-        fig.update_yaxes(visible=False)
-        return apply_caption(fig, caption)
-    _note_hidden(fig, hidden, caption)
-    labels = category_labels([_pair_label(row) for _, row in shown.iterrows()], caption, 4)
-    hovers = [_hover(row) for _, row in shown.iterrows()]
-    pairs = [[row["importer"], row["exporter"]] for _, row in shown.iterrows()]
-    for side, colour in (("importer", IMPORTER_COLOUR), ("exporter", EXPORTER_COLOUR)):
-        fig.add_trace(go.Bar(
-            y=labels, x=[None if pd.isna(v) else float(v) for v in shown[f"{side}_t"]],
-            orientation="h", name=SIDES[side], marker={"color": colour},
-            customdata=pairs, text=hovers, textposition="none",
-            hovertemplate="%{text}<extra></extra>"))
-    fig.update_layout(
-        barmode="group", height=max(380, 170 + (56 if caption.narrow else 44) * len(shown)),
-        plot_bgcolor="white",
-        hoverlabel={"align": "left"}, bargap=0.25,
+        layout: dict[str, object] = {"annotations": [{
+            "text": text, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+            "showarrow": False, "font": {"size": 15, "color": MUTED_TEXT}, "name": "no_data"}],
+            "xaxis": {"visible": False}, "yaxis": {"visible": False}}
+        return apply_caption(figure_from({"data": [], "layout": layout}), caption)
+    # Row dicts, not iterrows: one Series per row costs more than the text built from it.
+    rows = shown.to_dict("records")
+    labels = category_labels([_pair_label(row) for row in rows], caption, 4)
+    hovers = [_hover(row) for row in rows]
+    pairs = [[row["importer"], row["exporter"]] for row in rows]
+    traces = [{"type": "bar", "y": labels,
+               "x": [None if pd.isna(v) else float(v) for v in shown[f"{side}_t"]],
+               "orientation": "h", "name": SIDES[side], "marker": {"color": colour},
+               "customdata": pairs, "text": hovers, "textposition": "none",
+               "hovertemplate": "%{text}<extra></extra>"}
+              for side, colour in (("importer", IMPORTER_COLOUR), ("exporter", EXPORTER_COLOUR))]
+    layout = {
+        "annotations": _note_hidden(hidden, caption),
+        "barmode": "group", "height": max(380, 170 + (56 if caption.narrow else 44) * len(shown)),
+        "plot_bgcolor": "white",
+        "hoverlabel": {"align": "left"}, "bargap": 0.25,
         # On a phone from the figure's edge: from the plot's, the entries ran off the right.
-        legend={"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"}
-               | ({"xref": "container", "x": 0.03, "xanchor": "left"} if caption.narrow
-                  else {}),
-        xaxis={"title": {"text": "Net weight (t)"}, "gridcolor": "#e6e6e6",
-               "rangemode": "tozero"},
-        yaxis={"autorange": "reversed", "automargin": True})
+        "legend": {"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"}
+                  | ({"xref": "container", "x": 0.03, "xanchor": "left"} if caption.narrow
+                     else {}),
+        "xaxis": {"title": {"text": "Net weight (t)"}, "gridcolor": "#e6e6e6",
+                  "rangemode": "tozero"},
+        "yaxis": {"autorange": "reversed", "automargin": True}}
     # On a phone the two legend entries stack, and the note above them wraps.
-    return apply_caption(fig, caption, top=206 if caption.narrow else 120,
-                         narrow_left=NARROW_LABEL_PX)
+    return apply_caption(figure_from({"data": traces, "layout": layout}), caption,
+                         top=206 if caption.narrow else 120, narrow_left=NARROW_LABEL_PX)
 
 
 NARROW_LABEL_PX = 112  # a phone's left margin: pair names wrapped to four short lines
@@ -99,26 +99,27 @@ HIDDEN_NOTE = ("Not drawn: {hidden} flow(s) reported by one side whose partner r
                " trade of this product in this period (not in the data, no mirror).")
 
 
-def _note_hidden(fig: go.Figure, hidden: int, caption: Caption) -> None:
-    if hidden:
-        text = HIDDEN_NOTE.format(hidden=hidden)
-        if caption.narrow:
-            text = "<br>".join(textwrap.wrap(text, widths(caption).note))
-        shift = edge_shift(caption, NARROW_LABEL_PX)
-        fig.add_annotation(
-            text=text, xref="paper", yref="paper", x=0, y=1,
-            yshift=26 + (40 if caption.narrow else 0), xanchor="left",
-            yanchor="bottom", showarrow=False, font={"size": 10, "color": MUTED_TEXT},
-            name="hidden_flows", **({"xshift": shift, "align": "left"} if shift else {}))
+def _note_hidden(hidden: int, caption: Caption) -> list[dict]:
+    """The note on flows left out (as a list of annotations: none when nothing is)."""
+    if not hidden:
+        return []
+    text = HIDDEN_NOTE.format(hidden=hidden)
+    if caption.narrow:
+        text = "<br>".join(textwrap.wrap(text, widths(caption).note))
+    shift = edge_shift(caption, NARROW_LABEL_PX)
+    return [{"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": 1,
+             "yshift": 26 + (40 if caption.narrow else 0), "xanchor": "left",
+             "yanchor": "bottom", "showarrow": False, "font": {"size": 10, "color": MUTED_TEXT},
+             "name": "hidden_flows", **({"xshift": shift, "align": "left"} if shift else {})}]
 
 
-def _pair_label(row: pd.Series) -> str:
+def _pair_label(row: dict) -> str:
     importer, exporter = (html.escape(str(row[f"{s}_name"])) for s in ("importer", "exporter"))
     label = f"{importer} \u2190 {exporter}"
     return label if row["status"] == BOTH else f"{label} ({row['status']})"
 
 
-def _hover(row: pd.Series) -> str:
+def _hover(row: dict) -> str:
     """Both sides in t and USD, the gaps, the CIF/FOB ratio, the note and the source rows."""
     lines = [f"<b>{html.escape(str(row['importer_name']))} imports from "
              f"{html.escape(str(row['exporter_name']))}</b>"]

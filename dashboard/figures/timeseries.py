@@ -126,7 +126,7 @@ def _country_traces(rows: pd.DataFrame, mode: SeriesMode, colour: str,
         "line": {"color": colour, "width": 3.5 if emphasised else 1.6},
         "marker": {"size": 7 if emphasised else 4}, "opacity": 1.0 if emphasised else 0.8,
         "customdata": [country] * len(complete),
-        "text": [_hover(row, mode) for _, row in complete.iterrows()],
+        "text": [_hover(row, mode) for row in complete.to_dict("records")],
         "hovertemplate": "%{text}<extra></extra>"}]
     coarse = rows[rows["coverage"] != COMPLETE]
     if len(coarse):
@@ -139,13 +139,14 @@ def _country_traces(rows: pd.DataFrame, mode: SeriesMode, colour: str,
             "marker": {"symbol": "circle-open", "size": 10, "color": colour,
                        "line": {"width": 2}},
             "customdata": [country] * len(coarse),
-            "text": [_hover(row, mode) for _, row in coarse.iterrows()],
+            "text": [_hover(row, mode) for row in coarse.to_dict("records")],
             "hovertemplate": "%{text}<extra></extra>"})
     return traces
 
 
-def _hover(row: pd.Series, mode: SeriesMode) -> str:
-    """Country, period, the figure with its unit, and the rows it was summed from."""
+def _hover(row: dict, mode: SeriesMode) -> str:
+    """Country, period, the figure with its unit, and the rows it was summed from (`row`:
+    a record of the series table; records, not iterrows: a Series per row costs more)."""
     lines = [f"<b>{html.escape(str(row['country_name']))}</b>", describe_period(row["period"])]
     if row["coverage"] != COMPLETE:
         lines.append(f"{row['coverage'].capitalize()}: {format_amount(row['weight_t'], 't')}"
