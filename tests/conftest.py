@@ -21,7 +21,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 import pytest
-from factories import PLUS_COLUMNS, snake_case_name, write_rows
+from factories import PLUS_COLUMNS, plus_row, snake_case_name, write_rows
 from gunicorn_server import PREFIX, Gunicorn, free_port
 from werkzeug.serving import make_server
 
@@ -151,3 +151,17 @@ def redis_server(tmp_path_factory):
     process.send_signal(signal.SIGCONT)  # a test may have paused it
     process.terminate()
     process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def small_data(tmp_path_factory):
+    """Two reporters (Korea 1 t, Japan 2.5 t a month) over 2023-2024, Comtrade Plus: a
+    dataset small enough that a test's app starts at once."""
+    from dashboard.ingest import dataset
+
+    folder = tmp_path_factory.mktemp("small-data")
+    rows = [plus_row(reporter=reporter, year=year, month=month, weight=weight)
+            for year in (2023, 2024) for month in range(1, 13)
+            for reporter, weight in (("410", "1000"), ("392", "2500"))]
+    write_rows(folder / "comtrade_plus.csv", PLUS_COLUMNS, rows)
+    return dataset.load([folder])

@@ -15,25 +15,13 @@ import time
 import pytest
 import redis
 from callback_requests import tab_request
-from factories import PLUS_COLUMNS, plus_row, write_rows
 
 from dashboard import export
-from dashboard.ingest import dataset
 from dashboard.settings import Settings
 from dashboard.web import cache as view_cache
 from dashboard.web.app import create_app
 
 MAP_HTML = "/export/map.html?commodity=280530&period=2024"
-
-
-@pytest.fixture(scope="module")
-def small_data(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("data")
-    rows = [plus_row(reporter=reporter, year=year, month=month, weight=weight)
-            for year in (2023, 2024) for month in range(1, 13)
-            for reporter, weight in (("410", "1000"), ("392", "2500"))]
-    write_rows(folder / "comtrade_plus.csv", PLUS_COLUMNS, rows)
-    return dataset.load([folder])
 
 
 def local_store(app) -> view_cache.LocalCache:
