@@ -103,7 +103,7 @@ def run_export(args: argparse.Namespace) -> int:
     """The same file as /export/<chart>.<format>?<query>, for newsroom batch use."""
     from dashboard import export as export_module
     from dashboard.web import exports
-    from dashboard.web.callbacks import Bundle
+    from dashboard.web.context import Bundle
 
     data = dataset_module.load(list(args.data) or [DEFAULT_DATA])
     try:
