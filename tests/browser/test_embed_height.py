@@ -9,12 +9,10 @@ chart sized in vh), the two would feed each other and the frame would grow to ho
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from browser_helpers import SCREENSHOTS, wait_until
+from browser_helpers import SCREENSHOTS, PageServer, wait_until
 
 from dashboard.web.ids import Chart
 
@@ -30,44 +28,31 @@ def frame_id(chart: str, notice: bool) -> str:
     return f"frame-{chart}-{'notice' if notice else 'plain'}"
 
 
-class HostServer:
-    """The "intranet page" that frames the app, on its own port (another origin)."""
-
-    def __init__(self, app_url: str, with_host_script: bool = True):
-        frames = "".join(
-            f"<h2>{chart}{' (bad parameter)' if notice else ''}</h2>"
-            f"<iframe id='{frame_id(chart, notice)}' title='{chart}' style='width:760px;"
-            f"height:200px;border:1px solid #ccc' src='{app_url}/embed/{chart}"
-            f"{'?' + BAD_PARAMETER if notice else ''}'></iframe>" for chart, notice in FRAMES)
-        body = ("<!doctype html><html lang='en'><head><title>Intranet page</title>"
-                "<link rel='icon' href='data:,'></head><body><h1>Our briefing</h1>"
-                f"{frames}"
-                + (f"<script src='{app_url}/embed-assets/host.js'></script>"
-                   if with_host_script else "") +
-                "</body></html>").encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/briefing.html"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+def briefing(app_url: str, with_host_script: bool = True) -> str:
+    """The "intranet page": every chart's embed, plain and with a notice."""
+    frames = "".join(
+        f"<h2>{chart}{' (bad parameter)' if notice else ''}</h2>"
+        f"<iframe id='{frame_id(chart, notice)}' title='{chart}' style='width:760px;"
+        f"height:200px;border:1px solid #ccc' src='{app_url}/embed/{chart}"
+        f"{'?' + BAD_PARAMETER if notice else ''}'></iframe>" for chart, notice in FRAMES)
+    script = f"<script src='{app_url}/embed-assets/host.js'></script>"
+    return ("<!doctype html><html lang='en'><head><title>Intranet page</title>"
+            "<link rel='icon' href='data:,'></head><body><h1>Our briefing</h1>"
+            f"{frames}{script if with_host_script else ''}</body></html>")
 
 
 @pytest.fixture(scope="module")
-def host_page(server_url):
-    host = HostServer(server_url)
-    yield host.url
-    host.server.shutdown()
-    host.server.server_close()
+def host(server_url):
+    pages = PageServer()
+    pages.pages["/briefing.html"] = briefing(server_url)
+    pages.pages["/late.html"] = briefing(server_url, with_host_script=False)
+    yield pages
+    pages.close()
+
+
+@pytest.fixture(scope="module")
+def host_page(host):
+    return host.url("/briefing.html")
 
 
 def frame_heights(page) -> dict[str, float]:
@@ -129,14 +114,13 @@ def test_every_embed_height_settles_in_a_cross_origin_host(browser, server_url, 
     assert errors == []
 
 
-def test_host_script_loaded_after_the_frames_drew_still_sizes_them(browser, server_url):
+def test_host_script_loaded_after_the_frames_drew_still_sizes_them(browser, server_url, host):
     """A frame that drew before host.js ran had reported its height to nobody, and the
     frame stayed 200 px: host.js now asks every frame again when it starts."""
-    host = HostServer(server_url, with_host_script=False)
     context = browser.new_context(viewport={"width": 1000, "height": 800})
     try:
         page = context.new_page()
-        page.goto(host.url)
+        page.goto(host.url("/late.html"))
         for chart, notice in FRAMES[:4]:
             page.frame_locator(f"#{frame_id(chart, notice)}").locator(
                 "body[data-rendered=true]").wait_for(timeout=60_000)
@@ -149,5 +133,3 @@ def test_host_script_loaded_after_the_frames_drew_still_sizes_them(browser, serv
                    timeout=60)
     finally:
         context.close()
-        host.server.shutdown()
-        host.server.server_close()

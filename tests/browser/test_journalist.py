@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -20,6 +18,7 @@ import pycountry
 import pytest
 from browser_helpers import (
     OFFLINE_SCHEMES,
+    PageServer,
     drawn_map_file,
     grid_rows,
     value_locations,
@@ -166,29 +165,8 @@ def test_html_export_renders_from_file_with_no_network(browser, server_url, tmp_
 # -- 4 and 5. embeds in another site's page -------------------------------------------
 
 
-class HostPages:
-    """A tiny web server on another port: the "newsroom page" that frames the app."""
-
-    def __init__(self):
-        self.pages: dict[str, str] = {}
-        pages = self.pages
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = pages.get(self.path.split("?")[0])
-                data = (body or "not found").encode()
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+class HostPages(PageServer):
+    """The "newsroom page" that frames the app, on another port."""
 
     def host_page(self, path: str, server_url: str, embed: str) -> None:
         # The listener is the newsroom's own: it records what the frame reports.
@@ -208,8 +186,7 @@ class HostPages:
 def host():
     pages = HostPages()
     yield pages
-    pages.server.shutdown()
-    pages.server.server_close()
+    pages.close()
 
 
 def watch(page) -> dict[str, list[str]]:
@@ -230,7 +207,7 @@ def test_embed_in_another_origin_renders_and_reports_its_height(browser, server_
     try:
         page = context.new_page()
         seen = watch(page)
-        page.goto(f"http://127.0.0.1:{host.port}/story.html")
+        page.goto(host.url("/story.html"))
         wait_until(page, "window.frameLoaded")
         frame = embed_frame(page, server_url)
         frame.wait_for_selector("body[data-rendered=true]", timeout=30_000)
@@ -258,7 +235,7 @@ def test_embed_framed_by_a_site_not_allowed_is_refused(browser, server_url, host
     try:
         page = context.new_page()
         seen = watch(page)
-        response = page.goto(f"http://localhost:{host.port}/elsewhere.html")
+        response = page.goto(host.url("/elsewhere.html", host="localhost"))
         assert response.ok
         wait_until(page, "window.frameLoaded")  # fires for the error page too
         # #chart is in the embed's HTML itself: had the frame been allowed, it would be here.
@@ -281,7 +258,7 @@ def test_embed_with_broken_parameters_shows_a_notice_in_the_frame(browser, serve
     try:
         page = context.new_page()
         seen = watch(page)
-        page.goto(f"http://127.0.0.1:{host.port}/broken.html")
+        page.goto(host.url("/broken.html"))
         wait_until(page, "window.frameLoaded")
         frame = embed_frame(page, server_url)
         frame.wait_for_selector("body[data-rendered=true]", timeout=30_000)
