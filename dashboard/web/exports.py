@@ -21,8 +21,9 @@ from dashboard.ingest import schema
 from dashboard.web import charts
 from dashboard.web.cache import Codec
 from dashboard.web.ids import CHART_TAB, Chart
+from dashboard.web.links import view_link
 from dashboard.web.render import describe_selection, rounded_table
-from dashboard.web.view_state import ViewState
+from dashboard.web.view_state import ViewState, from_query, tab_defaults
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "html": "text/html", "csv": "text/csv"}
 ALIASES = {"table": Chart.MAP}  # "the table" is the map's numbers
@@ -109,8 +110,6 @@ def split_query(query: str) -> tuple[str, dict[str, float], str | None]:
 def chart_view_state(bundle, chart: Chart | str, view_query: str):
     """A chart's view, as its export and its embed read it: parameters the link does not
     name come from the chart's own tab (returns the state and its notices)."""
-    from dashboard.web.view_state import from_query, tab_defaults
-
     # "data" (every filtered row) and "table" have no tab of their own: the view's tab.
     tab = CHART_TAB[chart] if isinstance(chart, Chart) else bundle.defaults.tab
     defaults = tab_defaults(bundle.defaults, tab, bundle.catalogue)
@@ -152,10 +151,7 @@ def render_export(bundle, chart: Chart | str, fmt: str, state: ViewState,
                   sizes: dict[str, float], page_url: str, topojson_url: str,
                   max_megapixels: float = float("inf")) -> ExportFile:
     """`chart` of a checked view as `fmt`: the one place every export is drawn."""
-    from dashboard.web.view_state import LINK_WITHOUT_UPLOAD
-
-    view_url = (f"{page_url}{state.to_query()}" + (LINK_WITHOUT_UPLOAD if bundle.uploaded
-                                                   else "")) if page_url else ""
+    view_url = view_link(page_url, state, uploaded=bundle.uploaded)
     name = f"rare-earth-{chart if isinstance(chart, str) else chart.value}"
     if chart == DATA:
         frame = filtered_rows(state, bundle.data)
@@ -164,7 +160,9 @@ def render_export(bundle, chart: Chart | str, fmt: str, state: ViewState,
         return ExportFile(text.encode("utf-8-sig"), FORMATS["csv"], f"{name}.csv")
     # An image as narrow as a phone's page is laid out as the phone's page is (800 px still
     # holds the wide layout, which the overlap tests check at 800x500).
-    narrow = fmt in ("png", "svg") and image_size(sizes, max_megapixels)[0] < NARROW_IMAGE_PX
+    image = fmt in export.IMAGE_FORMATS
+    width, height, scale = image_size(sizes, max_megapixels) if image else (0, 0, 1.0)
+    narrow = image and width < NARROW_IMAGE_PX
     view = charts.render(Chart(chart), state, bundle.data, bundle.catalogue,
                          view_url=view_url, narrow=narrow)
     if fmt == "csv":
@@ -177,15 +175,15 @@ def render_export(bundle, chart: Chart | str, fmt: str, state: ViewState,
         config = graph_config(topojson_url)
         text = export.standalone_html(view.figure, _title(view.figure), config)
         return ExportFile(text.encode("utf-8"), FORMATS["html"], f"{name}.html")
-    width, height, scale = image_size(sizes, max_megapixels)
     if narrow:  # a phone-width figure's caption takes more lines: never squeeze its plot
         height = max(height, int(view.figure.layout.height or 0))
-        image_size({"width": width, "height": height, "scale": scale}, max_megapixels)
+        image_size({"width": width, "height": height, "scale": scale},
+                   max_megapixels)  # the taller image within the pixel budget too
     try:
-        image = export.to_image(view.figure, fmt, width, height, scale)
+        drawn = export.to_image(view.figure, fmt, width, height, scale)
     except export.ImageExportError as error:
         raise ExportError(503, f"the image could not be drawn: {error}") from error
-    return ExportFile(image, FORMATS[fmt], f"{name}.{fmt}")
+    return ExportFile(drawn, FORMATS[fmt], f"{name}.{fmt}")
 
 
 def size_key(fmt: str, sizes: dict[str, float]) -> str:

@@ -110,8 +110,7 @@ def rounded_table(table: pd.DataFrame, columns: list[dict]) -> pd.DataFrame:
     units.setdefault("average_value", units.get("value", ""))  # the series' open markers
     out = table.copy()
     for column in out.columns:
-        if pd.api.types.is_float_dtype(out[column]) and not pd.api.types.is_bool_dtype(
-                out[column]):
+        if pd.api.types.is_float_dtype(out[column]):
             out[column] = round_to_unit(out[column], units.get(column) or _unit_of(column))
     return out
 

@@ -26,6 +26,7 @@ from dashboard.settings import Settings
 from dashboard.web import exports
 from dashboard.web.cache import TEXT, cached, key
 from dashboard.web.ids import Chart
+from dashboard.web.links import view_link
 from dashboard.web.methods import methods_page
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -147,7 +148,7 @@ class Routes:
                       ) -> str:
         from dashboard.web import charts
 
-        view_url = f"{link}{state.to_query()}" if link else ""
+        view_url = view_link(link, state, uploaded=bundle.uploaded)
         view = charts.render(chart, state, bundle.data, bundle.catalogue, view_url, narrow)
         return pio.to_json(view.figure)
 
