@@ -21,6 +21,8 @@ from dashboard.fetch import comtrade_query as query
 from dashboard.fetch.client import HttpClient
 from dashboard.fetch.errors import Failure, FetchError, FetchFailure
 from dashboard.fetch.state import RunState
+from dashboard.ingest.dataset import sidecar_path
+from dashboard.ingest.periods import parse_period
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 LICENCE = ("UN Comtrade terms of use (https://comtradeplus.un.org/): for the user's own"
@@ -168,7 +170,7 @@ def _keep(piece: query.Piece, request: ComtradeRequest, body: bytes, answer: obj
             sidecar["partial"] = (f"the call returned {len(records):,} records, its limit:"
                                   " more may exist that this file lacks")
             report.partial.append(piece.piece_id)
-        _write_atomic(file.with_name(f"{piece.piece_id}.meta.json"),
+        _write_atomic(sidecar_path(file),
                       json.dumps(sidecar, indent=2).encode("utf-8"))
         report.files.append(file)
     state.record({"piece": piece.piece_id, "freq": piece.freq, "periods": list(piece.periods),
@@ -234,4 +236,6 @@ def summary_lines(report: RunReport, request: ComtradeRequest) -> list[str]:
 
 
 def _period_label(period: str) -> str:
-    return f"{period[:4]}-{period[4:]}" if len(period) == 6 else period
+    """Comtrade's "202503" as the canonical "2025-03" (ingest's rule); as sent if not one."""
+    parsed = parse_period(period)
+    return parsed[0] if parsed else period

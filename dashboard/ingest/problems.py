@@ -118,7 +118,7 @@ class ProblemLog:
 
 def total_problems(problems: list[Problem]) -> int:
     """Every problem found, the listed ones and those a ProblemLog only counted."""
-    return sum(int(p.value) if p.reason == Reason.PROBLEMS_NOT_LISTED else 1 for p in problems)
+    return sum(problem_counts(problems).values())
 
 
 def problem_counts(problems: list[Problem]) -> dict[str, int]:
