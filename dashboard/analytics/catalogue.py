@@ -15,6 +15,7 @@ from dashboard.analytics.periods import (
 )
 from dashboard.ingest.commodities import describe, sort_key
 from dashboard.ingest.countries import DRAWN_AS
+from dashboard.ingest.periods import month_labels
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,7 @@ class Catalogue:
         """Years and quarters every month of which has data, the one ending last last (a year
         after its own Q4); months only when no quarter is complete."""
         def order(label: str) -> tuple[str, int]:
-            end = label if freq_of(label) == "M" else (
-                f"{label[:4]}-{3 * int(label[-1]):02d}" if freq_of(label) == "Q"
-                else f"{label}-12")
-            return end, months_in(label)
+            return month_labels(label)[-1], months_in(label)  # its last month, then size
         whole = [p for p in self.periods if self.is_complete(p)]
         coarse = [p for p in whole if freq_of(p) != "M"]
         return sorted(coarse or whole, key=order)

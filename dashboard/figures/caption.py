@@ -158,10 +158,10 @@ def apply_caption(fig: go.Figure, caption: Caption, top: int = 84, bottom: int =
 NARROW_PLOT_PX = 260  # the plot area's least height on a phone, under all caption lines
 
 
-def narrow_height(layout: dict) -> int:
-    """The figure's height with at least NARROW_PLOT_PX between its top and bottom margins."""
+def narrow_height(layout: dict, plot_px: int = NARROW_PLOT_PX) -> int:
+    """The figure's height with at least `plot_px` between its top and bottom margins."""
     margin = layout.get("margin", {})
-    needed = margin.get("t", 0) + margin.get("b", 0) + NARROW_PLOT_PX
+    needed = margin.get("t", 0) + margin.get("b", 0) + plot_px
     return max(int(layout.get("height") or 0), needed)
 
 

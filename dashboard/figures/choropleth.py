@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 
 from dashboard.analytics.consistency import UNALLOCATED, beyond_rounding
-from dashboard.figures.caption import Caption, caption_layout
+from dashboard.figures.caption import Caption, caption_layout, narrow_height
 from dashboard.figures.style import (
     BORDER_COLOUR,
     DIVERGING_SCALE,
@@ -87,8 +87,7 @@ def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure
         shape = DRAWN_AS.get(spec.focus, spec.focus)
         traces += _focus_traces(shape, list(shown.index), set(gaps.index), colouring)
         annotations.append(_focus_callout(shape, table, spec, caption.narrow))
-    margin = layout["margin"]
-    height = margin["t"] + margin["b"] + NARROW_MAP_PX if caption.narrow else 480
+    height = narrow_height(layout, NARROW_MAP_PX) if caption.narrow else 480
     layout |= {"height": height, "dragmode": False, "hoverlabel": {"align": "left"},
                "geo": GEO, "annotations": annotations}
     if caption.narrow:
