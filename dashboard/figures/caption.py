@@ -55,12 +55,6 @@ def widths(caption: Caption) -> LineWidths:
     return NARROW if caption.narrow else WIDE
 
 
-def edge_shift(caption: Caption, left: int = NARROW_LEFT) -> int:
-    """px from a phone chart's plot edge (paper x=0) to the figure's text edge: notes under
-    the plot start where the title does, not indented by the axis labels. 0 when wide."""
-    return 10 - left if caption.narrow else 0
-
-
 WIDE_LABEL = 80  # characters of a category label on a wide chart (a name is rarely longer)
 
 
@@ -149,7 +143,8 @@ def apply_caption(fig: go.Figure, caption: Caption, top: int = 84, bottom: int =
         layout["yaxis"] = {"automargin": False}
     spec = fig.to_plotly_json()
     merged = _merged(spec.get("layout", {}), layout)
-    merged["annotations"] = [*spec.get("layout", {}).get("annotations", []), *annotations]
+    own = spec.get("layout", {}).get("annotations", [])
+    merged["annotations"] = [*(_from_figure_edge(note, left) for note in own), *annotations]
     if caption.narrow:  # a phone's caption takes more lines: the figure grows, not the plot
         merged["height"] = narrow_height(merged)
     return figure_from({"data": spec.get("data", []), "layout": merged})
@@ -163,6 +158,15 @@ def narrow_height(layout: dict, plot_px: int = NARROW_PLOT_PX) -> int:
     margin = layout.get("margin", {})
     needed = margin.get("t", 0) + margin.get("b", 0) + plot_px
     return max(int(layout.get("height") or 0), needed)
+
+
+def _from_figure_edge(note: dict, left: int) -> dict:
+    """A builder's note at the plot's left edge (paper x=0, anchored left), moved to start
+    where the title does when the plot is indented by a fixed margin (a phone's)."""
+    if (left == 10 or "xshift" in note or note.get("xref") != "paper" or note.get("x") != 0
+            or note.get("xanchor") != "left"):
+        return note
+    return {**note, "xshift": 10 - left}
 
 
 def _merged(base: dict, patch: dict) -> dict:

@@ -244,8 +244,7 @@ def build_dependency_ranking(ranking: pd.DataFrame, supplier_name: str, caption:
 
 
 NARROW_LABEL_PX = 104  # a phone's left margin: one line of a short country name
-NARROW_CRMA = {"xref": "paper", "x": 0, "xanchor": "left", "align": "left",
-               "xshift": 10 - NARROW_LABEL_PX}
+NARROW_CRMA = {"xref": "paper", "x": 0, "xanchor": "left", "align": "left"}
 
 
 def _ranking_hover(shown: pd.DataFrame, supplier_name: str) -> list[str]:

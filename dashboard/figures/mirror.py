@@ -22,7 +22,6 @@ from dashboard.figures.caption import (
     Caption,
     apply_caption,
     category_labels,
-    edge_shift,
     widths,
 )
 from dashboard.figures.style import MUTED_TEXT, figure_from
@@ -106,11 +105,10 @@ def _note_hidden(hidden: int, caption: Caption) -> list[dict]:
     text = HIDDEN_NOTE.format(hidden=hidden)
     if caption.narrow:
         text = "<br>".join(textwrap.wrap(text, widths(caption).note))
-    shift = edge_shift(caption, NARROW_LABEL_PX)
     return [{"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": 1,
              "yshift": 26 + (40 if caption.narrow else 0), "xanchor": "left",
              "yanchor": "bottom", "showarrow": False, "font": {"size": 10, "color": MUTED_TEXT},
-             "name": "hidden_flows", **({"xshift": shift, "align": "left"} if shift else {})}]
+             "name": "hidden_flows", **({"align": "left"} if caption.narrow else {})}]
 
 
 def _pair_label(row: dict) -> str:

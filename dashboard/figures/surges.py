@@ -21,7 +21,6 @@ from dashboard.figures.caption import (
     Caption,
     apply_caption,
     category_labels,
-    edge_shift,
     widths,
 )
 from dashboard.figures.style import MUTED_TEXT, NO_DATA_COLOUR, figure_from
@@ -62,14 +61,13 @@ def build_surge_chart(table: pd.DataFrame, params: SurgeParams, caption: Caption
             f" floor {format_amount(params.floor_t, 't')}")
     if caption.narrow:
         rule = "<br>".join(textwrap.wrap(f"{rule}. {NARROW_KEY}", widths(caption).note))
-    shift = edge_shift(caption, NARROW_LABEL_PX)
     # On a phone the rule spans the width: it sits over the threshold's label, not beside.
     # A plain spec, built once: plotly's add_* and update_* cost milliseconds each.
     layout: dict = {"annotations": [{
         "text": rule, "xref": "paper", "yref": "paper", "x": 0, "y": 1,
         "yshift": 24 if caption.narrow else 8, "xanchor": "left", "yanchor": "bottom",
         "align": "left", "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT},
-        "name": "rule", **({"xshift": shift} if shift else {})}]}
+        "name": "rule"}]}
     traces: list[dict] = []
     if drawn.empty:
         _no_data(layout, f"No country reaches the floor with a reference for "

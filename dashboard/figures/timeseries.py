@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 
 from dashboard.analytics.periods import describe_period
 from dashboard.analytics.timeseries import COMPLETE, SeriesMode, series_span
-from dashboard.figures.caption import Caption, apply_caption, edge_shift, widths, wrapped
+from dashboard.figures.caption import Caption, apply_caption, widths, wrapped
 from dashboard.figures.style import MUTED_TEXT, figure_from
 from dashboard.figures.text import format_amount, format_share
 
@@ -85,22 +85,21 @@ def build_timeseries(series: pd.DataFrame, events: pd.DataFrame | None, mode: st
         notes.append(("coverage_key", wrapped(
             "Open markers: years with coarser data only (e.g. annual), drawn at the average"
             " period, not as a spike.", note_width)))
-    room = _notes_below(layout, notes, edge_shift(caption))
+    room = _notes_below(layout, notes)
     fig = figure_from({"data": traces, "layout": layout})
     entries = len(countries) + bool(events is not None and len(events))
     legend_room = LEGEND_ROW_PX * -(-entries // 2) if caption.narrow else 0
     return apply_caption(fig, caption, top=110 + legend_room, extra_bottom=room)
 
 
-def _notes_below(layout: dict, notes: list[tuple[str, list[str]]], xshift: int = 0) -> int:
+def _notes_below(layout: dict, notes: list[tuple[str, list[str]]]) -> int:
     """Notes stacked under the date axis, in pixels; returns the room they take."""
     shift = AXIS_PX
     for name, lines in notes:
         layout["annotations"].append({
             "text": "<br>".join(lines), "xref": "paper", "yref": "paper", "x": 0, "y": 0,
             "yshift": -shift, "xanchor": "left", "yanchor": "top", "align": "left",
-            "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT}, "name": name}
-            | ({"xshift": xshift} if xshift else {}))
+            "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT}, "name": name})
         shift += NOTE_LINE_PX * len(lines) + 4
     return shift
 
