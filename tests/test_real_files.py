@@ -317,3 +317,52 @@ def test_world_against_partners_matches_pandas(path):
                          f" partners pandas {want} ours {row['partners_kg']}")
     assert world.size and not found, "\n".join(found[:15])
 
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.parent.name for p in FILES])
+def test_reporter_freshness_matches_pandas(path):
+    """The header's "Data as of": each reporter's latest month, recomputed from the file's
+    own period columns (a year covers its December)."""
+    from dashboard.analytics.freshness import latest_by_reporter
+
+    result, rows = read(path), raw_rows(path)
+    labels = reporter_labels(rows, result.frame)
+    used = rows[rows["line"].isin(result.frame["source_line"])]
+    last_month = used["period"].where(used["period"].str.len() == 7, used["period"] + "-12")
+    expected = last_month.groupby(used["reporter_code"].map(labels)).max()
+    table = latest_by_reporter(result.frame)
+    countries = result.frame.loc[result.frame["reporter_kind"] == "country", "reporter"]
+    expected = expected[expected.index.isin(set(countries.astype(str)))]
+    # (the EU-28 file has a group as its only reporter: no country row, an empty table)
+    assert table["latest_month"].to_dict() == expected.to_dict()
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.parent.name for p in FILES])
+def test_kept_world_allocation_matches_allocation_for(path):
+    """The gauges' fast World allocation (kept per flow and commodity) on real files, against
+    consistency.allocation_for, which test_world_against_partners_matches_pandas checks
+    against plain pandas."""
+    from dashboard.analytics import dependency
+    from dashboard.analytics.consistency import allocation_for
+    from dashboard.analytics.flows import partition, source_flow
+
+    frame = read(path).frame
+    compared = 0
+    for direction in Direction:
+        flow = source_flow(direction, Perspective.REPORTER).value
+        for commodity in frame["commodity_code"].astype(str).unique():
+            rows = partition(frame, flow, commodity)
+            for reporter in rows["reporter"].astype(str).unique():
+                for period in rows["period"].astype(str).unique():
+                    fast = dependency.own_world_allocation(frame, direction, commodity,
+                                                           reporter, period)
+                    reference = allocation_for(rows, reporter, flow, commodity, period)
+                    assert (fast is None) == (reference is None), (reporter, period)
+                    if reference is not None:
+                        for name, theirs in vars(reference).items():
+                            mine = getattr(fast, name)
+                            assert (mine == theirs or (isinstance(theirs, float) and (
+                                math.isclose(mine, theirs, rel_tol=1e-9, abs_tol=1e-6)
+                                or (math.isnan(theirs) and math.isnan(mine))))), name
+                    compared += 1
+    assert compared > 0
