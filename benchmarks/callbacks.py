@@ -7,7 +7,7 @@ PAYLOADS.json comes from benchmarks/record_callbacks.py: the bodies the real pag
 /_dash-update-component. Each distinct body is replayed through `app.server.test_client()`
 (Flask routing, the guard, the callback, JSON and gzip included; no network) in two ways:
 
-- cold: the app's render cache (`view_cache`, dashboard/web/cache.py) is emptied before
+- cold: the app's render cache (`view_cache`, dashboard/web/view_cache.py) is emptied before
   each call, --repeat times: what a new interaction (a view nobody asked for yet) costs;
 - hit: --repeat calls without emptying it: the same view asked again (back button, a second
   visitor), answered from the cache.
@@ -69,7 +69,7 @@ def add_naive_map(app, data) -> None:
     whole frame every time. The view-state parsing is the app's own (so both compute the
     same view); the defaults and menus are derived once, here, as the app does at start."""
     from dashboard.analytics.catalogue import Catalogue
-    from dashboard.analytics.flows import source_flow
+    from dashboard.analytics.orientation import source_flow
     from dashboard.web.view_state import default_view, from_query
 
     frame = data.frame
@@ -160,7 +160,7 @@ def post(client, body: dict) -> dict:
 
 
 def clear_render_cache(app) -> None:
-    """Empty the app's view cache (dashboard/web/cache.py; in-process here, no Redis)."""
+    """Empty the app's view cache (dashboard/web/view_cache.py; in-process here, no Redis)."""
     store = app.server.extensions["view_cache"].store
     with store._lock:
         store._entries.clear()

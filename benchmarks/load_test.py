@@ -1,24 +1,26 @@
-"""A bounded load test of the production setup: gunicorn, 2 workers, on loopback only.
+"""A bounded load test of the shipped production setup, on loopback only.
 
-    .venv/bin/python benchmarks/load_test.py [--seconds 60] [--connections 4]
-        [--engine auto|wrk|python] [--workers 2]
+    nice -n 5 .venv/bin/python benchmarks/load_test.py [--seconds 60] [--redis]
+        [--connections 4] [--workers 2] [--sample-seconds 10] [--upload-max-mb 5] [--keep]
 
-Starts `gunicorn --workers 2 --bind 127.0.0.1:<free port> dashboard.wsgi:server` with
-RARE_EARTH_CACHE_DIR in a temporary folder, then:
+Starts `gunicorn -c deploy/gunicorn.conf.py dashboard.wsgi:server` (the shipped config,
+unchanged) with RARE_EARTH_BIND on a free loopback port and RARE_EARTH_CACHE_DIR (validated
+data and the uploads folder) in a temporary folder; with --redis, first a `redis-server` on
+another free loopback port, with a password, maxmemory 64 MB (allkeys-lru) and no
+persistence, and the app pointed at it (RARE_EARTH_REDIS_URL, RARE_EARTH_CACHE_SECRET).
+RARE_EARTH_UPLOAD_MAX_TOTAL_MB is set to --upload-max-mb so that the uploads folder reaches
+its bound within the run (at the default 2,000 MB it would only grow during 10 minutes).
 
-1. records real callback requests by opening the page in Debian's Chromium (Playwright)
-   and capturing every POST to /_dash-update-component while it switches tabs, changes
-   the commodity, period and measure, and uploads a small file;
-2. builds a realistic mix from them: Dash callbacks (the recorded bodies, with the view
-   query varied over periods, measures and commodities so the render cache is not always
-   hit), embeds (/embed/<chart>?...), exports (/export/map.csv?..., other CSVs, a few PNGs)
-   and uploads (the recorded upload callback);
-3. runs it for --seconds (default 60, at most 600) with wrk and a Lua script when wrk is
-   installed, else with a Python thread pool (urllib); it prints which;
-4. prints requests/s, p50/p95/p99 latency, the errors (non-2xx/3xx answers and socket
-   errors), the answers per kind, and each gunicorn worker's resident memory (RSS; and
-   the PSS of the Chromium it starts for image export) in the first and last 10% of the
-   run (the first and last minute for runs of 10 minutes), to show whether memory climbs.
+Then it records real callback bodies in Chromium and replays a mix of them with embeds,
+exports and uploads (benchmarks/load_mix.py) from a Python thread pool (urllib, one request
+per connection, as a proxy sends them) for --seconds (at most 600). Every --sample-seconds
+it prints the requests, errors and p95 of the interval, the RSS of the gunicorn master and
+each worker (workers are replaced after max_requests), the PSS of the Chromium each worker
+starts for PNGs, all processes of the server (found by a tag in their environment, so an
+orphaned Chromium is counted too), the disk used by the uploads folder and the rest of the
+cache folder, and Redis's used_memory, keys and evictions. At the end it compares the first
+window after a warm-up (the second minute of a 10-minute run) with the last one, and lists
+the errors by kind, the worker lifetimes and the warnings in gunicorn's log.
 
 Only 127.0.0.1 is ever contacted. Nothing is written outside a temporary folder, which is
 removed at the end unless --keep is given.
@@ -27,9 +29,8 @@ removed at the end unless --keep is given.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import random
+import secrets
 import shutil
 import signal
 import socket
@@ -43,34 +44,21 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import contextlib
+
+from load_mix import MIX, Request, build_mix, record_callbacks, weighted_schedule
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
-CHROMIUM = "/usr/bin/chromium"
-UPDATE = "/_dash-update-component"
+REDIS_SERVER = "/usr/bin/redis-server"
 MAX_SECONDS = 600
-# Share of each kind of request in the mix (the rest of a kind's weight is spread evenly
-# over its requests). Callbacks dominate, as a page view makes a dozen of them.
-MIX = {"callback": 0.70, "embed": 0.12, "export-csv": 0.12, "export-png": 0.01,
-       "upload": 0.05}
-PERIODS = ["2025-Q1", "2024", "2023", "2024-Q4", "2025-03", "2024-06", "2022", "2024-Q2"]
-BASELINES = ["2024", "", "2023", "2024-Q1"]
-MEASURES = ["weight", "value", "unit_value"]
-COMMODITIES = ["28469015", "28469016", "280530", "284690"]
-CHARTS = ["map", "surges", "gauges", "ranking", "sankey", "series", "mirror"]
+TAG = "LOAD_TEST_TAG"  # in the server's environment, inherited by all it starts
+LOG_MARKERS = ("Traceback", "[ERROR]", "WORKER TIMEOUT", "Redis cache", "Booting worker")
 
 
-@dataclass
-class Request:
-    kind: str
-    method: str
-    path: str
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-# -- gunicorn --------------------------------------------------------------------------------
+# -- servers ---------------------------------------------------------------------------------
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -78,25 +66,70 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, cache_dir: Path) -> subprocess.Popen:
-    env = dict(os.environ, RARE_EARTH_CACHE_DIR=str(cache_dir))
-    command = [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--bind",
-               f"127.0.0.1:{port}", "dashboard.wsgi:server"]
-    print("starting:", " ".join(command), f"(RARE_EARTH_CACHE_DIR={cache_dir})")
-    log = open(cache_dir / "gunicorn.log", "wb")  # noqa: SIM115 (closed with the process)
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)
-    deadline = time.monotonic() + 120
+def wait_until(ready, what: str, seconds: float, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited: see {cache_dir / 'gunicorn.log'}")
+            raise SystemExit(f"{what} exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return process
+            if ready():
+                return
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     process.terminate()
-    raise SystemExit("gunicorn did not answer /healthz within 120 s")
+    raise SystemExit(f"{what} was not ready within {seconds:.0f} s")
 
+
+@dataclass
+class Redis:
+    process: subprocess.Popen
+    url: str
+    client: object  # redis.Redis
+
+
+def start_redis(folder: Path) -> Redis:
+    import redis
+
+    port, password = free_port(), secrets.token_urlsafe(24)
+    command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1",
+               "--requirepass", password, "--maxmemory", "64mb",
+               "--maxmemory-policy", "allkeys-lru", "--save", "", "--appendonly", "no",
+               "--dir", str(folder)]
+    print(f"starting: redis-server on 127.0.0.1:{port}, password set, maxmemory 64mb"
+          " allkeys-lru, no persistence")
+    log = open(folder / "redis.log", "wb")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(command, stdout=log, stderr=log)
+    client = redis.Redis(host="127.0.0.1", port=port, password=password, socket_timeout=2)
+    wait_until(client.ping, "redis-server", 20, process)
+    return Redis(process, f"redis://:{password}@127.0.0.1:{port}/0", client)
+
+
+def start_gunicorn(port: int, workers: int, cache_dir: Path, tag: str, redis: Redis | None,
+                   upload_max_mb: float) -> subprocess.Popen:
+    env = dict(os.environ, RARE_EARTH_BIND=f"127.0.0.1:{port}",
+               RARE_EARTH_WORKERS=str(workers), RARE_EARTH_CACHE_DIR=str(cache_dir),
+               RARE_EARTH_UPLOAD_MAX_TOTAL_MB=str(upload_max_mb), **{TAG: tag})
+    if redis is not None:
+        env.update(RARE_EARTH_REDIS_URL=redis.url, RARE_EARTH_CACHE_SECRET=secrets.token_hex(16))
+    command = [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
+               "dashboard.wsgi:server"]
+    print("starting:", " ".join(command), f"(RARE_EARTH_BIND=127.0.0.1:{port},"
+          f" RARE_EARTH_WORKERS={workers}, RARE_EARTH_CACHE_DIR={cache_dir},"
+          f" RARE_EARTH_UPLOAD_MAX_TOTAL_MB={upload_max_mb:g}"
+          + (", RARE_EARTH_REDIS_URL and RARE_EARTH_CACHE_SECRET set)" if redis else ")"))
+    log = open(cache_dir.parent / "gunicorn.log", "wb")  # noqa: SIM115 (closed with it)
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)
+
+    def healthy() -> bool:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+            return True
+
+    wait_until(healthy, "gunicorn", 180, process)
+    return process
+
+
+# -- processes and disk ----------------------------------------------------------------------
 
 def children(pid: int) -> list[int]:
     """Child processes of every thread of `pid` (kaleido starts Chromium from a thread)."""
@@ -118,439 +151,372 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def rss_mb(pid: int) -> float:
+def status_mb(pid: int, field_name: str, file: str = "status") -> float:
+    """A `Name: N kB` line of /proc/<pid>/status (VmRSS) or smaps_rollup (Pss), in MB."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(field_name + ":"):
                 return int(line.split()[1]) / 1024
-    except OSError:
+    except (OSError, ValueError):
         pass
     return 0.0
+
+
+def rss_mb(pid: int) -> float:
+    return status_mb(pid, "VmRSS")
 
 
 def pss_mb(pid: int) -> float:
     """Proportional set size: shared pages split between the processes sharing them, so
-    the ten or so processes of one Chromium can be added up without counting twice."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    processes can be added up without counting shared pages twice."""
+    return status_mb(pid, "Pss", "smaps_rollup")
 
 
-class MemorySampler(threading.Thread):
-    """Once a second: each worker's RSS, and the PSS of its descendants (the Chromium that
-    kaleido starts in a worker on its first PNG)."""
-
-    def __init__(self, master: int):
-        super().__init__(daemon=True)
-        self.master, self.samples, self.stop = master, [], threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            now = time.monotonic()
-            for worker in children(self.master):
-                chromium = sum(pss_mb(p) for p in descendants(worker))
-                self.samples.append((now, worker, rss_mb(worker), chromium))
-            self.stop.wait(1.0)
+def tagged(tag: str) -> list[int]:
+    """Every process whose environment holds our tag: the server and all it started."""
+    marker = f"{TAG}={tag}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
-# -- recording real callback bodies ---------------------------------------------------------
-
-def upload_file_bytes() -> bytes:
-    """A small file in the tidy layout: Korea and Japan import from China, monthly 2024."""
-    lines = ["reporter,partner,flow,commodity_code,period,net_weight_kg,value_usd"]
-    for month in range(1, 13):
-        for reporter, weight in (("KOR", 1200), ("JPN", 3100)):
-            lines.append(f"{reporter},CHN,import,280530,2024-{month:02d},{weight},{weight * 40}")
-    return ("\n".join(lines) + "\n").encode()
-
-
-def record_callbacks(base: str) -> list[dict]:
-    """Drive the page in Chromium; every callback body it posts, with what caused it."""
-    from playwright.sync_api import sync_playwright
-
-    bodies: list[dict] = []
-    step = ["load"]
-
-    def keep(request) -> None:
-        if request.method == "POST" and request.url.split("?")[0].endswith(UPDATE):
-            bodies.append({"step": step[0], "body": request.post_data_json})
-
-    def settle(page) -> None:
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(150)
-
-    def choose(page, control: str, text: str) -> None:
-        page.click(f"#{control}")
-        page.fill(".dash-dropdown-content .dash-dropdown-search-container input", text)
-        page.locator(".dash-dropdown-content .dash-options-list-option").first.click()
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        page.on("request", keep)
-        page.goto(base + "/")
-        settle(page)
-        for tab in ("surges", "dependency", "flows", "series", "mirror", "map"):
-            step[0] = f"tab {tab}"
-            page.check(f"#control-tab input[value='{tab}']")
-            settle(page)
-        for control, text in (("control-commodity", "Terbium oxide"),
-                              ("control-period", "2023")):
-            step[0] = f"{control} {text}"
-            choose(page, control, text)
-            settle(page)
-        step[0] = "measure value"
-        page.check("#control-measure input[value='value']")
-        settle(page)
-        step[0] = "upload"
-        page.set_input_files("#upload input[type=file]", files=[{
-            "name": "load_test.csv", "mimeType": "text/csv", "buffer": upload_file_bytes()}])
-        deadline = time.monotonic() + 30
-        while "rows used" not in page.inner_text("#upload-message"):
-            if time.monotonic() > deadline:
-                raise SystemExit("the upload was not accepted while recording")
-            page.wait_for_timeout(100)
-        settle(page)
-        browser.close()
-    return bodies
+def disk_bytes(folder: Path) -> tuple[int, int]:
+    """Bytes allocated on disk under `folder` (st_blocks, files and folders) and the files'
+    own sizes (what the app's upload bound counts)."""
+    allocated = apparent = 0
+    for root, folders, files in os.walk(folder):
+        for name, is_file in [(f, True) for f in files] + [(d, False) for d in folders]:
+            try:
+                info = os.lstat(os.path.join(root, name))
+            except OSError:  # pruned meanwhile
+                continue
+            allocated += info.st_blocks * 512
+            apparent += info.st_size if is_file else 0
+    return allocated, apparent
 
 
-def is_upload(body: dict) -> bool:
-    return any(i.get("id") == "upload" and i.get("property") == "contents" and i.get("value")
-               for i in body.get("inputs", []))
-
-
-def search_of(body: dict) -> str | None:
-    return next((i.get("value") for i in body.get("inputs", [])
-                 if i.get("id") == "url" and i.get("property") == "search"), None)
-
-
-def varied(query: str, rng: random.Random) -> str:
-    """The same view with another period, baseline, measure or commodity."""
-    params = dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))
-    params["period"] = rng.choice(PERIODS)
-    params["baseline"] = rng.choice(BASELINES)
-    params["measure"] = rng.choice(MEASURES)
-    params["commodity"] = rng.choice(COMMODITIES)
-    return "?" + urlencode(params)
-
-
-def build_mix(bodies: list[dict], seed: int = 7) -> list[Request]:
-    """The requests of the mix: callbacks (recorded, queries varied), embeds, exports,
-    uploads. The embedded data has no upload token in these, so they never expire."""
-    rng = random.Random(seed)
-    headers = {"Content-Type": "application/json"}
-    requests: list[Request] = []
-    token_free = []
-    for entry in bodies:
-        body = entry["body"]
-        if is_upload(body):
-            requests.append(Request("upload", "POST", UPDATE, json.dumps(body).encode(),
-                                    headers))
-            continue
-        uses_token = any(i.get("id") == "session-dataset" and i.get("value")
-                         for i in body.get("inputs", []) + body.get("state", []))
-        if not uses_token:
-            token_free.append(body)
-    for body in token_free:
-        requests.append(Request("callback", "POST", UPDATE, json.dumps(body).encode(),
-                                headers))
-        search = search_of(body)
-        if search is not None:  # the same callback on other views: 3 variants each
-            for _ in range(3):
-                copy = json.loads(json.dumps(body))
-                for item in copy["inputs"]:
-                    if item.get("id") == "url" and item.get("property") == "search":
-                        item["value"] = varied(search, rng)
-                for item in copy.get("state", []):
-                    if item.get("id") == "url" and item.get("property") == "href":
-                        item["value"] = "http://127.0.0.1/" + varied(search, rng)
-                requests.append(Request("callback", "POST", UPDATE,
-                                        json.dumps(copy).encode(), headers))
-    base_query = "?tab=map&period=2025-Q1&baseline=2024"
-    for _ in range(40):
-        query = varied(base_query, rng)[1:]
-        chart = rng.choice(CHARTS)
-        requests.append(Request("embed", "GET", f"/embed/{chart}?{query}"))
-        name = "map" if rng.random() < 0.6 else rng.choice([*CHARTS, "data"])
-        requests.append(Request("export-csv", "GET", f"/export/{name}.csv?{query}"))
-    for _ in range(4):
-        query = varied(base_query, rng)[1:]
-        requests.append(Request("export-png", "GET",
-                                f"/export/map.png?width=800&height=500&{query}"))
-    if not any(r.kind == "upload" for r in requests):
-        raise SystemExit("no upload callback was recorded")
-    return requests
-
-
-def weighted_schedule(requests: list[Request], size: int = 2000,
-                      seed: int = 11) -> list[int]:
-    """Indexes of requests in proportion to MIX, shuffled: the order a client sends them."""
-    rng = random.Random(seed)
-    by_kind: dict[str, list[int]] = {}
-    for index, request in enumerate(requests):
-        by_kind.setdefault(request.kind, []).append(index)
-    schedule = []
-    for kind, share in MIX.items():
-        indexes = by_kind.get(kind, [])
-        schedule += [rng.choice(indexes) for _ in range(round(size * share))] if indexes else []
-    rng.shuffle(schedule)
-    return schedule
-
-
-# -- engines ---------------------------------------------------------------------------------
+# -- sampling --------------------------------------------------------------------------------
 
 @dataclass
-class Result:
-    engine: str
-    seconds: float
-    requests: int
-    latencies_ms: dict[str, float]  # p50, p95, p99
-    errors: int  # non-2xx/3xx answers
-    socket_errors: int
-    per_kind: dict[str, dict[str, int]]  # kind -> {"count": n, "errors": n}
+class Sample:
+    t: float  # seconds since the load started
+    master_rss: float
+    workers: dict[int, tuple[float, float]]  # pid -> (RSS, PSS of its Chromium), MB
+    server_processes: int
+    server_pss: float  # MB, all tagged processes
+    uploads_bytes: int  # allocated on disk
+    uploads_size: int  # the files' own sizes
+    uploads_dirs: int
+    other_cache_bytes: int
+    redis: dict[str, int] = field(default_factory=dict)
 
 
-def lua_string(text: str) -> str:
-    level = 1
-    while f"]{'=' * level}]" in text:
-        level += 1
-    return f"[{'=' * level}[{text}]{'=' * level}]"
+@dataclass
+class RequestLog:
+    """(seconds since the load started, kind, ms, HTTP status or the socket error's name)."""
+
+    rows: list[tuple[float, str, float, int | str]] = field(default_factory=list)
+    error_examples: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def between(self, start: float, end: float) -> list[tuple[float, str, float, int | str]]:
+        with self.lock:
+            return [r for r in self.rows if start <= r[0] < end]
 
 
-def wrk_script(requests: list[Request], schedule: list[int], folder: Path) -> Path:
-    """A wrk Lua script: the requests pre-formatted per thread, sent in schedule order from
-    a per-thread offset; each thread has one connection, so answers follow requests and
-    can be counted per kind."""
-    def entry(r: Request) -> str:
-        body = lua_string(r.body.decode()) if r.body else "nil"
-        headers = ", ".join(f"[ {lua_string(k)} ]={lua_string(v)}" for k, v in r.headers.items())
-        return (f"{{kind={lua_string(r.kind)}, method={lua_string(r.method)},"
-                f" path={lua_string(r.path)}, body={body}, headers={{{headers}}}}}")
-
-    entries = ",\n".join(entry(r) for r in requests)
-    order = ", ".join(str(i + 1) for i in schedule)
-    script = f"""
-local requests = {{
-{entries}
-}}
-local order = {{{order}}}
-local threads = {{}}
-local counter = 0
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("id", counter)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  formatted = {{}}
-  for i, r in ipairs(requests) do
-    formatted[i] = wrk.format(r.method, r.path, r.headers, r.body)
-  end
-  position = (id * 997) % #order
-  counts, errors = {{}}, {{}}
-end
-
-function request()
-  position = position % #order + 1
-  current = requests[order[position]].kind
-  return formatted[order[position]]
-end
-
-function response(status, headers, body)
-  counts[current] = (counts[current] or 0) + 1
-  if status >= 400 then errors[current] = (errors[current] or 0) + 1 end
-end
-
-function done(summary, latency, requests)
-  local kinds = {{}}
-  for _, thread in ipairs(threads) do
-    local c, e = thread:get("counts"), thread:get("errors")
-    for kind, n in pairs(c) do
-      kinds[kind] = kinds[kind] or {{count = 0, errors = 0}}
-      kinds[kind].count = kinds[kind].count + n
-    end
-    for kind, n in pairs(e) do
-      kinds[kind] = kinds[kind] or {{count = 0, errors = 0}}
-      kinds[kind].errors = kinds[kind].errors + n
-    end
-  end
-  local parts = {{}}
-  for kind, v in pairs(kinds) do
-    table.insert(parts, string.format('"%s": {{"count": %d, "errors": %d}}', kind, v.count,
-                                      v.errors))
-  end
-  local e = summary.errors
-  io.write(string.format('RESULT {{"requests": %d, "duration_us": %d, "status_errors": %d,'
-    .. ' "socket_errors": %d, "p50": %d, "p95": %d, "p99": %d, "kinds": {{%s}}}}\\n',
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    table.concat(parts, ", ")))
-end
-"""
-    path = folder / "mix.lua"
-    path.write_text(script)
-    return path
+def is_error(outcome: int | str) -> bool:
+    return isinstance(outcome, str) or outcome >= 400
 
 
-def run_wrk(base: str, requests: list[Request], schedule: list[int], seconds: int,
-            connections: int, folder: Path) -> Result:
-    script = wrk_script(requests, schedule, folder)
-    command = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s",
-               "--timeout", "60s", "-s", str(script), base]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(x for x in output.splitlines() if x.startswith("RESULT "))
-    data = json.loads(line[len("RESULT "):])
-    return Result("wrk + Lua script", data["duration_us"] / 1e6, data["requests"],
-                  {p: data[p] / 1000 for p in ("p50", "p95", "p99")}, data["status_errors"],
-                  data["socket_errors"], data["kinds"])
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values) or [0.0]
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-def run_python(base: str, requests: list[Request], schedule: list[int], seconds: int,
-               connections: int) -> Result:
-    stop_at = time.monotonic() + seconds
-    lock = threading.Lock()
-    latencies: list[float] = []
-    per_kind: dict[str, dict[str, int]] = {}
-    socket_errors = [0]
+def redis_figures(redis: Redis | None) -> dict[str, int]:
+    if redis is None:
+        return {}
+    try:
+        memory, stats = redis.client.info("memory"), redis.client.info("stats")
+        return {"used_memory": memory["used_memory"], "keys": redis.client.dbsize(),
+                "evicted": stats["evicted_keys"], "hits": stats["keyspace_hits"],
+                "misses": stats["keyspace_misses"]}
+    except Exception as error:  # reported, the run goes on
+        print(f"  (Redis INFO failed: {error!r})")
+        return {}
 
+
+class Sampler(threading.Thread):
+    """Every `interval` seconds: memory, disk and Redis, and a line with the interval's
+    requests; the samples are kept for the report."""
+
+    def __init__(self, master: int, tag: str, cache_dir: Path, redis: Redis | None,
+                 log: RequestLog, started: float, interval: float):
+        super().__init__(daemon=True)
+        self.master, self.tag, self.cache_dir, self.redis = master, tag, cache_dir, redis
+        self.log, self.started, self.interval = log, started, interval
+        self.samples: list[Sample] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(self.interval):
+            self.samples.append(self.sample())
+            self.print_line(self.samples[-1])
+
+    def sample(self) -> Sample:
+        t = time.monotonic() - self.started
+        workers = {w: (rss_mb(w), sum(pss_mb(p) for p in descendants(w)))
+                   for w in children(self.master)}
+        processes = tagged(self.tag)
+        uploads, dirs = disk_bytes(self.cache_dir / "uploads"), 0
+        with contextlib.suppress(OSError):
+            dirs = sum(1 for _ in (self.cache_dir / "uploads").iterdir())
+        everything = disk_bytes(self.cache_dir)[0]
+        return Sample(t, rss_mb(self.master), workers, len(processes),
+                      sum(pss_mb(p) for p in processes), uploads[0], uploads[1], dirs,
+                      everything - uploads[0], redis_figures(self.redis))
+
+    def print_line(self, s: Sample) -> None:
+        rows = self.log.between(s.t - self.interval, s.t)
+        errors = sum(is_error(r[3]) for r in rows)
+        p95 = percentile([r[2] for r in rows], 95)
+        workers = " ".join(f"{pid}:{rss:.0f}[{chrome:.0f}]"
+                           for pid, (rss, chrome) in sorted(s.workers.items()))
+        redis = (f" | redis {s.redis['used_memory'] / 1e6:.1f} MB {s.redis['keys']} keys"
+                 f" {s.redis['evicted']} evicted" if s.redis else "")
+        print(f"t={s.t:4.0f}s {len(rows) / self.interval:6.1f} req/s err {errors}"
+              f" p95 {p95:5.0f} ms | master {s.master_rss:.0f} | workers {workers}"
+              f" | {s.server_processes} procs PSS {s.server_pss:.0f} | uploads"
+              f" {s.uploads_bytes / 1e6:.2f} MB ({s.uploads_size / 1e6:.2f} in files)"
+              f" {s.uploads_dirs} dirs | cache"
+              f" {s.other_cache_bytes / 1e6:.2f} MB{redis}", flush=True)
+
+
+# -- load ------------------------------------------------------------------------------------
+
+def send(base: str, request: Request, log: RequestLog, started: float) -> None:
+    call = urllib.request.Request(base + request.path, data=request.body or None,
+                                  headers=request.headers, method=request.method)
+    begun = time.perf_counter()
+    detail = ""
+    try:
+        with urllib.request.urlopen(call, timeout=60) as answer:
+            answer.read()
+            outcome: int | str = answer.status
+    except urllib.error.HTTPError as error:
+        outcome, detail = error.code, error.read()[:300].decode(errors="replace")
+    except OSError as error:
+        outcome, detail = type(error).__name__, repr(error)
+    elapsed = (time.perf_counter() - begun) * 1000
+    with log.lock:
+        log.rows.append((time.monotonic() - started, request.kind, elapsed, outcome))
+        if is_error(outcome) and len(log.error_examples) < 20:
+            log.error_examples.append(f"{request.kind} {request.method} {request.path[:120]}"
+                                      f" -> {outcome}: {detail}")
+
+
+def run_clients(base: str, requests: list[Request], schedule: list[int], stop_at: float,
+                connections: int, log: RequestLog, started: float) -> None:
     def client(offset: int) -> None:
         position = offset
         while time.monotonic() < stop_at:
             position = (position + 1) % len(schedule)
-            request = requests[schedule[position]]
-            call = urllib.request.Request(base + request.path, data=request.body or None,
-                                          headers=request.headers, method=request.method)
-            started = time.perf_counter()
-            status = 0
-            try:
-                with urllib.request.urlopen(call, timeout=60) as answer:
-                    answer.read()
-                    status = answer.status
-            except urllib.error.HTTPError as error:
-                status = error.code
-            except OSError:
-                with lock:
-                    socket_errors[0] += 1
-                continue
-            elapsed = (time.perf_counter() - started) * 1000
-            with lock:
-                latencies.append(elapsed)
-                entry = per_kind.setdefault(request.kind, {"count": 0, "errors": 0})
-                entry["count"] += 1
-                entry["errors"] += status >= 400
+            send(base, requests[schedule[position]], log, started)
 
-    started = time.monotonic()
     threads = [threading.Thread(target=client, args=(i * 997,)) for i in range(connections)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    ordered = sorted(latencies) or [0.0]
-
-    def percentile(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-    return Result("Python thread pool (urllib)", time.monotonic() - started, len(latencies),
-                  {f"p{p}": percentile(p) for p in (50, 95, 99)},
-                  sum(v["errors"] for v in per_kind.values()), socket_errors[0], per_kind)
 
 
 # -- report ----------------------------------------------------------------------------------
 
-def memory_report(samples: list, start: float, end: float) -> list[str]:
-    window = max(5.0, min(60.0, (end - start) / 10))
-    lines = [f"worker memory in MB (RSS of the worker; in brackets the PSS of its Chromium"
-             f" children), mean over the first and last {window:.0f} s:"]
-    for worker in sorted({s[1] for s in samples}):
-        mine = [s for s in samples if s[1] == worker]
-        first = [s for s in mine if s[0] <= start + window]
-        last = [s for s in mine if s[0] >= end - window]
-        if not first or not last:
-            lines.append(f"  worker {worker}: not alive for the whole run")
-            continue
-
-        def mean(rows, column):
-            return statistics.fmean(r[column] for r in rows)
-
-        lines.append(
-            f"  worker {worker}: first {mean(first, 2):7.1f} [{mean(first, 3):6.0f}]   "
-            f"last {mean(last, 2):7.1f} [{mean(last, 3):6.0f}]   "
-            f"change {mean(last, 2) - mean(first, 2):+6.1f} MB "
-            f"(peak {max(r[2] for r in mine):.1f}; Chromium peak {max(r[3] for r in mine):.0f})")
-    return lines
+def mean(values: list[float]) -> float:
+    return statistics.fmean(values) if values else float("nan")
 
 
-def main() -> None:
+def window_figures(samples: list[Sample], log: RequestLog, start: float,
+                   end: float) -> dict[str, float]:
+    """Means over the samples taken in [start, end], and the requests answered then."""
+    mine = [s for s in samples if start <= s.t <= end + 0.5]
+    rows = log.between(start, end)
+    rss = [r for s in mine for r, _ in s.workers.values()]
+    figures = {
+        "master RSS MB": mean([s.master_rss for s in mine]),
+        "worker RSS MB, mean": mean(rss),
+        "worker RSS MB, max": max(rss, default=float("nan")),
+        "workers seen": len({pid for s in mine for pid in s.workers}),
+        "workers' Chromium PSS MB, sum": mean([sum(c for _, c in s.workers.values())
+                                               for s in mine]),
+        "server processes": mean([s.server_processes for s in mine]),
+        "server PSS MB, all processes": mean([s.server_pss for s in mine]),
+        "uploads folder MB on disk": mean([s.uploads_bytes / 1e6 for s in mine]),
+        "uploads folder MB, file sizes": mean([s.uploads_size / 1e6 for s in mine]),
+        "uploads kept": mean([s.uploads_dirs for s in mine]),
+        "rest of cache folder MB": mean([s.other_cache_bytes / 1e6 for s in mine]),
+        "requests/s": len(rows) / (end - start),
+        "errors": sum(is_error(r[3]) for r in rows),
+    }
+    for p in (50, 95, 99):
+        figures[f"p{p} ms"] = percentile([r[2] for r in rows], p)
+    if any(s.redis for s in mine):
+        figures["Redis used_memory MB"] = mean([s.redis["used_memory"] / 1e6
+                                                for s in mine if s.redis])
+        figures["Redis keys"] = mean([s.redis["keys"] for s in mine if s.redis])
+    return figures
+
+
+def print_windows(samples: list[Sample], log: RequestLog, seconds: float,
+                  window: float) -> None:
+    first = window_figures(samples, log, window, 2 * window)
+    last = window_figures(samples, log, seconds - window, seconds)
+    print(f"\nfirst window after a {window:.0f} s warm-up ({window:.0f}-{2 * window:.0f} s)"
+          f" vs the last ({seconds - window:.0f}-{seconds:.0f} s), means of the samples:")
+    print(f"  {'':32} {'first':>10} {'last':>10} {'change':>10}")
+    for name in first:
+        change = last[name] - first[name]
+        print(f"  {name:32} {first[name]:10.1f} {last[name]:10.1f} {change:+10.1f}")
+
+
+def print_workers(samples: list[Sample]) -> None:
+    print("\nworkers (gunicorn replaces one after max_requests): RSS MB at its first and last"
+          " sample, and its peak")
+    lives: dict[int, list[tuple[float, float]]] = {}
+    for s in samples:
+        for pid, (rss, _) in s.workers.items():
+            lives.setdefault(pid, []).append((s.t, rss))
+    for pid, life in lives.items():
+        print(f"  {pid}: seen {life[0][0]:4.0f}-{life[-1][0]:4.0f} s, RSS {life[0][1]:6.1f}"
+              f" -> {life[-1][1]:6.1f} (peak {max(r for _, r in life):.1f})")
+
+
+def print_requests(log: RequestLog, seconds: float) -> None:
+    rows = log.rows
+    latencies = [r[2] for r in rows]
+    print(f"\nwhole run: {len(rows):,} requests, {len(rows) / seconds:.1f}/s; p50"
+          f" {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms,"
+          f" p99 {percentile(latencies, 99):.0f} ms")
+    outcomes: dict[tuple[str, int | str], int] = {}
+    for _, kind, _, outcome in rows:
+        outcomes[kind, outcome] = outcomes.get((kind, outcome), 0) + 1
+    print(f"  errors: {sum(is_error(r[3]) for r in rows)} (answers >= 400 or socket errors)")
+    for kind in MIX:
+        mine = [r for r in rows if r[1] == kind]
+        answers = ", ".join(f"{o}: {n}" for (k, o), n in sorted(
+            outcomes.items(), key=lambda x: str(x[0][1])) if k == kind)
+        print(f"    {kind:<11} {len(mine):>7,} ({answers}); p50"
+              f" {percentile([r[2] for r in mine], 50):.0f} ms, p95"
+              f" {percentile([r[2] for r in mine], 95):.0f} ms")
+    for example in log.error_examples:
+        print("    e.g.", example)
+
+
+def print_log_markers(path: Path) -> None:
+    text = path.read_text(errors="replace") if path.exists() else ""
+    counts = ", ".join(f"{m!r}: {text.count(m)}" for m in LOG_MARKERS)
+    print(f"\ngunicorn log lines: {counts}")
+    for line in text.splitlines():
+        if any(m in line for m in LOG_MARKERS[:4]):
+            print("   ", line[:200])
+
+
+# -- main ------------------------------------------------------------------------------------
+
+def stop(process: subprocess.Popen, seconds: float) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def end_leftovers(tag: str) -> None:
+    """Processes of the server still alive after gunicorn exited (an orphaned Chromium):
+    reported, then ended by their id."""
+    left = tagged(tag)
+    print(f"server processes left after gunicorn exited: {len(left)}"
+          + (f" {left} (ending them)" if left else ""))
+    for pid in left:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60,
                         help=f"how long to load the server (at most {MAX_SECONDS})")
-    parser.add_argument("--connections", type=int, default=4,
-                        help="concurrent clients (each one keep-alive connection)")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--engine", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--redis", action="store_true",
+                        help="start a redis-server and point the app's cache at it")
+    parser.add_argument("--sample-seconds", type=float, default=10.0)
+    parser.add_argument("--upload-max-mb", type=float, default=5.0,
+                        help="RARE_EARTH_UPLOAD_MAX_TOTAL_MB: the uploads folder's bound")
     parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary folder (gunicorn log, uploads, wrk script)")
+                        help="keep the temporary folder (gunicorn and Redis logs, uploads)")
     args = parser.parse_args()
     if not 1 <= args.seconds <= MAX_SECONDS:
         parser.error(f"--seconds must be between 1 and {MAX_SECONDS}")
-    engine = args.engine
-    if engine == "auto":
-        engine = "wrk" if shutil.which("wrk") else "python"
-    if engine == "wrk" and not shutil.which("wrk"):
-        parser.error("wrk is not installed (apt-get install -y wrk), or use --engine python")
+    return args
 
+
+def main() -> None:
+    args = parse_args()
     folder = Path(tempfile.mkdtemp(prefix="rare-earth-load-"))
+    cache_dir, tag = folder / "cache", secrets.token_hex(8)
+    cache_dir.mkdir()
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}; load average {os.getloadavg()[0]:.1f};"
+          f" {os.cpu_count()} cores")
+    redis = start_redis(folder) if args.redis else None
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    gunicorn = start_gunicorn(port, args.workers, folder)
-    sampler = None
+    gunicorn = None
     try:
+        gunicorn = start_gunicorn(port, args.workers, cache_dir, tag, redis, args.upload_max_mb)
         bodies = record_callbacks(base)
         requests = build_mix(bodies)
         schedule = weighted_schedule(requests)
         kinds = {k: sum(r.kind == k for r in requests) for k in MIX}
         print(f"recorded {len(bodies)} callback requests in Chromium; the mix holds"
               f" {len(requests)} distinct requests: {kinds}")
-        print(f"engine: {'wrk + Lua script' if engine == 'wrk' else 'Python thread pool'};"
-              f" {args.connections} connections, {args.seconds} s, {args.workers} workers")
-        sampler = MemorySampler(gunicorn.pid)
+        print(f"load: Python thread pool (urllib), {args.connections} connections,"
+              f" {args.seconds} s, {args.workers} workers; a sample every"
+              f" {args.sample_seconds:g} s", flush=True)
+        log, started = RequestLog(), time.monotonic()
+        sampler = Sampler(gunicorn.pid, tag, cache_dir, redis, log, started,
+                          args.sample_seconds)
         sampler.start()
-        start = time.monotonic()
-        if engine == "wrk":
-            result = run_wrk(base, requests, schedule, args.seconds, args.connections, folder)
-        else:
-            result = run_python(base, requests, schedule, args.seconds, args.connections)
-        end = time.monotonic()
+        run_clients(base, requests, schedule, started + args.seconds, args.connections, log,
+                    started)
         sampler.stop.set()
         sampler.join()
+        seconds = time.monotonic() - started
     finally:
-        if sampler is not None:
-            sampler.stop.set()
-        gunicorn.send_signal(signal.SIGTERM)
-        try:
-            gunicorn.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            gunicorn.kill()
-    print(f"\nresults ({result.engine}, {result.seconds:.1f} s):")
-    print(f"  requests      {result.requests:,} ({result.requests / result.seconds:,.1f}/s)")
-    print("  latency       p50 {p50:,.0f} ms   p95 {p95:,.0f} ms   p99 {p99:,.0f} ms".format(
-        **result.latencies_ms))
-    print(f"  errors        {result.errors} answers not 2xx/3xx, {result.socket_errors}"
-          " socket errors or timeouts")
-    for kind, entry in sorted(result.per_kind.items()):
-        print(f"    {kind:<11} {entry['count']:>7,} answers, {entry['errors']} errors")
-    for line in memory_report(sampler.samples, start, end):
-        print(line)
+        if gunicorn is not None:
+            stop(gunicorn, 120)
+        end_leftovers(tag)
+        if redis is not None:
+            stop(redis.process, 10)
+    window = min(60.0, seconds / 4)
+    print_windows(sampler.samples, log, seconds, window)
+    print_workers(sampler.samples)
+    print_requests(log, seconds)
+    if redis is not None and sampler.samples and sampler.samples[-1].redis:
+        r = sampler.samples[-1].redis
+        print(f"\nRedis at the end: {r['used_memory'] / 1e6:.1f} MB used (maxmemory 64 MB),"
+              f" {r['keys']} keys, {r['evicted']} evicted, {r['hits']} hits,"
+              f" {r['misses']} misses")
+    print_log_markers(folder / "gunicorn.log")
     if args.keep:
-        print(f"(gunicorn log, uploads and the wrk script kept in {folder})")
+        print(f"(logs and the cache folder kept in {folder})")
     else:
         shutil.rmtree(folder, ignore_errors=True)
 

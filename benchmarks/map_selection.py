@@ -17,7 +17,7 @@ import time
 
 import pandas as pd
 
-from dashboard.analytics import flows
+from dashboard.analytics import orientation
 from dashboard.analytics.compare import Basis, Comparison
 from dashboard.analytics.country_table import _PREPARED, Selection, country_table
 from dashboard.ingest import dataset
@@ -34,7 +34,7 @@ def main() -> None:
     cold = []
     for _ in range(3):
         _PREPARED._entries.clear()
-        flows._ORPHANS._entries.clear()
+        orientation._ORPHANS._entries.clear()
         start = time.perf_counter()
         country_table(frame, selection, "2025-Q1", comparison)
         cold.append((time.perf_counter() - start) * 1000)

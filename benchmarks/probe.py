@@ -48,12 +48,12 @@ def raw(folder: Path) -> None:
 
 
 def build(folder: Path, cache_dir: Path) -> None:
-    from dashboard.ingest import cache, dataset
+    from dashboard.ingest import dataset, frame_cache
 
     start = time.perf_counter()
     dataset.load([folder], cache_dir=cache_dir)
     seconds = time.perf_counter() - start
-    entry = cache.entry_dir(cache_dir, [folder])
+    entry = frame_cache.entry_dir(cache_dir, [folder])
     emit(seconds=seconds, peak_mb=peak_mb(),
          cache_mb=sum(f.stat().st_size for f in entry.iterdir()) / 2**20)
 

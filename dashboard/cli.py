@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     """The same file as /export/<chart>.<format>?<query>, for newsroom batch use."""
-    from dashboard import export as export_module
+    from dashboard import chart_files
     from dashboard.web import exports
     from dashboard.web.context import Bundle
 
@@ -110,12 +110,12 @@ def run_export(args: argparse.Namespace) -> int:
         chart = exports.chart_of(args.chart, args.format)
         page_url = args.page_url if args.page_url.endswith("/") else args.page_url + "/"
         file = exports.export_chart(Bundle.of(data), chart, args.format, args.query, page_url,
-                                    export_module.topojson_url())
+                                    chart_files.topojson_url())
     except exports.ExportError as error:
         print(f"export failed: {error}", file=sys.stderr)
         return 2
     finally:
-        export_module.shutdown()
+        chart_files.shutdown()
     args.output.write_bytes(file.content)
     print(f"wrote {args.output} ({len(file.content):,} bytes, {file.mimetype})")
     return 0

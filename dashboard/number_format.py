@@ -3,7 +3,7 @@
 Every number a person reads (hover, sentence, colour bar, the grid, CSV headers) goes
 through `format_number`: 3 significant digits below 100, whole numbers with thousands
 separators from 100 up, no float noise. The page's grid draws the same rule in the browser
-with d3-format (`GRID_NUMBER_JS` in dashboard/web/render.py); ties round away from zero
+with d3-format (`GRID_NUMBER_JS` in dashboard/web/grid.py); ties round away from zero
 on the exact binary value, as JavaScript's toFixed/toExponential do, so the two agree.
 
 Files get numbers rounded to their source precision (`round_to_unit`): weights in whole

@@ -33,7 +33,7 @@ from dashboard.analytics.compare import (
     period_totals,
     tonnes_text,
 )
-from dashboard.analytics.flows import Direction
+from dashboard.analytics.orientation import Direction
 from dashboard.analytics.surge_rules import SurgeParams, SurgeRule
 from dashboard.analytics.surges import detect_surges
 

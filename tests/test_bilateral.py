@@ -13,7 +13,7 @@ from dashboard.analytics.bilateral import (
     top_flows,
 )
 from dashboard.analytics.country_table import Selection, selected_rows
-from dashboard.analytics.flows import Direction, Perspective
+from dashboard.analytics.orientation import Direction, Perspective
 from dashboard.ingest import readers
 
 # (importer, supplier, kg) in January 2024: reporter-side imports of 280530.

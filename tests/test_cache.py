@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from factories import plus_row
 
-from dashboard.ingest import cache, dataset, readers, schema
+from dashboard.ingest import dataset, frame_cache, readers, schema
 
 
 @pytest.fixture
@@ -113,23 +113,23 @@ def test_added_file_invalidates(folder, tmp_path, plus_file, raw_reads):
 def test_cache_version_change_invalidates(folder, tmp_path, raw_reads, monkeypatch):
     cache_dir = tmp_path / "cache"
     dataset.load([folder], cache_dir=cache_dir)
-    monkeypatch.setattr(cache, "CACHE_VERSION", cache.CACHE_VERSION + 1)
+    monkeypatch.setattr(frame_cache, "CACHE_VERSION", frame_cache.CACHE_VERSION + 1)
     dataset.load([folder], cache_dir=cache_dir)
     assert raw_reads["files"] == 4
 
 
 @pytest.mark.parametrize("damage", [
-    lambda entry: (entry / cache.FRAME_FILE).write_bytes(b"not parquet"),
-    lambda entry: (entry / cache.FRAME_FILE).write_bytes(
-        (entry / cache.FRAME_FILE).read_bytes()[:200]),
-    lambda entry: (entry / cache.FRAME_FILE).unlink(),
-    lambda entry: (entry / cache.META_FILE).write_text("{truncated"),
-    lambda entry: (entry / cache.META_FILE).write_text(json.dumps({"key": None})),
+    lambda entry: (entry / frame_cache.FRAME_FILE).write_bytes(b"not parquet"),
+    lambda entry: (entry / frame_cache.FRAME_FILE).write_bytes(
+        (entry / frame_cache.FRAME_FILE).read_bytes()[:200]),
+    lambda entry: (entry / frame_cache.FRAME_FILE).unlink(),
+    lambda entry: (entry / frame_cache.META_FILE).write_text("{truncated"),
+    lambda entry: (entry / frame_cache.META_FILE).write_text(json.dumps({"key": None})),
 ], ids=["garbage-frame", "truncated-frame", "missing-frame", "garbage-meta", "empty-meta"])
 def test_corrupt_cache_is_ignored_and_rebuilt(folder, tmp_path, raw_reads, damage):
     cache_dir = tmp_path / "cache"
     fresh = dataset.load([folder], cache_dir=cache_dir)
-    damage(cache.entry_dir(cache_dir, [folder]))
+    damage(frame_cache.entry_dir(cache_dir, [folder]))
     assert_same(dataset.load([folder], cache_dir=cache_dir), fresh)
     assert raw_reads["files"] == 4
     assert_same(dataset.load([folder], cache_dir=cache_dir), fresh)
@@ -144,8 +144,9 @@ def test_frame_from_another_write_is_a_miss(folder, tmp_path, plus_file, raw_rea
     (folder / "b.csv").rename(other / "b.csv")
     dataset.load([folder], cache_dir=cache_dir)
     dataset.load([other], cache_dir=cache_dir)
-    foreign = cache.entry_dir(cache_dir, [other]) / cache.FRAME_FILE
-    (cache.entry_dir(cache_dir, [folder]) / cache.FRAME_FILE).write_bytes(foreign.read_bytes())
+    foreign = frame_cache.entry_dir(cache_dir, [other]) / frame_cache.FRAME_FILE
+    own = frame_cache.entry_dir(cache_dir, [folder]) / frame_cache.FRAME_FILE
+    own.write_bytes(foreign.read_bytes())
     dataset.load([folder], cache_dir=cache_dir)
     assert raw_reads["files"] == 3
 
@@ -161,22 +162,22 @@ def test_a_loader_waits_for_the_one_building_and_uses_its_entry(folder, tmp_path
                                                                 monkeypatch):
     """Workers starting together must not each read the raw files (gigabytes at 5M rows)."""
     cache_dir = tmp_path / "cache"
-    missed, real_read, loaded = threading.Event(), cache.read, []
+    missed, real_read, loaded = threading.Event(), frame_cache.read, []
 
     def read(*args):
         entry = real_read(*args)
         missed.set()
         return entry
 
-    monkeypatch.setattr(cache, "read", read)
-    with cache.lock(cache_dir, [folder]):  # this test is the process building the entry
+    monkeypatch.setattr(frame_cache, "read", read)
+    with frame_cache.lock(cache_dir, [folder]):  # this test is the process building the entry
         waiter = threading.Thread(
             target=lambda: loaded.append(dataset.load([folder], cache_dir=cache_dir)))
         waiter.start()
         assert missed.wait(30)  # the waiter found no entry; it now waits for the lock
         files = dataset.trade_files([folder])
         sources = files + [dataset.sidecar_path(f) for f in files]
-        cache.write(cache_dir, [folder], sources, dataset._read_raw(files, None))
+        frame_cache.write(cache_dir, [folder], sources, dataset._read_raw(files, None))
     waiter.join(30)
     assert len(loaded) == 1
     assert raw_reads["files"] == 2  # read once, by the builder

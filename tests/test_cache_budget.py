@@ -16,9 +16,9 @@ import pytest
 import redis
 from callback_requests import tab_request
 
-from dashboard import export
+from dashboard import chart_files
 from dashboard.settings import Settings
-from dashboard.web import cache as view_cache
+from dashboard.web import view_cache
 from dashboard.web.app import create_app
 
 MAP_HTML = "/export/map.html?commodity=280530&period=2024"
@@ -56,7 +56,7 @@ def test_equivalent_spellings_of_one_view_are_one_entry(small_data, tmp_path):
 
 def test_image_size_spellings_are_one_render(small_data, tmp_path, monkeypatch):
     drawn = []
-    monkeypatch.setattr(export, "to_image",
+    monkeypatch.setattr(chart_files, "to_image",
                         lambda fig, fmt, width, height, scale: drawn.append(
                             (width, height, scale)) or b"PNG")
     app = create_app(Settings(cache_dir=tmp_path), small_data)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from factories import PLUS_COLUMNS, plus_row, write_rows
 
-from dashboard import cli, export
+from dashboard import chart_files, cli
 from dashboard.ingest import dataset
 
 QUERY = "commodity=280530&period=2024&perspective=reporter&measure=weight"
@@ -83,7 +83,7 @@ def test_cli_refuses_unusable_query_values_with_the_route_message(data_folder, m
     assert f"export failed: {response.json['error']['detail']}" in err
 
 
-@pytest.mark.skipif(export.find_browser() is None, reason="no Chromium for image export")
+@pytest.mark.skipif(chart_files.find_browser() is None, reason="no Chromium for image export")
 def test_cli_png_is_a_valid_png_of_the_asked_size(data_folder, tmp_path, capsys):
     out = tmp_path / "map.png"
     assert cli.main(["export", "--chart", "map", "--format", "png", "--query",

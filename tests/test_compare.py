@@ -10,7 +10,7 @@ from factories import plus_row
 
 from dashboard.analytics.compare import Basis, Comparison, Measure, compare, period_totals
 from dashboard.analytics.country_table import Selection, country_table
-from dashboard.analytics.flows import Direction, Perspective
+from dashboard.analytics.orientation import Direction, Perspective
 from dashboard.ingest import readers
 
 

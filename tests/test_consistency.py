@@ -18,8 +18,8 @@ from dashboard.analytics.consistency import (
     world_allocation,
     yearly_totals_by_commodity,
 )
-from dashboard.analytics.periods import freq_of, label_start
 from dashboard.ingest import readers
+from dashboard.ingest.period_labels import freq_of, label_start
 
 KOR, CHN, JPN, WLD, EU, OTHER_ASIA, DEU, GBR, BUNKERS = (
     "410", "156", "392", "0", "97", "490", "276", "826", "837")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from test_analytics_properties import PROPERTY, frame_of, trade
 
 from dashboard.analytics.compare import source_traces
-from dashboard.analytics.periods import finest_rows
+from dashboard.analytics.period_rows import finest_rows
 from dashboard.analytics.timeseries import COUNTRY_SERIES_COLUMNS, country_series
 
 ORDER = {"M": 0, "Q": 1, "A": 2}

@@ -11,7 +11,7 @@ import pytest
 from dashboard import cli
 from dashboard.analytics.compare import Comparison
 from dashboard.analytics.country_table import Selection, country_table
-from dashboard.analytics.flows import Direction, Perspective
+from dashboard.analytics.orientation import Direction, Perspective
 from dashboard.ingest import dataset
 from dashboard.settings import DEFAULT_DATA
 

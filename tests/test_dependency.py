@@ -172,7 +172,7 @@ def test_the_world_total_beside_the_shares_gives_the_top_share_its_range(plus_fi
     """World 100 t, partners 70 t (China 56, Japan 14): 80% of partners, 30 t unallocated, so
     China's share of World lies between 56/100 and (56 + 30)/100."""
     from dashboard.analytics.dependency import own_world_allocation, with_allocation
-    from dashboard.analytics.flows import Direction
+    from dashboard.analytics.orientation import Direction
     from dashboard.figures.sentences import dependency_sentence
 
     frame = readers.read_file(plus_file([imports(KOR, "0", 100), imports(KOR, CHN, 56),

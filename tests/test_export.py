@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import pytest
 from purity import top_level_imports
 
-from dashboard import export
+from dashboard import chart_files
 from dashboard.figures.caption import Caption
 from dashboard.figures.choropleth import MapSpec, build_map
 
@@ -33,7 +33,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 
 needs_chromium = pytest.mark.skipif(
-    export.find_browser() is None,
+    chart_files.find_browser() is None,
     reason="no Chromium: install Debian's chromium (/usr/bin/chromium) or set BROWSER_PATH")
 
 
@@ -60,7 +60,7 @@ def rows() -> pd.DataFrame:
 
 
 def header(**changes) -> dict[str, str]:
-    base = export.make_header(
+    base = chart_files.make_header(
         source="UN Comtrade (synthetic demo)", units="t", filters="Imports from China, Q1 2025",
         view_url="http://intranet/dash/?measure=weight&period=2025-Q1", synthetic=True,
         generated=datetime(2025, 4, 1, 12, 0, tzinfo=UTC))
@@ -85,11 +85,11 @@ def header(**changes) -> dict[str, str]:
     (None, None),
 ])
 def test_neutralise_cell(cell, expected):
-    assert export.neutralise_cell(cell) == expected
+    assert chart_files.neutralise_cell(cell) == expected
 
 
 def test_csv_has_a_header_block_and_exactly_the_rows_readable_by_pandas():
-    text = export.to_csv(rows(), header())
+    text = chart_files.to_csv(rows(), header())
     comments = [line for line in text.splitlines() if line.startswith("#")]
     parsed = dict(line[2:].split(": ", 1) for line in comments)
     assert parsed == header()
@@ -101,7 +101,7 @@ def test_csv_has_a_header_block_and_exactly_the_rows_readable_by_pandas():
 
 
 def test_csv_keeps_numbers_numeric_and_neutralises_only_text():
-    text = export.to_csv(rows(), header())
+    text = chart_files.to_csv(rows(), header())
     back = pd.read_csv(io.StringIO(text), comment="#")
     assert back["value"].dtype == np.float64 and back["value"][1] == -2.5
     assert back["row_count"].dtype == np.int64 and back["row_count"][1] == -2
@@ -113,7 +113,7 @@ def test_csv_keeps_numbers_numeric_and_neutralises_only_text():
 
 def test_csv_neutralises_column_names_and_header_values():
     frame = pd.DataFrame({"=cmd": ["a"], "ok": ["@x"]})
-    text = export.to_csv(frame, header(filters="=HYPERLINK(1), +evil; @x\nsecond line"))
+    text = chart_files.to_csv(frame, header(filters="=HYPERLINK(1), +evil; @x\nsecond line"))
     assert "# filters: '=HYPERLINK(1), '+evil; '@x second line\n" in text
     back = pd.read_csv(io.StringIO(text), comment="#")
     assert list(back.columns) == ["'=cmd", "ok"]
@@ -122,22 +122,22 @@ def test_csv_neutralises_column_names_and_header_values():
 
 
 def test_csv_drops_a_plain_range_index():
-    text = export.to_csv(pd.DataFrame({"a": [1, 2]}), {})
+    text = chart_files.to_csv(pd.DataFrame({"a": [1, 2]}), {})
     assert text == '"a"\n1\n2\n'
 
 
 def test_sidecar_json_is_the_header():
-    assert json.loads(export.sidecar_json(header())) == header()
+    assert json.loads(chart_files.sidecar_json(header())) == header()
 
 
 # --- standalone HTML -------------------------------------------------------------------
 
 def test_required_topojson_follows_each_geo_subplot():
     fig = map_figure()
-    assert export.required_topojson(fig) == {"world_50m"}
+    assert chart_files.required_topojson(fig) == {"world_50m"}
     fig.add_trace(go.Scattergeo(lon=[0], lat=[0], geo="geo2"))
-    assert export.required_topojson(fig) == {"world_50m", "world_110m"}
-    assert export.required_topojson(go.Figure(go.Bar(y=[1]))) == set()
+    assert chart_files.required_topojson(fig) == {"world_50m", "world_110m"}
+    assert chart_files.required_topojson(go.Figure(go.Bar(y=[1]))) == set()
 
 
 def _unpacked(page: str, element_id: str) -> str:
@@ -152,10 +152,10 @@ def _unpacked(page: str, element_id: str) -> str:
 def test_standalone_html_inlines_the_partial_bundle_and_geometry_and_loads_nothing():
     config = {"topojsonURL": "/assets/topojson/", "showSendToCloud": True,
               "displaylogo": True, "toImageButtonOptions": {"filename": "map"}}
-    page = export.standalone_html(map_figure(), "Map <export> & more", config)
+    page = chart_files.standalone_html(map_figure(), "Map <export> & more", config)
     assert page.startswith("<!doctype html>")
     assert "<title>Map &lt;export&gt; &amp; more</title>" in page
-    assert _unpacked(page, "plotly-gz") == export.PLOTLY_BUNDLE.read_text(encoding="utf-8")
+    assert _unpacked(page, "plotly-gz") == chart_files.PLOTLY_BUNDLE.read_text(encoding="utf-8")
     assert "partial bundle" in _unpacked(page, "plotly-gz")[:200]
     assert list(json.loads(_unpacked(page, "geometry-gz"))) == ["world_50m"]
     assert "Plotly.newPlot" in page and "DecompressionStream" in page
@@ -167,7 +167,7 @@ def test_standalone_html_inlines_the_partial_bundle_and_geometry_and_loads_nothi
 
 
 def test_standalone_html_fills_its_window_but_keeps_the_figure_height():
-    page = export.standalone_html(map_figure(), "t", {})
+    page = chart_files.standalone_html(map_figure(), "t", {})
     start = page.index('id="figure">') + len('id="figure">')
     figure = json.loads(page[start:page.index("</script>", start)])
     assert figure["layout"]["autosize"] is True and "height" not in figure["layout"]
@@ -176,14 +176,14 @@ def test_standalone_html_fills_its_window_but_keeps_the_figure_height():
 
 
 def test_standalone_html_geometry_is_the_committed_file():
-    page = export.standalone_html(map_figure(), "t", {})
+    page = chart_files.standalone_html(map_figure(), "t", {})
     inlined = json.loads(_unpacked(page, "geometry-gz"))["world_50m"]
     assert inlined == json.loads((ROOT / "assets/topojson/world_50m.json").read_text())
 
 
 def test_standalone_html_config_strings_cannot_close_the_script():
     config = {"toImageButtonOptions": {"filename": "</script><script>alert(1)</script>"}}
-    page = export.standalone_html(go.Figure(go.Bar(y=[1])), "t", config)
+    page = chart_files.standalone_html(go.Figure(go.Bar(y=[1])), "t", config)
     assert "<script>alert(1)" not in page
     assert _unpacked(page, "geometry-gz") == ""  # no map, nothing to inline
 
@@ -192,7 +192,7 @@ def test_standalone_html_refuses_geometry_it_does_not_have():
     fig = go.Figure(go.Choropleth(locations=["FRA"], z=[1], locationmode="ISO-3"))
     fig.update_geos(scope="europe")
     with pytest.raises(ValueError, match="europe_110m"):
-        export.standalone_html(fig, "t", {})
+        chart_files.standalone_html(fig, "t", {})
 
 
 # --- images ----------------------------------------------------------------------------
@@ -206,7 +206,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 @pytest.fixture(scope="module")
 def image_server():
     yield
-    export.shutdown()
+    chart_files.shutdown()
 
 
 def test_bad_image_requests_fail_before_chromium():
@@ -214,18 +214,18 @@ def test_bad_image_requests_fail_before_chromium():
     for kwargs in ({"fmt": "pdf"}, {"width": 10}, {"height": 100_000}, {"scale": 0},
                    {"scale": 10}):
         with pytest.raises(ValueError):
-            export.to_image(fig, **kwargs)
+            chart_files.to_image(fig, **kwargs)
 
 
 @needs_chromium
 def test_png_of_a_map_has_the_requested_pixel_size(image_server):
-    data = export.to_image(map_figure(), "png", width=500, height=320, scale=2)
+    data = chart_files.to_image(map_figure(), "png", width=500, height=320, scale=2)
     assert png_size(data) == (1000, 640)
 
 
 @needs_chromium
 def test_svg_of_a_map_has_its_title_and_source_line(image_server):
-    svg = export.to_image(map_figure(), "svg", width=900, height=500).decode()
+    svg = chart_files.to_image(map_figure(), "svg", width=900, height=500).decode()
     assert svg.lstrip().startswith("<svg")
     assert TITLE in svg and SOURCE_LINE in svg
     assert "choroplethlocation" in svg  # countries drawn: the local geometry was found
@@ -236,7 +236,7 @@ def test_concurrent_renders_each_get_their_own_image(image_server):
     results: dict[int, bytes] = {}
 
     def render(width: int) -> None:
-        results[width] = export.to_image(go.Figure(go.Bar(y=[1, 2])), "png", width, 200)
+        results[width] = chart_files.to_image(go.Figure(go.Bar(y=[1, 2])), "png", width, 200)
 
     threads = [threading.Thread(target=render, args=(w,)) for w in (300, 400, 500)]
     for thread in threads:
@@ -265,30 +265,30 @@ def chromium_children() -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 def test_a_dead_chromium_fails_one_export_then_is_replaced(image_server):
     fig = go.Figure(go.Bar(y=[1, 2]))
-    export.to_image(fig, "png", 300, 200)
+    chart_files.to_image(fig, "png", 300, 200)
     children = chromium_children()
     assert children, "kaleido's Chromium should be a child of this process"
     for pid in children:
         os.kill(pid, signal.SIGKILL)
-    with pytest.raises(export.ImageExportError):
-        export.to_image(fig, "png", 300, 200)
-    assert png_size(export.to_image(fig, "png", 300, 200)) == (300, 200)
+    with pytest.raises(chart_files.ImageExportError):
+        chart_files.to_image(fig, "png", 300, 200)
+    assert png_size(chart_files.to_image(fig, "png", 300, 200)) == (300, 200)
 
 
 # --- purity ----------------------------------------------------------------------------
 
 def test_export_never_imports_dash():
-    imported, = top_level_imports([ROOT / "dashboard" / "export.py"]).values()
+    imported, = top_level_imports([ROOT / "dashboard" / "chart_files.py"]).values()
     assert "plotly" in imported, "the reader sees the imports"
     assert not imported & {"dash", "dash_ag_grid", "flask"}
-    code = ("import sys, dashboard.export; "
+    code = ("import sys, dashboard.chart_files; "
             "assert not {'dash', 'flask'} & set(sys.modules), sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
 def test_abandoned_kaleido_tasks_are_logged_in_one_line(caplog):
     """No traceback is formatted from a task finalizer (it can break a running ast.parse)."""
-    export.start_image_server()
+    chart_files.start_image_server()
     try:
         raise ConnectionError("Executor is closed.")
     except ConnectionError:

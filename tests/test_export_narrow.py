@@ -9,7 +9,7 @@ import struct
 import pytest
 from test_export import needs_chromium
 
-from dashboard import export
+from dashboard import chart_files
 from dashboard.ingest import dataset
 from dashboard.settings import DEFAULT_DATA, Settings
 from dashboard.web.app import create_app
@@ -21,7 +21,7 @@ def http(tmp_path_factory):
     app = create_app(Settings(cache_dir=tmp_path_factory.mktemp("cache")),
                      dataset.load([DEFAULT_DATA]))
     yield app.server.test_client()
-    export.shutdown()
+    chart_files.shutdown()
 
 
 def svg(client, width: int, height: int) -> tuple[str, int]:

@@ -20,7 +20,7 @@ from test_analytics_properties import PROPERTY, frame_of, trade
 from dashboard.analytics import dependency
 from dashboard.analytics.compare import source_traces, source_traces_reference
 from dashboard.analytics.consistency import allocation_for
-from dashboard.analytics.flows import Direction, Perspective, partition, source_flow
+from dashboard.analytics.orientation import Direction, Perspective, partition, source_flow
 from dashboard.figures.style import SpecFigure
 
 

@@ -12,7 +12,7 @@ from purity import top_level_imports
 
 from dashboard.analytics.compare import Comparison
 from dashboard.analytics.country_table import Selection, country_table
-from dashboard.analytics.flows import Direction, Perspective
+from dashboard.analytics.orientation import Direction, Perspective
 from dashboard.figures.caption import SYNTHETIC_BADGE, Caption
 from dashboard.figures.choropleth import MapSpec, build_map
 from dashboard.figures.style import graph_config

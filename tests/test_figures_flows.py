@@ -8,13 +8,13 @@ from factories import plus_row
 
 from dashboard.analytics.bilateral import OTHER_SOURCE, OTHER_TARGET, top_flows
 from dashboard.analytics.country_table import Selection, selected_rows
-from dashboard.analytics.flows import Direction, Perspective
 from dashboard.analytics.mirror import mirror_gap
+from dashboard.analytics.orientation import Direction, Perspective
 from dashboard.analytics.timeseries import events_in_range, volume_series
 from dashboard.figures.caption import SYNTHETIC_BADGE, Caption
-from dashboard.figures.mirror import SIDES, build_mirror_chart, largest_gaps
+from dashboard.figures.mirror_chart import SIDES, build_mirror_chart, largest_gaps
 from dashboard.figures.sankey import build_sankey
-from dashboard.figures.timeseries import EVENT_TRACE, build_timeseries
+from dashboard.figures.series_chart import EVENT_TRACE, build_timeseries
 from dashboard.ingest import readers
 
 CAPTION = Caption("Title", "Subtitle", "Source: test rows.", "2025-03", synthetic=True)

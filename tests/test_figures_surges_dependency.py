@@ -17,13 +17,13 @@ from dashboard.analytics.surge_rules import SurgeParams, SurgeRule, reference_pe
 from dashboard.analytics.surges import detect_surges
 from dashboard.analytics.timeseries import country_series
 from dashboard.figures.caption import SYNTHETIC_BADGE, Caption
-from dashboard.figures.dependency import (
+from dashboard.figures.dependency_charts import (
     CRMA_TEXT,
     PUBLISHED_HEADING,
     build_dependency_gauges,
     build_dependency_ranking,
 )
-from dashboard.figures.surges import build_country_series_chart, build_surge_chart
+from dashboard.figures.surge_charts import build_country_series_chart, build_surge_chart
 from dashboard.ingest import readers
 
 CAPTION = Caption("Title", "Subtitle", "Source: test rows.", "2025-03", synthetic=True)

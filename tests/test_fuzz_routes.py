@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import pytest
 
-from dashboard import export
+from dashboard import chart_files
 from dashboard.web import charts
 from dashboard.web.ids import Chart
 from dashboard.web.view_state import ViewState
@@ -225,7 +225,7 @@ def test_image_sizes_out_of_range_are_refused_before_drawing(http, capsys):
     tally.report(capsys, "image sizes")
 
 
-@pytest.mark.skipif(export.find_browser() is None, reason="no Chromium for kaleido")
+@pytest.mark.skipif(chart_files.find_browser() is None, reason="no Chromium for kaleido")
 def test_a_handful_of_images_with_junk_views_are_refused(http, capsys):
     tally = Tally()
     for url in (f"/export/map.png?width=200&height=200&scale=0.5&period=%ED%A0%80&k=nan"

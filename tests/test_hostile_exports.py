@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 import pytest
 from hostile_upload import FORMULA_CODES, FORMULAS, HOSTILE, HOSTILE_NAME, csv_bytes, hostile_rows
 
-from dashboard import export
+from dashboard import chart_files
 from dashboard.web.ids import ID, Chart
 
 
@@ -101,7 +101,7 @@ def test_embeds_and_html_exports_carry_no_raw_markup(hostile_upload):
     assert raw_markup(hostile_link) == [] and "&lt;img src=x" in hostile_link  # the notice
 
 
-@pytest.mark.skipif(export.find_browser() is None, reason="no Chromium for kaleido")
+@pytest.mark.skipif(chart_files.find_browser() is None, reason="no Chromium for kaleido")
 def test_svg_export_has_the_markup_as_escaped_text(hostile_upload):
     client, token = hostile_upload
     svg = client.get(f"/export/map.svg?width=600&height=400&{view(token)}")

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from dashboard.ingest import countries, periods, readers
+from dashboard.ingest import countries, period_labels, readers
 
 PROPERTY = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -32,7 +32,7 @@ FLOWS = ["import", "export", "re-import", "re-export"]
 
 @st.composite
 def canonical_periods(draw) -> str:
-    year = draw(st.integers(periods.FIRST_YEAR, periods.LAST_YEAR))
+    year = draw(st.integers(period_labels.FIRST_YEAR, period_labels.LAST_YEAR))
     kind = draw(st.sampled_from("AQM"))
     if kind == "A":
         return f"{year}"
@@ -108,24 +108,24 @@ def spellings(year: int, freq: str, sub: int) -> list[str]:
 
 
 @PROPERTY
-@given(year=st.integers(periods.FIRST_YEAR, periods.LAST_YEAR), freq=st.sampled_from("AQM"),
-       sub=st.integers(1, 12))
+@given(year=st.integers(period_labels.FIRST_YEAR, period_labels.LAST_YEAR),
+       freq=st.sampled_from("AQM"), sub=st.integers(1, 12))
 def test_period_spellings_parse_to_one_canonical_label(year, freq, sub):
     sub = (sub - 1) % 4 + 1 if freq == "Q" else sub
     canonical = {"A": f"{year}", "Q": f"{year}-Q{sub}", "M": f"{year}-{sub:02d}"}[freq]
-    assert periods.parse_period(canonical) == (canonical, freq)
+    assert period_labels.parse_period(canonical) == (canonical, freq)
     for spelling in spellings(year, freq, sub):
-        assert periods.parse_period(spelling) == (canonical, freq), spelling
+        assert period_labels.parse_period(spelling) == (canonical, freq), spelling
 
 
 @PROPERTY
 @given(text=st.text(alphabet=string.digits + "-/QqMm .:", max_size=12))
 def test_a_period_that_parses_is_canonical_and_explained_otherwise(text):
-    parsed = periods.parse_period(text)
+    parsed = period_labels.parse_period(text)
     if parsed is None:
-        assert periods.explain(text)
+        assert period_labels.explain(text)
     else:
-        assert periods.parse_period(parsed[0]) == parsed
+        assert period_labels.parse_period(parsed[0]) == parsed
 
 
 # ---- country resolution never guesses ----------------------------------------------------

@@ -8,7 +8,7 @@ import pandas as pd
 
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.figures.caption import WIDE_LABEL, Caption
-from dashboard.figures.dependency import build_dependency_ranking
+from dashboard.figures.dependency_charts import build_dependency_ranking
 from dashboard.web.layout import MENU_LABEL, commodity_options, country_options
 
 LONG = "Rare-earth " * 2000  # 22,000 characters

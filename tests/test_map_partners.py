@@ -7,7 +7,7 @@ import pytest
 from factories import plus_row
 
 from dashboard.analytics.country_table import Selection, country_table
-from dashboard.analytics.flows import Perspective
+from dashboard.analytics.orientation import Perspective
 from dashboard.figures.caption import Caption
 from dashboard.figures.choropleth import MapSpec, build_map
 from dashboard.ingest import readers

@@ -7,7 +7,6 @@ import math
 import pytest
 from factories import plus_row
 
-from dashboard.analytics.flows import Direction
 from dashboard.analytics.mirror import (
     BOTH,
     CIF_FOB_NOTE,
@@ -16,6 +15,7 @@ from dashboard.analytics.mirror import (
     MIRROR_COLUMNS,
     mirror_gap,
 )
+from dashboard.analytics.orientation import Direction
 from dashboard.ingest import readers
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from factories import LEGACY_COLUMNS, PLUS_COLUMNS, plus_row, write_rows
 
-from dashboard.analytics.periods import yearly_totals
+from dashboard.analytics.period_rows import yearly_totals
 from dashboard.ingest import readers, schema
 from dashboard.ingest.problems import Reason
 

@@ -28,7 +28,7 @@ import pytest
 
 from dashboard.analytics.compare import Measure
 from dashboard.analytics.country_table import Selection, country_table
-from dashboard.analytics.flows import Direction, Perspective
+from dashboard.analytics.orientation import Direction, Perspective
 from dashboard.ingest.problems import Reason
 from dashboard.ingest.readers import ReadResult, read_file
 
@@ -344,7 +344,7 @@ def test_kept_world_allocation_matches_allocation_for(path):
     against plain pandas."""
     from dashboard.analytics import dependency
     from dashboard.analytics.consistency import allocation_for
-    from dashboard.analytics.flows import partition, source_flow
+    from dashboard.analytics.orientation import partition, source_flow
 
     frame = read(path).frame
     compared = 0

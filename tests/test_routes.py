@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from factories import PLUS_COLUMNS, plus_row, write_rows
 
-from dashboard import export
+from dashboard import chart_files
 from dashboard.ingest import dataset
 from dashboard.settings import Settings
 from dashboard.web import charts, exports, routes
@@ -31,7 +31,7 @@ from dashboard.web.view_state import from_query
 
 MAP_QUERY = {"commodity": "280530", "period": "2024", "perspective": "reporter"}
 needs_chromium = pytest.mark.skipif(
-    export.find_browser() is None,
+    chart_files.find_browser() is None,
     reason="no Chromium: install Debian's chromium (/usr/bin/chromium) or set BROWSER_PATH")
 
 
@@ -134,9 +134,9 @@ def test_a_wrong_method_has_the_same_shape(client):
 
 def test_an_image_that_cannot_be_drawn_is_a_503(client, monkeypatch):
     def no_chromium(*args, **kwargs):
-        raise export.ImageExportUnavailable("No Chromium found for image export")
+        raise chart_files.ImageExportUnavailable("No Chromium found for image export")
 
-    monkeypatch.setattr(export, "to_image", no_chromium)
+    monkeypatch.setattr(chart_files, "to_image", no_chromium)
     error = check_error_shape(client.get("/export/map.png?width=640&period=2023"), 503)
     assert "No Chromium" in error["detail"]
 
@@ -303,7 +303,7 @@ def test_server_side_png_timing(client, capsys):
 
     Each later request asks a different width, so none is answered from the export cache.
     """
-    export.shutdown()
+    chart_files.shutdown()
     query = urlencode(MAP_QUERY)
     started = time.perf_counter()
     # 799: no other test asked this size, so this one is drawn (cold Chromium), not cached.

@@ -10,14 +10,14 @@ import struct
 import pytest
 from gunicorn_server import get
 
-from dashboard import export
+from dashboard import chart_files
 
 # A view that differs from the default one in every way the map shows.
 VIEW = ("commodity=28469016&period=2024&perspective=mirror&partner=CHN&baseline=2023"
         "&measure=weight&change=percent")
 
 
-@pytest.mark.skipif(export.find_browser() is None, reason="no Chromium for image export")
+@pytest.mark.skipif(chart_files.find_browser() is None, reason="no Chromium for image export")
 def test_image_exports_of_the_view(server_url):
     status, headers, png = get(f"{server_url}/export/map.png?width=800&height=500&{VIEW}")
     assert status == 200, png[:300]

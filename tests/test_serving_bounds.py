@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from callback_requests import tab_request
 
-from dashboard import export
+from dashboard import chart_files
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
 
@@ -35,7 +35,7 @@ def error_of(response, status: int) -> dict:
 def drawn(monkeypatch) -> list[tuple]:
     """Image renders asked of Chromium (each answered with b"PNG", without drawing)."""
     calls: list[tuple] = []
-    monkeypatch.setattr(export, "to_image", lambda fig, fmt, width, height, scale:
+    monkeypatch.setattr(chart_files, "to_image", lambda fig, fmt, width, height, scale:
                         calls.append((fmt, width, height, scale)) or b"PNG")
     return calls
 
@@ -71,7 +71,7 @@ def test_images_over_the_render_limit_get_a_503_with_retry_after(small_data, tmp
         release.wait(30)
         return b"PNG"
 
-    monkeypatch.setattr(export, "to_image", slow_image)
+    monkeypatch.setattr(chart_files, "to_image", slow_image)
     client = client_for(small_data, tmp_path, image_renders=1, image_wait_s=0.01)
     answers = []
     first = threading.Thread(target=lambda: answers.append(

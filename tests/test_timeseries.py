@@ -10,7 +10,7 @@ import pytest
 from factories import plus_row
 
 from dashboard.analytics.country_table import Selection, selected_rows
-from dashboard.analytics.flows import Direction, Perspective
+from dashboard.analytics.orientation import Direction, Perspective
 from dashboard.analytics.timeseries import (
     EVENT_COLUMNS,
     events_in_range,

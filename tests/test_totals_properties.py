@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from dashboard.analytics.compare import Measure
 from dashboard.analytics.country_table import Selection, country_table
-from dashboard.analytics.flows import Direction, Perspective
+from dashboard.analytics.orientation import Direction, Perspective
 from dashboard.ingest import schema
 
 PROPERTY = settings(max_examples=25, deadline=None, derandomize=True,

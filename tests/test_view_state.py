@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.analytics.compare import Basis, Change, Measure
-from dashboard.analytics.flows import Direction, Perspective
-from dashboard.analytics.periods import freq_of
+from dashboard.analytics.orientation import Direction, Perspective
+from dashboard.ingest.period_labels import freq_of
 from dashboard.web.callbacks import preset_baseline, preset_labels
 from dashboard.web.ids import ID
 from dashboard.web.view_state import (

@@ -19,8 +19,8 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.analytics.compare import source_traces  # the one "source rows" text
-from dashboard.analytics.flows import Direction, real_parties
-from dashboard.analytics.periods import rows_in_period
+from dashboard.analytics.orientation import Direction, real_parties
+from dashboard.analytics.period_rows import rows_in_period
 
 OTHER_SOURCE = "_OTHER_SRC"
 OTHER_TARGET = "_OTHER_DST"

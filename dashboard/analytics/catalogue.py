@@ -6,16 +6,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard.analytics.periods import (
-    describe_period,
-    freq_of,
-    months_in,
-    period_bits,
-    quarter_of_month,
-)
+from dashboard.analytics.period_rows import describe_period, period_bits
 from dashboard.ingest.commodities import describe, sort_key
 from dashboard.ingest.countries import DRAWN_AS
-from dashboard.ingest.periods import month_labels
+from dashboard.ingest.period_labels import freq_of, month_labels, months_in, quarter_of_month
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,14 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.periods import (
+from dashboard.analytics.period_rows import (
     describe_period,
-    freq_of,
     month_bits,
-    months_in,
     period_bits,
     rows_in_period,
     series_year_flags,
 )
+from dashboard.ingest.period_labels import freq_of, months_in
 from dashboard.number_format import tonnes_text
 
 MAX_TRACE_LINES = 5

@@ -26,17 +26,15 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analytics.compare import ROUNDING_ABSOLUTE, ROUNDING_SHARE, source_traces
-from dashboard.analytics.periods import (
+from dashboard.analytics.period_rows import (
     FINENESS,
     FREQ_OF_FINENESS,
-    MONTHS,
     containing_labels,
     finest_rows,
-    freq_of,
     year_rows,
     yearly_totals,
 )
-from dashboard.ingest.periods import first_month_of_quarter
+from dashboard.ingest.period_labels import MONTHS, first_month_of_quarter, freq_of
 from dashboard.ingest.schema import REAL_PARTY_KINDS
 
 SERIES = ["reporter", "flow", "commodity_code"]

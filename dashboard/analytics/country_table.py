@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analytics.compare import Comparison, Measure, compare_totals, measure_values
-from dashboard.analytics.flows import (
+from dashboard.analytics.kept import KeptPerFrame
+from dashboard.analytics.orientation import (
     Direction,
     Perspective,
     orient,
     real_parties,
     with_counterpart,
 )
-from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.period_index import PeriodIndex
 
 

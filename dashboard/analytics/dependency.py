@@ -23,15 +23,16 @@ import pandas as pd
 # source_traces is the one implementation of the "source rows" text; reused, not copied.
 from dashboard.analytics.compare import period_totals, source_traces
 from dashboard.analytics.consistency import Allocation, allocation_at
-from dashboard.analytics.flows import (
+from dashboard.analytics.kept import KeptPerFrame
+from dashboard.analytics.orientation import (
     Direction,
     Perspective,
     partition,
     source_flow,
     with_counterpart,
 )
-from dashboard.analytics.kept import KeptPerFrame
-from dashboard.analytics.periods import describe_period, freq_of, rows_in_period
+from dashboard.analytics.period_rows import describe_period, rows_in_period
+from dashboard.ingest.period_labels import freq_of
 
 MODERATE_HHI = 0.15  # Statistics Netherlands: below this, unconcentrated
 CONCENTRATED_HHI = 0.25  # at or above this, concentrated

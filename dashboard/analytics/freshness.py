@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.ingest.periods import MONTHS
+from dashboard.ingest.period_labels import MONTHS
 
 FRESHNESS_COLUMNS = ["reporter_name", "latest_month", "months_behind", "rows"]
 

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.flows import Direction, partition
 from dashboard.analytics.kept import KeptPerFrame
+from dashboard.analytics.orientation import Direction, partition
 from dashboard.analytics.period_index import PeriodIndex
-from dashboard.analytics.periods import describe_period, freq_of
+from dashboard.analytics.period_rows import describe_period
+from dashboard.ingest.period_labels import freq_of
 from dashboard.ingest.schema import Flow
 
 IMF_CIF_FOB_FACTOR = 1.06

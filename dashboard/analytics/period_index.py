@@ -22,15 +22,8 @@ from dashboard.analytics.compare import (
     TOTALS_COLUMNS,
     coverage_texts,
 )
-from dashboard.analytics.periods import (
-    FINENESS,
-    PARTY_COLUMNS,
-    freq_of,
-    months_in,
-    period_bits,
-    quarter_of_month,
-    series_year_flags,
-)
+from dashboard.analytics.period_rows import FINENESS, PARTY_COLUMNS, period_bits, series_year_flags
+from dashboard.ingest.period_labels import freq_of, months_in, quarter_of_month
 
 
 class PeriodIndex:

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 import pandas as pd
 
-from dashboard.ingest.periods import is_label, month_labels, shift_year
+from dashboard.ingest.period_labels import is_label, month_labels, shift_year
 
 MIN_WINDOW_MONTHS = 12  # the robust rule needs at least this many months with data
 MAD_TO_SIGMA = 0.6745  # z = 0.6745 (x - median) / MAD (Iglewicz and Hoaglin)

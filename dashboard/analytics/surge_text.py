@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.analytics.periods import describe_period, freq_of, months_in
+from dashboard.analytics.period_rows import describe_period
 from dashboard.analytics.surge_rules import (
     MIN_WINDOW_MONTHS,
     SurgeParams,
@@ -18,6 +18,7 @@ from dashboard.analytics.surge_rules import (
     SurgeStatus,
     reference_periods,
 )
+from dashboard.ingest.period_labels import freq_of, months_in
 from dashboard.number_format import tonnes_text
 
 # Said wherever the rule is described: it borrows the trigger's shape, not its law.

@@ -15,7 +15,7 @@ import pandas as pd
 
 from dashboard.analytics.compare import source_traces
 from dashboard.analytics.period_index import PeriodIndex
-from dashboard.analytics.periods import describe_period, finest_rows, months_in
+from dashboard.analytics.period_rows import describe_period, finest_rows
 from dashboard.analytics.surge_rules import (
     MAD_TO_SIGMA,
     MEAN_AD_TO_SIGMA,
@@ -32,7 +32,7 @@ from dashboard.analytics.surge_text import (
     robust_detail,
     safeguard_detail,
 )
-from dashboard.ingest.periods import month_labels
+from dashboard.ingest.period_labels import month_labels, months_in
 
 
 def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:

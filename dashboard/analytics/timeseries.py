@@ -22,15 +22,13 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analytics.compare import COMPLETE, source_traces
-from dashboard.analytics.periods import (
+from dashboard.analytics.period_rows import (
     FINENESS,
     FREQ_OF_FINENESS,
-    MONTHS,
     containing_labels,
     finest_rows,
-    freq_of,
-    label_start,
 )
+from dashboard.ingest.period_labels import MONTHS, freq_of, label_start
 
 MAX_COUNTRIES = 5  # the focus country and four comparisons
 COARSE_COVERAGE = {"A": "annual data only", "Q": "quarterly data only"}

@@ -22,7 +22,7 @@ from dashboard.fetch.client import HttpClient
 from dashboard.fetch.errors import Failure, FetchError, FetchFailure
 from dashboard.fetch.state import RunState
 from dashboard.ingest.dataset import sidecar_path
-from dashboard.ingest.periods import parse_period
+from dashboard.ingest.period_labels import parse_period
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 LICENCE = ("UN Comtrade terms of use (https://comtradeplus.un.org/): for the user's own"

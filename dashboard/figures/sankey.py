@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.analytics.bilateral import OTHER_SOURCE, OTHER_TARGET
-from dashboard.analytics.flows import Direction
+from dashboard.analytics.orientation import Direction
 from dashboard.figures.caption import Caption, apply_caption
 from dashboard.figures.style import MUTED_TEXT, figure_from
 from dashboard.figures.text import format_amount, format_share

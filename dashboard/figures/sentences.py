@@ -9,8 +9,8 @@ import math
 
 import pandas as pd
 
-from dashboard.analytics.periods import describe_period
-from dashboard.figures.dependency import world_text
+from dashboard.analytics.period_rows import describe_period
+from dashboard.figures.dependency_charts import world_text
 from dashboard.figures.text import format_amount, format_number, format_share, plural
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.ingest import cache, readers
+from dashboard.ingest import frame_cache, readers
 from dashboard.ingest.limits import DEFAULT_LIMITS, ReadLimits
 from dashboard.ingest.problems import Problem
 
@@ -121,22 +121,22 @@ def load(paths: list[Path], cache_dir: Path | None = None,
 
 
 def _cached_or_read(files: list[Path], paths: list[Path], cache_dir: Path,
-                    progress: Progress | None, limits: ReadLimits) -> cache.Entry:
+                    progress: Progress | None, limits: ReadLimits) -> frame_cache.Entry:
     """The cached entry, else one read from the raw files and cached for next time."""
     sources = files + [sidecar_path(f) for f in files]
-    entry = cache.read(cache_dir, paths, sources)
+    entry = frame_cache.read(cache_dir, paths, sources)
     if entry is not None:
         return entry
-    with cache.lock(cache_dir, paths):  # workers starting together read the raw files once
-        entry = cache.read(cache_dir, paths, sources)
+    with frame_cache.lock(cache_dir, paths):  # workers starting together read the raw files once
+        entry = frame_cache.read(cache_dir, paths, sources)
         if entry is None:
             entry = _read_raw(files, progress, limits)
-            cache.write(cache_dir, paths, sources, entry)
+            frame_cache.write(cache_dir, paths, sources, entry)
     return entry
 
 
 def _read_raw(files: list[Path], progress: Progress | None,
-              limits: ReadLimits = DEFAULT_LIMITS) -> cache.Entry:
+              limits: ReadLimits = DEFAULT_LIMITS) -> frame_cache.Entry:
     """Read and validate each file, telling progress after each one."""
     results, rows, start = [], 0, time.perf_counter()
     for path in files:
@@ -147,7 +147,7 @@ def _read_raw(files: list[Path], progress: Progress | None,
     merged = readers.merge_results(results, max_problems=limits.max_problems)
     details = {"stats": merged.stats, "layouts": merged.layouts,
                "provenance": [asdict(read_provenance(f)) for f in files]}
-    return cache.Entry(merged.frame, merged.problems, details)
+    return frame_cache.Entry(merged.frame, merged.problems, details)
 
 
 def one_chunk_per_column(frame: pd.DataFrame) -> pd.DataFrame:

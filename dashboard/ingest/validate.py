@@ -16,7 +16,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from dashboard.ingest import commodities, countries, periods, schema
+from dashboard.ingest import commodities, countries, period_labels, schema
 from dashboard.ingest.problems import Problem, Reason, shorten
 from dashboard.ingest.schema import Flow, PartyKind
 
@@ -100,7 +100,7 @@ def build_frame(
     out = out.loc[keep]
     out["source_file"] = file
     out["source_line"] = staging.loc[keep, "line"].astype("int64")
-    out["period_start"] = periods.period_start(out["period"]) if len(out) else pd.Series(
+    out["period_start"] = period_labels.period_start(out["period"]) if len(out) else pd.Series(
         [], dtype="datetime64[s]")
     stats = {
         "rows_read": rows_read,
@@ -154,20 +154,20 @@ def _checked_commodity(raw: str, desc: str,
 
 def _period(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) -> None:
     if (staging["period"] != "").any() or (staging["year"] == "").all():
-        parsed = {p: periods.parse_period(p) or (None, None)
+        parsed = {p: period_labels.parse_period(p) or (None, None)
                   for p in staging["period"].unique()}
         labels = staging["period"].map(lambda p: parsed[p][0])
         freqs = staging["period"].map(lambda p: parsed[p][1])
         blank = staging["period"] == ""
         collector.add(blank, "period", Reason.MISSING_VALUE, "the period is blank")
-        collector.add(labels.isna() & ~blank, "period", Reason.BAD_PERIOD, periods.explain)
+        collector.add(labels.isna() & ~blank, "period", Reason.BAD_PERIOD, period_labels.explain)
         out["period"], out["freq"] = labels.fillna(""), freqs.fillna("")
         return
-    built = periods.period_from_year_month(staging["year"], staging["month"])
+    built = period_labels.period_from_year_month(staging["year"], staging["month"])
     bad_year = ~pd.to_numeric(staging["year"], errors="coerce").between(
-        periods.FIRST_YEAR, periods.LAST_YEAR)
-    collector.add(bad_year, "year", Reason.BAD_PERIOD,
-                  f"the year must be a number from {periods.FIRST_YEAR} to {periods.LAST_YEAR}")
+        period_labels.FIRST_YEAR, period_labels.LAST_YEAR)
+    collector.add(bad_year, "year", Reason.BAD_PERIOD, "the year must be a number from "
+                  f"{period_labels.FIRST_YEAR} to {period_labels.LAST_YEAR}")
     collector.add(~built["valid"] & ~bad_year, "month", Reason.BAD_PERIOD,
                   "month must be 1-12, or 52 for a whole year")
     out["period"], out["freq"] = built["period"].fillna(""), built["freq"].fillna("")

@@ -13,9 +13,9 @@ from dashboard.ingest.dataset import Dataset
 from dashboard.ingest.limits import UPLOAD_LIMITS
 from dashboard.settings import Settings
 from dashboard.web import callbacks, guard, layout, memory, routes
-from dashboard.web.cache import make_cache
 from dashboard.web.context import Context
 from dashboard.web.uploads import UploadStore
+from dashboard.web.view_cache import make_cache
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.analytics.periods import describe_period, freq_of
-from dashboard.ingest.periods import is_label
-from dashboard.web import cache, charts, layout
+from dashboard.analytics.period_rows import describe_period
+from dashboard.ingest.period_labels import freq_of, is_label
+from dashboard.web import charts, layout, view_cache
 from dashboard.web.context import Bundle, Context
 from dashboard.web.ids import (
     EXPORT_LINKS,
@@ -201,7 +201,7 @@ def _register_tab(app: Dash, context: Context, tab: str, tab_charts: list[Chart]
                         view.summary, view.grid_rows(), view.columns]
             return out + charts.tab_texts(tab, state, bundle.catalogue)
 
-        return cache.cached(context.cache, cache.key("tab", tab, state.to_query(), link,
+        return view_cache.cached(context.cache, view_cache.key("tab", tab, state.to_query(), link,
                                                      bundle.fingerprint, NARROW * narrow),
                             compute)
 

@@ -7,8 +7,10 @@ state, calls analytics, then a figure builder, and says in one sentence what the
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from dashboard.analytics import (
     bilateral,
@@ -20,22 +22,98 @@ from dashboard.analytics import (
     timeseries,
 )
 from dashboard.analytics.catalogue import Catalogue
-from dashboard.analytics.country_table import Selection, selected_rows
-from dashboard.analytics.flows import Direction
-from dashboard.analytics.periods import describe_period
+from dashboard.analytics.compare import MEASURE_NAMES, MEASURE_UNITS, Measure
+from dashboard.analytics.country_table import Selection, country_table, selected_rows
+from dashboard.analytics.orientation import Direction
+from dashboard.analytics.period_rows import describe_period
 from dashboard.figures import sentences
-from dashboard.figures.dependency import build_dependency_gauges, build_dependency_ranking
-from dashboard.figures.mirror import build_mirror_chart
+from dashboard.figures.caption import Caption
+from dashboard.figures.choropleth import MapSpec, build_map
+from dashboard.figures.dependency_charts import build_dependency_gauges, build_dependency_ranking
+from dashboard.figures.mirror_chart import build_mirror_chart
 from dashboard.figures.sankey import build_sankey
-from dashboard.figures.surges import build_country_series_chart, build_surge_chart
-from dashboard.figures.timeseries import build_timeseries
+from dashboard.figures.series_chart import build_timeseries
+from dashboard.figures.surge_charts import build_country_series_chart, build_surge_chart
+from dashboard.figures.text import change_sentence, ranking_sentence
 from dashboard.ingest import commodities
 from dashboard.ingest.dataset import Dataset
+from dashboard.web.grid import columns_for, grid_columns, grid_rows, rounded_table
 from dashboard.web.ids import ID, Chart
-from dashboard.web.render import ChartView, caption_for, columns_for, describe_selection, map_view
 from dashboard.web.view_state import ViewState
 
 DEFAULT_SUPPLIER = "CHN"  # the dependency ranking's supplier when no partner is chosen
+
+
+@dataclass
+class ChartView:
+    """One chart as every format shows it: figure, the rows behind it, one sentence."""
+
+    figure: go.Figure
+    table: pd.DataFrame  # exactly the rows behind the chart, in display units
+    summary: str
+    columns: list[dict]  # grid column definitions (header names carry the units)
+
+    def grid_rows(self) -> list[dict]:
+        return grid_rows(self.table, self.columns)
+
+
+def describe_selection(state: ViewState, catalogue: Catalogue,
+                       compares: bool = False) -> dict[str, str]:
+    """Words for the parts of a view: commodity, flow, counterpart, perspective, period.
+
+    `compares`: the chart draws the baseline comparison (only the map does); a chart that
+    does not must not say "against the whole of 2024".
+    """
+    commodity = catalogue.commodities.get(state.commodity, state.commodity)
+    imports = state.direction == "imports"
+    partner = catalogue.countries.get(state.partner, state.partner)
+    counterpart = (f"{'from' if imports else 'to'} {partner}" if state.partner
+                   else f"{'from' if imports else 'to'} all partners")
+    perspective = ("as reported by the importers" if imports else "as reported by the exporters"
+                   ) if state.perspective == "reporter" else (
+        "mirror data: as reported by the partners")
+    comparison = state.comparison if compares else None
+    period = comparison.describe() if comparison else describe_period(state.period)
+    return {"commodity": commodity, "flow": "Imports" if imports else "Exports",
+            "counterpart": counterpart, "perspective": perspective, "period": period}
+
+
+def caption_for(state: ViewState, data: Dataset, catalogue: Catalogue, title: str,
+                view_url: str = "", compares: bool = False, narrow: bool = False) -> Caption:
+    words = describe_selection(state, catalogue, compares)
+    subtitle = (f"{words['flow']} of {words['commodity']} {words['counterpart']}, "
+                f"{words['perspective']}; {words['period']}")
+    return Caption(title=title, subtitle=subtitle, source_line=data.source_line,
+                   data_date=catalogue.latest_month or "", synthetic=data.synthetic,
+                   view_url=view_url, narrow=narrow)
+
+
+def map_view(state: ViewState, data: Dataset, catalogue: Catalogue,
+             view_url: str = "", narrow: bool = False) -> ChartView:
+    measure = Measure(state.measure)
+    columns = grid_columns(state)
+    # Rounded once to the source precision: the map, its grid and its CSV hold one number.
+    table = rounded_table(country_table(data.frame, state.selection, state.period,
+                                        state.comparison), columns)
+    words = describe_selection(state, catalogue, compares=True)
+    column = state.change if state.comparison else "value"
+    spec = MapSpec(column=column, unit=MEASURE_UNITS[measure],
+                   measure_name=MEASURE_NAMES[measure], period_text=words["period"],
+                   counterpart_text=words["counterpart"], focus=state.focus or "")
+    title = (f"{MEASURE_NAMES[measure]}: change, {words['period']}" if state.comparison
+             else f"{MEASURE_NAMES[measure]} by country, {words['period']}")
+    figure = build_map(table, spec, caption_for(state, data, catalogue, title, view_url,
+                                                compares=True, narrow=narrow))
+    what = f"{words['commodity']} {words['counterpart']}"
+    role = "importer" if state.direction == "imports" else "exporter"
+    if state.comparison:
+        summary = change_sentence(table, words["period"], what, state.change,
+                                  MEASURE_UNITS[measure], state.number("floor"))
+    else:
+        summary = ranking_sentence(table, "value", MEASURE_UNITS[measure], role, what,
+                                   words["period"])
+    return ChartView(figure, table, summary, columns)
+
 
 
 def surge_params(state: ViewState) -> surge_rules.SurgeParams:

@@ -13,16 +13,17 @@ from urllib.parse import parse_qsl, urlencode
 
 import pandas as pd
 
-from dashboard import export
+from dashboard import chart_files
 from dashboard.analytics.country_table import selected_rows
 from dashboard.figures.style import graph_config
 from dashboard.figures.text import unit_of_header
 from dashboard.ingest import schema
 from dashboard.web import charts
-from dashboard.web.cache import Codec
+from dashboard.web.charts import describe_selection
+from dashboard.web.grid import rounded_table
 from dashboard.web.ids import CHART_TAB, Chart
 from dashboard.web.links import view_link
-from dashboard.web.render import describe_selection, rounded_table
+from dashboard.web.view_cache import Codec
 from dashboard.web.view_state import ViewState, from_query, tab_defaults
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "html": "text/html", "csv": "text/csv"}
@@ -155,12 +156,12 @@ def render_export(bundle, chart: Chart | str, fmt: str, state: ViewState,
     name = f"rare-earth-{chart if isinstance(chart, str) else chart.value}"
     if chart == DATA:
         frame = filtered_rows(state, bundle.data)
-        text = export.to_csv(frame, csv_header(state, bundle, view_url, "see columns",
+        text = chart_files.to_csv(frame, csv_header(state, bundle, view_url, "see columns",
                                                period="every period"))
         return ExportFile(text.encode("utf-8-sig"), FORMATS["csv"], f"{name}.csv")
     # An image as narrow as a phone's page is laid out as the phone's page is (800 px still
     # holds the wide layout, which the overlap tests check at 800x500).
-    image = fmt in export.IMAGE_FORMATS
+    image = fmt in chart_files.IMAGE_FORMATS
     width, height, scale = image_size(sizes, max_megapixels) if image else (0, 0, 1.0)
     narrow = image and width < NARROW_IMAGE_PX
     view = charts.render(Chart(chart), state, bundle.data, bundle.catalogue,
@@ -168,20 +169,20 @@ def render_export(bundle, chart: Chart | str, fmt: str, state: ViewState,
     if fmt == "csv":
         table = labelled_table(view.table, view.columns)
         units = "; ".join(name for name in table.columns if unit_of_header(name))
-        text = export.to_csv(table, csv_header(state, bundle, view_url, units,
+        text = chart_files.to_csv(table, csv_header(state, bundle, view_url, units,
                                                compares=chart == Chart.MAP))
         return ExportFile(text.encode("utf-8-sig"), FORMATS["csv"], f"{name}.csv")
     if fmt == "html":
         config = graph_config(topojson_url)
-        text = export.standalone_html(view.figure, _title(view.figure), config)
+        text = chart_files.standalone_html(view.figure, _title(view.figure), config)
         return ExportFile(text.encode("utf-8"), FORMATS["html"], f"{name}.html")
     if narrow:  # a phone-width figure's caption takes more lines: never squeeze its plot
         height = max(height, int(view.figure.layout.height or 0))
         image_size({"width": width, "height": height, "scale": scale},
                    max_megapixels)  # the taller image within the pixel budget too
     try:
-        drawn = export.to_image(view.figure, fmt, width, height, scale)
-    except export.ImageExportError as error:
+        drawn = chart_files.to_image(view.figure, fmt, width, height, scale)
+    except chart_files.ImageExportError as error:
         raise ExportError(503, f"the image could not be drawn: {error}") from error
     return ExportFile(drawn, FORMATS[fmt], f"{name}.{fmt}")
 
@@ -189,7 +190,7 @@ def render_export(bundle, chart: Chart | str, fmt: str, state: ViewState,
 def size_key(fmt: str, sizes: dict[str, float]) -> str:
     """The image size as drawn ("1200x700@1"), "" for formats without one: in cache keys,
     so width=1200 and width=1200.0 are one entry."""
-    if fmt not in export.IMAGE_FORMATS:
+    if fmt not in chart_files.IMAGE_FORMATS:
         return ""
     width, height = (int(sizes.get(k, IMAGE_PARAMS[k][2])) for k in ("width", "height"))
     return f"{width}x{height}@{sizes.get('scale', IMAGE_PARAMS['scale'][2]):g}"
@@ -251,7 +252,7 @@ def csv_header(state: ViewState, bundle, view_url: str, units: str, compares: bo
     filters = (f"{words['flow']} of {words['commodity']} {words['counterpart']}, "
                f"{words['perspective']}; {period or words['period']}")
     source = bundle.data.source_line.removeprefix("Source: ")
-    return export.make_header(source=source, units=units, filters=filters,
+    return chart_files.make_header(source=source, units=units, filters=filters,
                               view_url=view_url, synthetic=bundle.data.synthetic)
 
 

@@ -20,14 +20,14 @@ from dash.exceptions import DependencyException
 from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard import __version__, export
+from dashboard import __version__, chart_files
 from dashboard.figures.style import graph_config
 from dashboard.settings import Settings
 from dashboard.web import exports
-from dashboard.web.cache import TEXT, cached, key
 from dashboard.web.ids import Chart
 from dashboard.web.links import view_link
 from dashboard.web.methods import methods_page
+from dashboard.web.view_cache import TEXT, cached, key
 
 STATIC = Path(__file__).resolve().parent / "static"
 # The page's plotly.js: only the trace types the figures draw (frontend/plotly-partial),
@@ -80,7 +80,7 @@ class Routes:
             if bundle.gone:  # an expired or damaged upload: never its view on the demo data
                 return error_response(410, "Upload gone", bundle.gone)
             state = exports.export_state(bundle, chart, view_query)
-            if fmt in export.IMAGE_FORMATS:
+            if fmt in chart_files.IMAGE_FORMATS:
                 exports.image_size(sizes, self.settings.image_megapixels)
             link = self.page_url()
             # Only what is drawn: the canonical view, the size used, the link, the data.
@@ -104,7 +104,7 @@ class Routes:
         """One export drawn; images wait for one of `image_renders` places, or a 503."""
         draw = functools.partial(exports.render_export, bundle, chart, fmt, state, sizes,
                                  link, self.topojson_url(), self.settings.image_megapixels)
-        if fmt not in export.IMAGE_FORMATS:
+        if fmt not in chart_files.IMAGE_FORMATS:
             return draw()
         if not self._image_places.acquire(timeout=self.settings.image_wait_s):
             raise exports.ExportError(503, "too many images are being drawn; try again shortly")

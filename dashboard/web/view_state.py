@@ -13,8 +13,8 @@ from urllib.parse import parse_qsl, urlencode
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.analytics.compare import Basis, Change, Comparison, Measure
 from dashboard.analytics.country_table import Selection
-from dashboard.analytics.flows import Direction, Perspective
-from dashboard.analytics.periods import freq_of
+from dashboard.analytics.orientation import Direction, Perspective
+from dashboard.ingest.period_labels import freq_of
 
 NO_COMPARISON = ""
 ALL_PARTNERS = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from browser_helpers import OFFLINE_SCHEMES, drawn_map_file
 
-from dashboard import export
+from dashboard import chart_files
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +14,7 @@ def test_standalone_map_renders_from_file_with_no_network(browser, tmp_path):
     from test_export import TITLE, map_figure
 
     path = tmp_path / "map.html"
-    path.write_text(export.standalone_html(map_figure(), TITLE, {}), encoding="utf-8")
+    path.write_text(chart_files.standalone_html(map_figure(), TITLE, {}), encoding="utf-8")
     with drawn_map_file(browser, path) as (page, requests, errors):
         drawn = page.locator("path.choroplethlocation").count()
         countries = page.locator(".countries path").count()

@@ -9,7 +9,7 @@ from dash_ag_grid import AgGrid
 from test_numbers import READ_AS
 
 from dashboard.figures.text import format_number
-from dashboard.web.render import CHANGE_COLUMN, NUMBER_COLUMN
+from dashboard.web.grid import CHANGE_COLUMN, NUMBER_COLUMN
 
 pytestmark = pytest.mark.browser
 

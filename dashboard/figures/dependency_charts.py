@@ -20,7 +20,7 @@ from dashboard.analytics.dependency import (
     MODERATE_HHI,
     DependencyMetrics,
 )
-from dashboard.analytics.periods import describe_period
+from dashboard.analytics.period_rows import describe_period
 from dashboard.figures.caption import Caption, apply_caption, category_labels, widths
 from dashboard.figures.style import MUTED_TEXT, NO_DATA_COLOUR, TEXT_COLOUR, figure_from
 from dashboard.figures.text import format_amount, format_number, format_share

@@ -2,13 +2,14 @@
 and the arithmetic on canonical labels (frequency, months, first day, quarter of a month).
 
 Canonical labels: "2025" (year), "2025-Q1" (quarter), "2025-03" (month). This is the one
-place that spells that arithmetic; analytics, figures and web import it from here (or
-through `analytics.periods`), so it sits in ingest, the lowest layer that needs it.
+place that spells that arithmetic; analytics, figures and web import it from here, so it
+sits in ingest, the lowest layer that needs it.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -96,6 +97,9 @@ def shift_year(label: str, years: int) -> str:
     return f"{int(label[:4]) + years}{label[4:]}"
 
 
+# A view asks for the same few dozen labels' dates once per row or bar, and pandas' Period
+# parsing costs ~40 us a call: each label is worked out once (Timestamps are immutable).
+@lru_cache(maxsize=4096)
 def label_start(label: str) -> pd.Timestamp:
     """First day of a period label.
 
@@ -105,6 +109,7 @@ def label_start(label: str) -> pd.Timestamp:
     return pd.Period(label.replace("-Q", "Q"), freq=_PANDAS_FREQ[freq_of(label)]).start_time
 
 
+@lru_cache(maxsize=4096)
 def label_end(label: str) -> pd.Timestamp:
     """First day after a period label (an exclusive end): "2025-Q1" -> 2025-04-01.
 

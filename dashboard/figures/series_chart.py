@@ -22,7 +22,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.analytics.periods import describe_period
+from dashboard.analytics.period_rows import describe_period
 from dashboard.analytics.timeseries import COMPLETE, SeriesMode, series_span
 from dashboard.figures.caption import Caption, apply_caption, widths, wrapped
 from dashboard.figures.style import MUTED_TEXT, figure_from

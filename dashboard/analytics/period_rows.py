@@ -1,4 +1,4 @@
-"""Which rows make up a period, counted once (label arithmetic: `ingest.periods`).
+"""Which rows make up a period, counted once (label arithmetic: `ingest.period_labels`).
 
 A file can hold annual rows (Comtrade refMonth 52) beside the monthly rows of the same
 year. Summing both doubles the year. The rules here, for each flow series (reporter,
@@ -18,32 +18,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-# Label arithmetic is defined once, in ingest.periods (ingest needs it too). freq_of is
-# used here; the other names are re-exported for the modules that read periods through
-# this one.
-from dashboard.ingest import periods as _labels
-from dashboard.ingest.periods import (  # noqa: F401
-    MONTHS,
-    freq_of,
-    months_in,
-    quarter_of_month,
-)
-
-
-# A view asks for the same few dozen labels' dates and words once per row or per bar, and
-# pandas' Period parsing costs ~40 us a call: each label is worked out once (Timestamps and
-# strings are immutable, so sharing them is safe).
-@lru_cache(maxsize=4096)
-def label_start(label: str) -> pd.Timestamp:
-    """First day of a period label (`ingest.periods.label_start`, remembered per label)."""
-    return _labels.label_start(label)
-
-
-@lru_cache(maxsize=4096)
-def label_end(label: str) -> pd.Timestamp:
-    """First day after a period label (`ingest.periods.label_end`, remembered per label)."""
-    return _labels.label_end(label)
-
+from dashboard.ingest.period_labels import freq_of, quarter_of_month
 
 # A series is one flow between two parties; oriented frames name the parties differently.
 PARTY_COLUMNS = ("reporter", "partner", "country", "counterpart")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.analytics.periods import describe_period, label_end, label_start
+from dashboard.analytics.period_rows import describe_period
 from dashboard.analytics.surge_rules import SurgeParams, SurgeRule, SurgeStatus, threshold
 from dashboard.analytics.surge_text import reference_label, rule_words
 from dashboard.figures.caption import (
@@ -25,6 +25,7 @@ from dashboard.figures.caption import (
 )
 from dashboard.figures.style import MUTED_TEXT, NO_DATA_COLOUR, figure_from
 from dashboard.figures.text import format_amount, format_number
+from dashboard.ingest.period_labels import label_end, label_start
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies); flagged bars also
 # carry a hatch pattern, so the flag never depends on colour alone.
