@@ -11,15 +11,16 @@ from hypothesis import strategies as st
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.analytics.compare import Basis, Change, Measure
 from dashboard.analytics.orientation import Direction, Perspective
+from dashboard.analytics.surge_rules import SurgeRule
+from dashboard.analytics.timeseries import SeriesMode
 from dashboard.ingest.period_labels import freq_of
+from dashboard.ingest.schema import Freq
 from dashboard.web.callbacks import preset_baseline, preset_labels
-from dashboard.web.ids import ID
+from dashboard.web.ids import ID, Tab
 from dashboard.web.view_state import (
     ALL_PARTNERS,
     MAX_PEERS,
     NO_COMPARISON,
-    SURGE_RULES,
-    TABS,
     ViewState,
     default_view,
     from_query,
@@ -60,24 +61,24 @@ def views(draw, catalogue: Catalogue) -> ViewState:
     return ViewState(
         commodity=draw(st.sampled_from(sorted(catalogue.commodities))),
         period=period,
-        direction=draw(st.sampled_from([d.value for d in Direction])),
-        perspective=draw(st.sampled_from([p.value for p in Perspective])),
+        direction=draw(st.sampled_from(Direction)),
+        perspective=draw(st.sampled_from(Perspective)),
         partner=draw(st.sampled_from([ALL_PARTNERS, *countries])),
-        measure=draw(st.sampled_from([m.value for m in Measure])),
+        measure=draw(st.sampled_from(Measure)),
         baseline=baseline,
-        basis=draw(st.sampled_from(bases)).value,
-        change=draw(st.sampled_from([c.value for c in Change])),
+        basis=draw(st.sampled_from(bases)),
+        change=draw(st.sampled_from(Change)),
         focus=draw(st.sampled_from(["", *countries])),
-        tab=draw(st.sampled_from(TABS)),
-        rule=draw(st.sampled_from(SURGE_RULES)),
+        tab=draw(st.sampled_from(Tab)),
+        rule=draw(st.sampled_from(SurgeRule)),
         floor=draw(number_texts(0, 1e7)),
         threshold=draw(number_texts(1, 1000)),
         k=draw(number_texts(1, 100)),
         z=draw(number_texts(0.5, 100)),
         top=str(draw(st.integers(2, 30))),
         peers=",".join(peers),
-        series=draw(st.sampled_from(["tonnes", "share"])),
-        freq=draw(st.sampled_from(["M", "Q"])),
+        series=draw(st.sampled_from(SeriesMode)),
+        freq=draw(st.sampled_from([Freq.MONTHLY, Freq.QUARTERLY])),
     )
 
 
@@ -86,6 +87,9 @@ def test_round_trip(state):
     again, notices = from_query(state.to_query(), DEFAULTS, CATALOGUE)
     assert notices == []
     assert again == state
+    # A StrEnum equals its text, so equality alone would not see a field left as text.
+    assert [type(getattr(again, f.name)) for f in fields(ViewState)] == [
+        type(getattr(state, f.name)) for f in fields(ViewState)]
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
@@ -13,6 +15,7 @@ from dashboard.web.ids import (
     EXPORT_LINKS,
     ID,
     Chart,
+    Tab,
     action_id,
     charts_on,
     graph_id,
@@ -27,7 +30,7 @@ from dashboard.web.uploads import UploadRefused
 from dashboard.web.view_state import (
     FIELDS,
     control_value,
-    state_from_controls,
+    controls_query,
     switched_tab,
 )
 
@@ -40,6 +43,9 @@ CONTROL_FOR_FIELD = {
     "peers": ID.PEERS, "series": ID.SERIES_MODE, "freq": ID.SERIES_FREQ,
 }
 NARROW = "narrow"  # assets/viewport.js's word for a phone-sized window
+# What the browser sends: text or nothing (a URL part, a store, a control).
+Text = str | None
+Clicks = int | None
 
 
 def register(app: Dash, context: Context) -> None:
@@ -62,7 +68,7 @@ def _register_export_links(app: Dash, context: Context) -> None:
 
     @app.callback(*outputs, Input(ID.URL, "search"), Input(ID.DATASET, "data"),
                   State(ID.URL, "href"))
-    def point_links_at_this_view(search, token, href):
+    def point_links_at_this_view(search: Text, token: Text, href: Text) -> list[str]:
         bundle, state, _ = context.view(search, token)
         shown = token if bundle.uploaded else None  # an expired token: none
         return export_links(context.public_base, state, shown, context.page_url(href))
@@ -81,7 +87,7 @@ def _register_url_sync(app: Dash, context: Context) -> None:
                   Output(ID.NOTICE, "hidden"), *option_outputs, Input(ID.URL, "search"),
                   *controls, Input(ID.DATASET, "data"),
                   prevent_initial_call="initial_duplicate")
-    def sync_url_and_controls(search, *values_and_token):
+    def sync_url_and_controls(search: Text, *values_and_token: Any) -> tuple:
         """The URL drives the controls on load and on back/forward; controls drive the URL."""
         *values, token = values_and_token
         # A new dataset (an upload, or back to the embedded data) re-reads the URL too: the
@@ -94,7 +100,7 @@ def _register_url_sync(app: Dash, context: Context) -> None:
         chosen = dict(zip(FIELDS, values))
         if chosen["commodity"] is None or chosen["period"] is None:
             raise PreventUpdate  # a dropdown emptied while its options change, not a choice
-        bundle, state, _ = context.view(state_from_controls(values).to_query(), token)
+        bundle, state, _ = context.view(controls_query(values), token)
         shown = [no_update] * len(FIELDS)
         if ctx.triggered_id == ID.TAB:  # a view nobody chose opens on the new tab's default
             switched = switched_tab(state, context.view(search, token)[1].tab, bundle.catalogue)
@@ -120,11 +126,13 @@ def _register_dataset(app: Dash, context: Context) -> None:
                   Output(ID.UPLOAD_PROBLEMS_BOX, "hidden"),
                   Input(ID.UPLOAD, "contents"), Input(ID.UPLOAD_RESET, "n_clicks"),
                   State(ID.UPLOAD, "filename"), prevent_initial_call=True)
-    def use_uploaded_file(contents, _reset, filename):
+    def use_uploaded_file(contents: Text, _reset: Clicks, filename: Text) -> tuple:
         """Validate an upload with the same readers; the page then runs on it."""
         if ctx.triggered_id == ID.UPLOAD_RESET or context.uploads is None:
             query = context.embedded.defaults.to_query()
             return None, query, "Showing the embedded data.", [], True
+        if contents is None:  # the upload box was cleared: nothing to read
+            raise PreventUpdate
         try:
             result = context.uploads.save(filename or "upload.csv", contents)
         except UploadRefused as error:
@@ -139,7 +147,7 @@ def _register_dataset(app: Dash, context: Context) -> None:
     @app.callback(Output(ID.HEADER, "children"),
                   Output(ID.DATA_NOTICE, "children"), Output(ID.DATA_NOTICE, "hidden"),
                   Input(ID.DATASET, "data"))
-    def describe_dataset(token):
+    def describe_dataset(token: Text) -> tuple:
         bundle = context.bundle(token)
         notice = " ".join(text for text in (layout.data_notice_text(bundle.data),
                                             upload_link_notice(bundle)) if text)
@@ -149,7 +157,7 @@ def _register_dataset(app: Dash, context: Context) -> None:
 def _register_headings(app: Dash, context: Context) -> None:
     @app.callback(Output(ID.COMPARISON_TEXT, "children"), Input(ID.URL, "search"),
                   Input(ID.DATASET, "data"))
-    def say_which_comparison(search, token):
+    def say_which_comparison(search: Text, token: Text) -> str:
         bundle, state, _ = context.view(search, token)
         return charts.comparison_heading(state, bundle.catalogue)
 
@@ -159,20 +167,20 @@ def _register_sections(app: Dash) -> None:
                   *[Output(tab_id(tab), "className") for tab in TAB_LABELS],
                   *[Output(tab_id(tab), "aria-selected") for tab in TAB_LABELS],
                   Input(ID.TAB, "value"))
-    def show_section(tab):
+    def show_section(tab: Text) -> tuple:
         marks = [layout.tab_marks(name, tab) for name in TAB_LABELS]
-        return (*[name != (tab or "map") for name in TAB_LABELS],
+        return (*[name != (tab or Tab.MAP) for name in TAB_LABELS],
                 *[m["className"] for m in marks], *[m["aria-selected"] for m in marks])
 
     @app.callback(Output(ID.TAB, "value", allow_duplicate=True),
                   *[Input(tab_id(tab), "n_clicks") for tab in TAB_LABELS],
                   prevent_initial_call=True)
-    def choose_tab(*_clicks):
+    def choose_tab(*_clicks: Clicks) -> Any:
         clicked = {tab_id(tab): tab for tab in TAB_LABELS}.get(ctx.triggered_id)
         return clicked if clicked else no_update
 
 
-def _register_tab(app: Dash, context: Context, tab: str, tab_charts: list[Chart]) -> None:
+def _register_tab(app: Dash, context: Context, tab: Tab, tab_charts: list[Chart]) -> None:
     outputs = []
     for chart in tab_charts:
         outputs += [Output(graph_id(chart), "figure"), Output(graph_id(chart), "style"),
@@ -183,7 +191,7 @@ def _register_tab(app: Dash, context: Context, tab: str, tab_charts: list[Chart]
 
     @app.callback(*outputs, Input(ID.URL, "search"), Input(ID.DATASET, "data"),
                   Input(ID.VIEWPORT, "data"), State(ID.URL, "href"))
-    def render_tab(search, token, fit, href):
+    def render_tab(search: Text, token: Text, fit: Text, href: Text) -> list:
         bundle, state, _ = context.view(search, token)
         narrow = fit == NARROW
         if state.tab != tab:
@@ -209,7 +217,7 @@ def _register_tab(app: Dash, context: Context, tab: str, tab_charts: list[Chart]
 def _register_focus_and_presets(app: Dash, context: Context) -> None:
     @app.callback(Output(ID.PRESET_WHOLE_YEAR, "children"), Output(ID.PRESET_AVERAGE, "children"),
                   Output(ID.PRESET_SAME_PERIOD, "children"), Input(ID.PERIOD, "value"))
-    def label_presets(period):
+    def label_presets(period: Text) -> tuple[str, str, str]:
         return preset_labels(usable_period(period, context.embedded.defaults.period))
 
     @app.callback(Output(ID.BASELINE, "value", allow_duplicate=True),
@@ -217,7 +225,8 @@ def _register_focus_and_presets(app: Dash, context: Context) -> None:
                   Input(ID.PRESET_WHOLE_YEAR, "n_clicks"), Input(ID.PRESET_AVERAGE, "n_clicks"),
                   Input(ID.PRESET_SAME_PERIOD, "n_clicks"), State(ID.PERIOD, "value"),
                   prevent_initial_call=True)
-    def apply_preset(_whole, _average, _same, period):
+    def apply_preset(_whole: Clicks, _average: Clicks, _same: Clicks, period: Text
+                     ) -> tuple[str, str]:
         return preset_baseline(ctx.triggered_id,
                                usable_period(period, context.embedded.defaults.period))
 
@@ -228,15 +237,17 @@ def _register_focus_and_presets(app: Dash, context: Context) -> None:
                   Input(table_id(Chart.SURGES), "cellClicked"),
                   State(table_id(Chart.SURGES), "virtualRowData"), State(ID.DATASET, "data"),
                   prevent_initial_call=True)
-    def focus_clicked_country(map_click, sankey_click, ranking_click, cell, rows, token):
+    def focus_clicked_country(map_click: dict | None, sankey_click: dict | None,
+                              ranking_click: dict | None, cell: dict | None,
+                              rows: list[dict] | None, token: Text) -> Any:
         code = context.bundle(token).catalogue.party_on_shape(
             charts.clicked_country(ctx.triggered[0]["value"], rows))
         return code if code is not None else no_update
 
 
-def usable_period(period, default: str) -> str:
+def usable_period(period: object, default: str) -> str:
     """A canonical period label from a control, else the default (never trust the client)."""
-    return period if is_label(period) else default
+    return period if isinstance(period, str) and is_label(period) else default
 
 
 def preset_labels(period: str) -> tuple[str, str, str]:

@@ -22,10 +22,11 @@ from dashboard.analytics import (
     timeseries,
 )
 from dashboard.analytics.catalogue import Catalogue
-from dashboard.analytics.compare import MEASURE_NAMES, MEASURE_UNITS, Measure
+from dashboard.analytics.compare import MEASURE_NAMES, MEASURE_UNITS
 from dashboard.analytics.country_table import Selection, country_table, selected_rows
-from dashboard.analytics.orientation import Direction
+from dashboard.analytics.orientation import Direction, Perspective
 from dashboard.analytics.period_rows import describe_period
+from dashboard.analytics.timeseries import SeriesMode
 from dashboard.figures import sentences
 from dashboard.figures.caption import Caption
 from dashboard.figures.choropleth import MapSpec, build_map
@@ -38,7 +39,7 @@ from dashboard.figures.text import change_sentence, ranking_sentence
 from dashboard.ingest import commodities
 from dashboard.ingest.dataset import Dataset
 from dashboard.web.grid import columns_for, grid_columns, grid_rows, rounded_table
-from dashboard.web.ids import ID, Chart
+from dashboard.web.ids import ID, Chart, Tab
 from dashboard.web.view_state import ViewState
 
 DEFAULT_SUPPLIER = "CHN"  # the dependency ranking's supplier when no partner is chosen
@@ -65,12 +66,12 @@ def describe_selection(state: ViewState, catalogue: Catalogue,
     does not must not say "against the whole of 2024".
     """
     commodity = catalogue.commodities.get(state.commodity, state.commodity)
-    imports = state.direction == "imports"
+    imports = state.direction == Direction.IMPORTS
     partner = catalogue.countries.get(state.partner, state.partner)
     counterpart = (f"{'from' if imports else 'to'} {partner}" if state.partner
                    else f"{'from' if imports else 'to'} all partners")
     perspective = ("as reported by the importers" if imports else "as reported by the exporters"
-                   ) if state.perspective == "reporter" else (
+                   ) if state.perspective == Perspective.REPORTER else (
         "mirror data: as reported by the partners")
     comparison = state.comparison if compares else None
     period = comparison.describe() if comparison else describe_period(state.period)
@@ -90,7 +91,7 @@ def caption_for(state: ViewState, data: Dataset, catalogue: Catalogue, title: st
 
 def map_view(state: ViewState, data: Dataset, catalogue: Catalogue,
              view_url: str = "", narrow: bool = False) -> ChartView:
-    measure = Measure(state.measure)
+    measure = state.measure
     columns = grid_columns(state)
     # Rounded once to the source precision: the map, its grid and its CSV hold one number.
     table = rounded_table(country_table(data.frame, state.selection, state.period,
@@ -105,7 +106,7 @@ def map_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     figure = build_map(table, spec, caption_for(state, data, catalogue, title, view_url,
                                                 compares=True, narrow=narrow))
     what = f"{words['commodity']} {words['counterpart']}"
-    role = "importer" if state.direction == "imports" else "exporter"
+    role = "importer" if state.direction == Direction.IMPORTS else "exporter"
     if state.comparison:
         summary = change_sentence(table, words["period"], what, state.change,
                                   MEASURE_UNITS[measure], state.number("floor"))
@@ -118,14 +119,14 @@ def map_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 
 def surge_params(state: ViewState) -> surge_rules.SurgeParams:
     return surge_rules.SurgeParams(
-        rule=surge_rules.SurgeRule(state.rule), period=state.period, floor_t=state.number("floor"),
+        rule=state.rule, period=state.period, floor_t=state.number("floor"),
         ratio_threshold=state.number("threshold"), k=state.number("k"),
         z_threshold=state.number("z"))
 
 
 def all_partner_rows(state: ViewState, data: Dataset) -> pd.DataFrame:
     """The selection's rows with every partner: what shares and dependency divide by."""
-    selection = Selection(state.commodity, Direction(state.direction),
+    selection = Selection(state.commodity, state.direction,
                           state.selection.perspective, None)
     return selected_rows(data.frame, selection)
 
@@ -175,9 +176,9 @@ def gauges_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     focus = state.focus or ""
     shares = dependency.supplier_shares(all_partner_rows(state, data), focus, state.period)
     metrics = dependency.dependency_metrics(shares)
-    if metrics is not None and state.perspective == "reporter":
+    if metrics is not None and state.perspective == Perspective.REPORTER:
         metrics = dependency.with_allocation(metrics, dependency.own_world_allocation(
-            data.frame, Direction(state.direction), state.commodity, focus, state.period))
+            data.frame, state.direction, state.commodity, focus, state.period))
     hs6 = commodities.hs6_of(state.commodity)
     reference = dependency.reference_figures(data.reference_facts, focus, hs6) if len(
         data.reference_facts) and hs6 else pd.DataFrame()
@@ -186,7 +187,7 @@ def gauges_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                           narrow=narrow)
     figure = build_dependency_gauges(metrics, reference, caption)
     summary = sentences.dependency_sentence(metrics, name, reference)
-    if state.perspective == "mirror":
+    if state.perspective == Perspective.MIRROR:
         summary += (" Mirror data: only partners that report their exports are counted, so"
                     " shares can overstate dependence.")
     columns = columns_for(
@@ -216,7 +217,7 @@ def ranking_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 
 def sankey_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                 view_url: str = "", narrow: bool = False) -> ChartView:
-    direction = Direction(state.direction)
+    direction = state.direction
     flows = bilateral.top_flows(selected_rows(data.frame, state.selection), state.period,
                                 int(state.number("top")), direction)
     caption = caption_for(state, data, catalogue, "Who ships to whom", view_url,
@@ -245,7 +246,7 @@ def series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     summary = sentences.timeseries_sentence(series, state.series)
     columns = columns_for(
         {"country_name": "Country", "period": "Period", "value": (
-            "Drawn: share of total (0-1)" if state.series == "share"
+            "Drawn: share of total (0-1)" if state.series == SeriesMode.SHARE
             else "Drawn: net weight (t)"),
          "weight_t": "Net weight (t)", "row_count": "Source rows"},
         numeric={"value", "weight_t"})
@@ -255,7 +256,7 @@ def series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 def mirror_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                 view_url: str = "", narrow: bool = False) -> ChartView:
     gaps = mirror.mirror_gap(data.frame, state.commodity, state.period,
-                             Direction(state.direction), counterpart=state.partner or None)
+                             state.direction, counterpart=state.partner or None)
     caption = caption_for(state, data, catalogue, "Mirror gap: what each side reported",
                           view_url, narrow=narrow)
     figure = build_mirror_chart(gaps, caption)
@@ -276,7 +277,7 @@ RENDERERS: dict[Chart, Callable[[ViewState, Dataset, Catalogue, str, bool], Char
     Chart.GAUGES: gauges_view, Chart.RANKING: ranking_view, Chart.SANKEY: sankey_view,
     Chart.SERIES: series_view, Chart.MIRROR: mirror_view,
 }
-TAB_TEXT_OUTPUTS = {"surges": [ID.SURGE_RULE_TEXT]}
+TAB_TEXT_OUTPUTS = {Tab.SURGES: [ID.SURGE_RULE_TEXT]}
 
 
 def render(chart: Chart, state: ViewState, data: Dataset, catalogue: Catalogue,
@@ -286,14 +287,14 @@ def render(chart: Chart, state: ViewState, data: Dataset, catalogue: Catalogue,
     return RENDERERS[Chart(chart)](state, data, catalogue, view_url, narrow)
 
 
-def tab_texts(tab: str, state: ViewState, catalogue: Catalogue) -> list[str]:
-    if tab == "surges":
+def tab_texts(tab: Tab, state: ViewState, catalogue: Catalogue) -> list[str]:
+    if tab == Tab.SURGES:
         return [surge_text.rule_description(surge_params(state))]
     return []
 
 
 def comparison_heading(state: ViewState, catalogue: Catalogue) -> str:
-    if state.comparison is None or state.tab != "map":
+    if state.comparison is None or state.tab != Tab.MAP:
         return ""
     return f"Showing {describe_selection(state, catalogue, compares=True)['period']}."
 

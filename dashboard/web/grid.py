@@ -8,7 +8,7 @@ from collections.abc import Set as AbstractSet
 
 import pandas as pd
 
-from dashboard.analytics.compare import MEASURE_NAMES, MEASURE_UNITS, Measure
+from dashboard.analytics.compare import MEASURE_NAMES, MEASURE_UNITS
 from dashboard.figures.text import round_to_unit, unit_of_header
 from dashboard.web.view_state import ViewState
 
@@ -76,8 +76,8 @@ def columns_for(headers: dict[str, str], numeric: AbstractSet[str] = frozenset()
 
 
 def grid_columns(state: ViewState) -> list[dict]:
-    unit = MEASURE_UNITS[Measure(state.measure)]
-    name = MEASURE_NAMES[Measure(state.measure)]
+    unit = MEASURE_UNITS[state.measure]
+    name = MEASURE_NAMES[state.measure]
     columns: list[dict] = [
         {"field": "country_name", "headerName": "Country", "pinned": "left"},
         {"field": "iso3", "headerName": "ISO3", "width": 90},

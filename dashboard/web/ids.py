@@ -49,6 +49,17 @@ class ID(StrEnum):
     CONTROLS_PANEL = "controls-panel"  # the <details> holding upload and view controls
 
 
+class Tab(StrEnum):
+    """The page's tabs; the value names a tab in links (`?tab=flows`)."""
+
+    MAP = "map"
+    SURGES = "surges"
+    DEPENDENCY = "dependency"
+    FLOWS = "flows"  # the Sankey of bilateral flows
+    SERIES = "series"
+    MIRROR = "mirror"
+
+
 class Chart(StrEnum):
     """Every chart a user can see, embed or export; the value names it in URLs."""
 
@@ -76,7 +87,7 @@ def table_id(chart: Chart) -> str:
     return "map-table" if chart == Chart.MAP else f"table-{chart.value}"
 
 
-def section_id(tab: str) -> str:
+def section_id(tab: Tab) -> str:
     return f"section-{tab}"
 
 
@@ -105,7 +116,7 @@ class ChartSpec:
     """Where a chart lives on the page: its tab (a tab renders only when shown), its box
     (wide, phone; CSS px) and the title of the grid of its numbers under it."""
 
-    tab: str
+    tab: Tab
     box_px: tuple[int, int]
     table_title: str
     table_open: bool = False  # the grid shows without a click
@@ -114,30 +125,30 @@ class ChartSpec:
 # Every chart, once: the page, the routes, the CLI and the tests derive from this table;
 # its renderer is dashboard/web/charts.py's RENDERERS[chart].
 CHARTS: dict[Chart, ChartSpec] = {
-    Chart.MAP: ChartSpec("map", (690, 430), "The numbers behind the map", table_open=True),
-    Chart.SURGES: ChartSpec("surges", (680, PHONE_FIRST_BOX_PX),
+    Chart.MAP: ChartSpec(Tab.MAP, (690, 430), "The numbers behind the map", table_open=True),
+    Chart.SURGES: ChartSpec(Tab.SURGES, (680, PHONE_FIRST_BOX_PX),
                             "Every country, the rule and its numbers", table_open=True),
-    Chart.SURGE_SERIES: ChartSpec("surges", (460, PHONE_FIRST_BOX_PX),
+    Chart.SURGE_SERIES: ChartSpec(Tab.SURGES, (460, PHONE_FIRST_BOX_PX),
                                   "The focus country's series"),
-    Chart.GAUGES: ChartSpec("dependency", (560, PHONE_FIRST_BOX_PX),
+    Chart.GAUGES: ChartSpec(Tab.DEPENDENCY, (560, PHONE_FIRST_BOX_PX),
                             "Suppliers of the focus country"),
-    Chart.RANKING: ChartSpec("dependency", (820, PHONE_FIRST_BOX_PX),
+    Chart.RANKING: ChartSpec(Tab.DEPENDENCY, (820, PHONE_FIRST_BOX_PX),
                              "Every importer's dependency"),
-    Chart.SANKEY: ChartSpec("flows", (600, PHONE_FIRST_BOX_PX), "The flows behind the diagram"),
-    Chart.SERIES: ChartSpec("series", (560, PHONE_FIRST_BOX_PX), "The series behind the chart"),
-    Chart.MIRROR: ChartSpec("mirror", (600, PHONE_FIRST_BOX_PX), "Both sides of every flow",
+    Chart.SANKEY: ChartSpec(Tab.FLOWS, (600, PHONE_FIRST_BOX_PX), "The flows behind the diagram"),
+    Chart.SERIES: ChartSpec(Tab.SERIES, (560, PHONE_FIRST_BOX_PX), "The series behind the chart"),
+    Chart.MIRROR: ChartSpec(Tab.MIRROR, (600, PHONE_FIRST_BOX_PX), "Both sides of every flow",
                             table_open=True),
 }
 CHART_TAB = {chart: spec.tab for chart, spec in CHARTS.items()}
 CHART_BOX_PX = {chart: spec.box_px for chart, spec in CHARTS.items()}
 
 
-def charts_on(tab: str) -> list[Chart]:
+def charts_on(tab: Tab) -> list[Chart]:
     """The charts a tab shows, in page order."""
     return [chart for chart, spec in CHARTS.items() if spec.tab == tab]
 
 
-def tab_id(tab: str) -> str:
+def tab_id(tab: Tab) -> str:
     """The tab in the tab strip that shows a view's section."""
     return f"tab-{tab}"
 

@@ -7,16 +7,20 @@ from dash import dcc, html
 
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.analytics.freshness import latest_by_reporter
+from dashboard.analytics.surge_rules import SurgeRule
+from dashboard.analytics.timeseries import SeriesMode
 from dashboard.figures.caption import SYNTHETIC_BADGE, middle_cut
 from dashboard.figures.text import plural
 from dashboard.ingest.dataset import Dataset
 from dashboard.ingest.problems import problem_counts, total_problems
+from dashboard.ingest.schema import Freq
 from dashboard.web.ids import (
     CHART_BOX_PX,
     CHARTS,
     EXPORT_LINKS,
     ID,
     Chart,
+    Tab,
     action_id,
     charts_on,
     graph_id,
@@ -28,13 +32,13 @@ from dashboard.web.ids import (
 )
 from dashboard.web.view_state import ViewState
 
-TAB_LABELS = {"map": "World map", "surges": "Import surges", "dependency": "Dependency",
-              "flows": "Bilateral flows", "series": "Time series", "mirror": "Mirror gap"}
+TAB_LABELS = {Tab.MAP: "World map", Tab.SURGES: "Import surges", Tab.DEPENDENCY: "Dependency",
+              Tab.FLOWS: "Bilateral flows", Tab.SERIES: "Time series", Tab.MIRROR: "Mirror gap"}
 SURGE_RULE_LABELS = {
-    "prior_year": "Period above the whole prior year",
-    "year_earlier": "Same period a year earlier (ratio)",
-    "safeguard": "WTO special-safeguard trigger (k x 3-year average)",
-    "robust": "Robust monthly outlier (median/MAD, 24 months)",
+    SurgeRule.PRIOR_YEAR: "Period above the whole prior year",
+    SurgeRule.YEAR_EARLIER: "Same period a year earlier (ratio)",
+    SurgeRule.SAFEGUARD: "WTO special-safeguard trigger (k x 3-year average)",
+    SurgeRule.ROBUST: "Robust monthly outlier (median/MAD, 24 months)",
 }
 
 
@@ -285,9 +289,9 @@ def tab_bar(state: ViewState) -> html.Nav:
                     className="tab-bar", **{"aria-label": "Views"})
 
 
-def tab_marks(tab: str, chosen: str) -> dict:
+def tab_marks(tab: Tab, chosen: str | None) -> dict:
     """A tab button's selected state, as ARIA and as a class (the same two facts)."""
-    selected = tab == (chosen or "map")
+    selected = tab == (chosen or Tab.MAP)
     return {"className": "tab selected" if selected else "tab",
             "aria-selected": "true" if selected else "false"}
 
@@ -328,30 +332,31 @@ def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: di
          ) -> html.Div:
     countries = country_options(catalogue)
 
-    def blocks(tab: str) -> list[html.Div]:
+    def blocks(tab: Tab) -> list[html.Div]:
         return [chart_block(chart, graph_config, CHARTS[chart].table_title,
                             CHARTS[chart].table_open, frame_ancestors)
                 for chart in charts_on(tab)]
 
     # Each tab: its own controls, then its charts (ids.CHARTS).
-    above_charts: dict[str, list] = {
-        "surges": [
+    above_charts: dict[Tab, list] = {
+        Tab.SURGES: [
             surge_controls(state),
             html.P(id=ID.SURGE_RULE_TEXT, className="rule-text"),
             # Relative, so it follows the app's base path: /trade/ -> /trade/methods.
             html.P(html.A("How each rule is computed, and what it simplifies (Methods)",
                           href="methods#surge-rules", target="_blank"), className="rule-text")],
-        "flows": [
+        Tab.FLOWS: [
             html.Div(_control("Countries on each side", _number(ID.TOP_N, state.top, 2, 30, 1),
                               "The rest is folded into \"other\"."), className="panel-controls")],
-        "series": [
+        Tab.SERIES: [
             html.Div([
                 _control("Compare with (up to 4)", dcc.Dropdown(
                     id=ID.PEERS, multi=True, value=state.peer_list, options=countries)),
                 _control("Show", _radio(ID.SERIES_MODE, {
-                    "tonnes": "Tonnes", "share": "Share of the country's total"},
+                    SeriesMode.TONNES: "Tonnes", SeriesMode.SHARE: "Share of the country's total"},
                     state.series, inline=True)),
-                _control("Frequency", _radio(ID.SERIES_FREQ, {"M": "Monthly", "Q": "Quarterly"},
+                _control("Frequency", _radio(ID.SERIES_FREQ, {Freq.MONTHLY: "Monthly",
+                                                          Freq.QUARTERLY: "Quarterly"},
                                              state.freq, inline=True)),
             ], className="panel-controls")],
     }

@@ -8,33 +8,34 @@ parameters renamed in a later version are migrated here (`_RENAMED`), never drop
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from enum import StrEnum
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.analytics.compare import Basis, Change, Comparison, Measure
 from dashboard.analytics.country_table import Selection
 from dashboard.analytics.orientation import Direction, Perspective
+from dashboard.analytics.surge_rules import SurgeRule
+from dashboard.analytics.timeseries import SeriesMode
 from dashboard.ingest.period_labels import freq_of
+from dashboard.ingest.schema import Freq
+from dashboard.web.ids import Tab
 
 NO_COMPARISON = ""
 ALL_PARTNERS = ""
 _RENAMED: dict[str, str] = {"supplier": "partner", "cmd": "commodity"}
-TABS = ["map", "surges", "dependency", "flows", "series", "mirror"]
-SURGE_RULES = ["prior_year", "year_earlier", "safeguard", "robust"]
 # Numeric parameters: (lowest, highest) accepted; anything else falls back with a notice.
 _NUMBERS = {"floor": (0.0, 1e7), "threshold": (1.0, 1000.0), "k": (1.0, 100.0),
             "z": (0.5, 100.0), "top": (2, 30)}
 MAX_PEERS = 4
-_CHOICES = {
-    "direction": [d.value for d in Direction],
-    "perspective": [p.value for p in Perspective],
-    "measure": [m.value for m in Measure],
-    "basis": [b.value for b in Basis],
-    "change": [c.value for c in Change],
-    "tab": TABS,
-    "rule": SURGE_RULES,
-    "series": ["tonnes", "share"],
-    "freq": ["M", "Q"],
+# Fields with a fixed set of values: the type each holds, and the values a link may name.
+_CHOICES: dict[str, tuple[type[StrEnum], tuple[StrEnum, ...]]] = {
+    "direction": (Direction, tuple(Direction)), "perspective": (Perspective, tuple(Perspective)),
+    "measure": (Measure, tuple(Measure)), "basis": (Basis, tuple(Basis)),
+    "change": (Change, tuple(Change)), "tab": (Tab, tuple(Tab)),
+    "rule": (SurgeRule, tuple(SurgeRule)), "series": (SeriesMode, tuple(SeriesMode)),
+    "freq": (Freq, (Freq.MONTHLY, Freq.QUARTERLY)),  # the series is drawn by month or quarter
 }
 MAX_QUERY_LENGTH = 2000
 
@@ -43,25 +44,25 @@ MAX_QUERY_LENGTH = 2000
 class ViewState:
     commodity: str
     period: str
-    direction: str = Direction.IMPORTS.value
-    perspective: str = Perspective.REPORTER.value
+    direction: Direction = Direction.IMPORTS
+    perspective: Perspective = Perspective.REPORTER
     partner: str = ALL_PARTNERS
-    measure: str = Measure.WEIGHT.value
+    measure: Measure = Measure.WEIGHT
     baseline: str = NO_COMPARISON
-    basis: str = Basis.TOTAL.value
-    change: str = Change.PERCENT.value
+    basis: Basis = Basis.TOTAL
+    change: Change = Change.PERCENT
     focus: str = ""
-    tab: str = "map"
+    tab: Tab = Tab.MAP
     # Surge detector: rule and its parameters (tonnes floor, ratio threshold, k, z).
-    rule: str = "prior_year"
+    rule: SurgeRule = SurgeRule.PRIOR_YEAR
     floor: str = "1"
     threshold: str = "2"
     k: str = "1.25"
     z: str = "3.5"
     top: str = "8"  # Sankey: countries shown on each side
     peers: str = ""  # time series: up to four comparison countries, "JPN,PHL"
-    series: str = "tonnes"
-    freq: str = "M"
+    series: SeriesMode = SeriesMode.TONNES
+    freq: Freq = Freq.MONTHLY
 
     def to_query(self) -> str:
         """"?commodity=...&period=..." holding every field (defaults too: links stay exact)."""
@@ -69,9 +70,8 @@ class ViewState:
 
     @property
     def selection(self) -> Selection:
-        return Selection(self.commodity, Direction(self.direction),
-                         Perspective(self.perspective), self.partner or None,
-                         Measure(self.measure))
+        return Selection(self.commodity, self.direction, self.perspective,
+                         self.partner or None, self.measure)
 
     @property
     def peer_list(self) -> list[str]:
@@ -84,7 +84,7 @@ class ViewState:
     def comparison(self) -> Comparison | None:
         if not self.baseline:
             return None
-        return Comparison(self.period, self.baseline, Basis(self.basis))
+        return Comparison(self.period, self.baseline, self.basis)
 
 
 def from_query(query: str, defaults: ViewState, catalogue: Catalogue
@@ -102,22 +102,28 @@ def from_query(query: str, defaults: ViewState, catalogue: Catalogue
             values[key] = value.strip()
         else:
             notices.append(f"Unknown link parameter {key!r} was ignored.")
-    if values.get("tab") in TABS:  # a link naming a tab fills the rest from its defaults
-        defaults = tab_defaults(defaults, values["tab"], catalogue)
+    if values.get("tab") in list(Tab):  # a link naming a tab fills the rest from its defaults
+        defaults = tab_defaults(defaults, Tab(values["tab"]), catalogue)
     state = defaults
     for key, value in values.items():
         problem = _check(key, value, catalogue)
         if problem:
             notices.append(f"{problem}; using {getattr(defaults, key) or 'none'!r} instead.")
         else:
-            state = replace(state, **{key: value})
+            typed: dict[str, Any] = {key: _typed(key, value)}
+            state = replace(state, **typed)
     return _consistent(state, defaults, notices), notices
+
+
+def _typed(key: str, value: str) -> str | StrEnum:
+    """A checked value as its field holds it (the field's enum, or text)."""
+    return _CHOICES[key][0](value) if key in _CHOICES else value
 
 
 def _check(key: str, value: str, catalogue: Catalogue) -> str | None:
     """Why a parameter value cannot be used, or None."""
-    if key in _CHOICES and value not in _CHOICES[key]:
-        return f"{key}={value!r} is not one of {', '.join(_CHOICES[key])}"
+    if key in _CHOICES and value not in _CHOICES[key][1]:
+        return f"{key}={value!r} is not one of {', '.join(_CHOICES[key][1])}"
     if key == "commodity" and value not in catalogue.commodities:
         return f"commodity {value!r} is not in the loaded data"
     if key in ("period", "baseline") and value and value not in catalogue.periods:
@@ -159,7 +165,7 @@ def _check_peers(value: str, catalogue: Catalogue) -> str | None:
 def _consistent(state: ViewState, defaults: ViewState, notices: list[str]) -> ViewState:
     """Fix combinations that are valid one by one but not together."""
     peers = ",".join(dict.fromkeys(c.strip().upper() for c in state.peers.split(",") if c.strip()))
-    numbers = {name: f"{float(getattr(state, name)):g}" for name in _NUMBERS}
+    numbers: dict[str, Any] = {name: f"{float(getattr(state, name)):g}" for name in _NUMBERS}
     state = replace(state, partner=state.partner.upper(), focus=state.focus.upper(), peers=peers,
                     **numbers)
     if state.baseline == state.period and state.baseline:
@@ -167,7 +173,7 @@ def _consistent(state: ViewState, defaults: ViewState, notices: list[str]) -> Vi
         state = replace(state, baseline=NO_COMPARISON)
     if (state.baseline and state.basis == Basis.AVERAGE
             and freq_of(state.baseline) == freq_of(state.period)):
-        state = replace(state, basis=Basis.TOTAL.value)
+        state = replace(state, basis=Basis.TOTAL)
     return state
 
 
@@ -177,7 +183,7 @@ TAB_DEFAULT_FIELDS = ("commodity", "direction", "perspective", "partner", "perio
                       "baseline", "basis")
 
 
-def default_view(catalogue: Catalogue, tab: str = "map") -> ViewState:
+def default_view(catalogue: Catalogue, tab: Tab = Tab.MAP) -> ViewState:
     """The view a tab opens on when the link does not say otherwise.
 
     On the demo data, the seed story: dysprosium oxide from China, Q1 2025 against 2024
@@ -191,7 +197,7 @@ def default_view(catalogue: Catalogue, tab: str = "map") -> ViewState:
     focus = "KOR" if "KOR" in countries else ""
     peers = ",".join(c for c in ("JPN", "PHL") if c in countries)
     china = "CHN" if "CHN" in countries else ""
-    if (tab == "dependency" and focus and {"280530"} <= set(catalogue.commodities)
+    if (tab == Tab.DEPENDENCY and focus and {"280530"} <= set(catalogue.commodities)
             and "2023" in catalogue.periods):
         return ViewState(commodity="280530", period="2023", partner=china, focus=focus,
                          peers=peers, tab=tab)
@@ -199,24 +205,22 @@ def default_view(catalogue: Catalogue, tab: str = "map") -> ViewState:
         iter(catalogue.commodities), "")
     periods = catalogue.periods
     if "2025-Q1" in periods and "2024" in periods and commodity == "28469015":
-        return ViewState(commodity=commodity, period="2025-Q1", perspective="mirror",
+        return ViewState(commodity=commodity, period="2025-Q1", perspective=Perspective.MIRROR,
                          partner=china, baseline="2024", focus=focus, peers=peers, tab=tab)
     complete = catalogue.complete_periods()
     period = complete[-1] if complete else (periods[-1] if periods else "")
     return ViewState(commodity=commodity, period=period, tab=tab)
 
 
-def tab_defaults(defaults: ViewState, tab: str, catalogue: Catalogue) -> ViewState:
+def tab_defaults(defaults: ViewState, tab: Tab, catalogue: Catalogue) -> ViewState:
     """The defaults of a link that names `tab`: that tab's own when `defaults` are the
     data's standard ones (a link naming every parameter reopens exactly all the same)."""
-    if tab not in TABS:
-        return defaults
     if tab != defaults.tab and defaults == default_view(catalogue, defaults.tab):
         return default_view(catalogue, tab)
     return replace(defaults, tab=tab)
 
 
-def switched_tab(state: ViewState, before: str, catalogue: Catalogue) -> ViewState:
+def switched_tab(state: ViewState, before: Tab, catalogue: Catalogue) -> ViewState:
     """`state` just switched from tab `before`: on a view still the old tab's default (the
     user chose no commodity, period, ...), the new tab's own default data; else unchanged.
 
@@ -264,7 +268,9 @@ def field_text(name: str, value) -> str:
     return str(value)
 
 
-def state_from_controls(values: list) -> ViewState:
+def controls_query(values: list) -> str:
+    """The query string the controls' values spell, in `FIELDS` order; `from_query` checks it."""
     texts = {name: field_text(name, value) for name, value in zip(FIELDS, values)}
     # Text a browser could never send in a URL (lone surrogates) is dropped, not crashed on.
-    return ViewState(**{k: v.encode("utf-8", "ignore").decode("utf-8") for k, v in texts.items()})
+    return "?" + urlencode({k: v.encode("utf-8", "ignore").decode("utf-8")
+                            for k, v in texts.items()})
