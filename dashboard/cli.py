@@ -81,6 +81,21 @@ def _add_fetch(commands) -> None:
                           help="the API's address (default https://comtradeapi.un.org)")
     comtrade.add_argument("--max-records", type=int, default=None,
                           help="records a call may return (default: the endpoint's limit)")
+    comext = sources.add_parser("comext", help="Eurostat Comext DS-045409, EU trade by CN8"
+                                               " (no key)")
+    comext.add_argument("--years", default="2019-2025", help="a year or a range, e.g. 2019-2025")
+    comext.add_argument("--codes", default="rare-earths",
+                        help="rare-earths (the CN8 lines under 2805 30, 2846 10, 2846 90,"
+                             " 8505 11), or CN8 codes separated by commas")
+    comext.add_argument("--out", type=Path, default=Path("data/real"))
+    comext.add_argument("--update", action="store_true",
+                        help="only months newer than the folder holds")
+    comext.add_argument("--base-url", default=None,
+                        help="the Comext SDMX 2.1 API's address (default"
+                             " https://ec.europa.eu/eurostat/api/comext/dissemination/sdmx/2.1)")
+    comext.add_argument("--rates-url", default=None,
+                        help="the ECB USD/EUR monthly series (default https://data-api.ecb."
+                             "europa.eu/service/data/EXR/M.USD.EUR.SP00.A)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,47 +143,74 @@ EXIT_FETCH_STOPPED = 2
 def run_fetch(args: argparse.Namespace, client=None) -> int:
     """Fetch, then say what arrived; a failure is a message and an exit code, never a
     traceback, and the pieces finished before it stay in the folder."""
-    from dashboard.fetch import comtrade
+    from dashboard.fetch import comext, comtrade
     from dashboard.fetch.client import HttpClient
-    from dashboard.fetch.errors import FetchError
 
     try:
-        request = _comtrade_request(args)
+        request = _comext_request(args) if args.source == "comext" else _comtrade_request(args)
     except ValueError as error:
         print(f"fetch: {error}", file=sys.stderr)
         return EXIT_FETCH_STOPPED
     client = client or HttpClient()
+    if isinstance(request, comext.ComextRequest):
+        return _fetched(lambda: comext.run(request, client), comext.summary_lines,
+                        request.out, request)
     if not request.key:
         print(f"no key in ${args.key_env}: using the preview endpoint (at most"
               f" {request.cap:,} records a call)", file=sys.stderr)
+    return _fetched(lambda: comtrade.run(request, client), comtrade.summary_lines,
+                    request.out, request)
+
+
+def _fetched(fetch, summary, out: Path, request) -> int:
+    """Run a fetch; print its summary, or why it stopped (never a traceback)."""
+    from dashboard.fetch.errors import FetchError
+
     try:
-        report = comtrade.run(request, client)
+        report = fetch()
     except FetchError as error:
         print(f"fetch stopped: {error.failure.reason}: {error.failure.message}\n"
               f"  at {error.failure.url}\n  pieces finished before this are kept in"
-              f" {request.out}; run the same command again to resume", file=sys.stderr)
+              f" {out}; run the same command again to resume", file=sys.stderr)
         return EXIT_FETCH_STOPPED
     except KeyboardInterrupt:
-        print(f"fetch interrupted: finished pieces are kept in {request.out}; run the same"
+        print(f"fetch interrupted: finished pieces are kept in {out}; run the same"
               " command again to resume", file=sys.stderr)
         return EXIT_FETCH_STOPPED
     except OSError as error:
-        print(f"fetch stopped: cannot write to {request.out}: {error}", file=sys.stderr)
+        print(f"fetch stopped: cannot write to {out}: {error}", file=sys.stderr)
         return EXIT_FETCH_STOPPED
-    print("\n".join(comtrade.summary_lines(report, request)))
+    print("\n".join(summary(report, request)))
     return 0 if report.complete else EXIT_PARTIAL
+
+
+def _years(text: str) -> tuple[int, int]:
+    first, _, last = text.partition("-")
+    if not (first.strip().isdigit() and (not last or last.strip().isdigit())):
+        raise ValueError(f"--years {text!r}: give a year or a range such as 2019-2025")
+    first_year, last_year = int(first), int(last or first)
+    if last_year < first_year:
+        raise ValueError(f"--years {text!r}: the range runs backwards")
+    return first_year, last_year
+
+
+def _comext_request(args: argparse.Namespace):
+    from dashboard.fetch import comext, ecb_rates
+    from dashboard.fetch import comext_query as query
+
+    first_year, last_year = _years(args.years)
+    return comext.ComextRequest(
+        out=args.out, first_year=first_year, last_year=last_year,
+        codes=query.cn8_codes(args.codes), update=args.update,
+        base_url=args.base_url or query.DEFAULT_BASE_URL,
+        rates_url=args.rates_url or ecb_rates.DEFAULT_URL)
 
 
 def _comtrade_request(args: argparse.Namespace):
     from dashboard.fetch import comtrade
     from dashboard.fetch import comtrade_query as query
 
-    first, _, last = args.years.partition("-")
-    if not (first.strip().isdigit() and (not last or last.strip().isdigit())):
-        raise ValueError(f"--years {args.years!r}: give a year or a range such as 2019-2025")
-    first_year, last_year = int(first), int(last or first)
-    if last_year < first_year:
-        raise ValueError(f"--years {args.years!r}: the range runs backwards")
+    first_year, last_year = _years(args.years)
     return comtrade.ComtradeRequest(
         out=args.out, first_year=first_year, last_year=last_year, freq=args.freq,
         commodities=query.commodity_codes(args.commodities),

@@ -19,6 +19,9 @@ class Reply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     cut_at: int | None = None  # send only this many bytes of the body, then close
+    content_type: str = "application/json"
+    # False: no Content-Length header, so only the body's own form can show it was cut
+    announce_length: bool = True
 
 
 @dataclass
@@ -47,13 +50,14 @@ def _handler(replay: Replay):
                                     "headers": dict(self.headers)})
             reply = replay.reply_for(parsed.path, query)
             self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply.body)))
+            self.send_header("Content-Type", reply.content_type)
+            if reply.announce_length:
+                self.send_header("Content-Length", str(len(reply.body)))
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(reply.body[:reply.cut_at])
-            if reply.cut_at is not None:
+            if reply.cut_at is not None or not reply.announce_length:
                 self.close_connection = True
 
         def log_message(self, *args):  # quiet

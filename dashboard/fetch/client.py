@@ -25,11 +25,13 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from dashboard.fetch.errors import Failure, FetchError, FetchFailure
 
 RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
 WAIT_STATUS = frozenset({429, 503})  # the ones that may carry Retry-After
+Read = TypeVar("Read")
 USER_AGENT = "rare-earth-trade-dashboard (+https://github.com/; python urllib)"
 
 
@@ -54,12 +56,21 @@ class HttpClient:
     def get_json(self, url: str, params: dict[str, str],
                  headers: dict[str, str] | None = None) -> tuple[bytes, object]:
         """(body as received, parsed JSON) of a GET; FetchError when it cannot be had."""
+        return self.get_read(url, params, _parse_json, headers)
+
+    def get_read(self, url: str, params: dict[str, str], read: Callable[[bytes], Read],
+                 headers: dict[str, str] | None = None) -> tuple[bytes, Read]:
+        """(body as received, `read(body)`) of a GET; FetchError when it cannot be had.
+
+        `read` raises `BodyCut` for a body that stops early (retried, then "truncated") and
+        ValueError for one that is whole but not what was asked for (the run stops).
+        """
         full_url = f"{url}?{urllib.parse.urlencode(params)}" if params else url
         last: FetchFailure | None = None
         for attempt in range(self.max_attempts):
             try:
                 body = self._get_once(full_url, headers or {})
-                return body, _parse(body, full_url)
+                return body, _read_checked(read, body, full_url)
             except _Retry as retry:
                 last = retry.failure
                 wait = retry.wait if retry.wait is not None else (
@@ -108,13 +119,26 @@ class _Retry(Exception):
         super().__init__(message)
 
 
-def _parse(body: bytes, url: str) -> object:
+class BodyCut(Exception):
+    """Raised by a body reader: the body stops early (the message says where)."""
+
+
+def _read_checked(read: Callable[[bytes], Read], body: bytes, url: str) -> Read:
+    try:
+        return read(body)
+    except BodyCut as cut:
+        raise _Retry(Failure.TRUNCATED, url, str(cut)) from None
+    except ValueError as error:  # whole, but not the format asked for
+        raise FetchError(FetchFailure(Failure.SERVICE_ERROR, url, str(error))) from None
+
+
+def _parse_json(body: bytes) -> object:
     try:
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         cut = isinstance(error, json.JSONDecodeError) and error.pos >= len(body.rstrip()) - 1
         what = "the JSON stops early" if cut else f"not valid JSON ({error})"
-        raise _Retry(Failure.TRUNCATED, url, f"{what} at byte {len(body):,}") from None
+        raise BodyCut(f"{what} at byte {len(body):,}") from None
 
 
 def _status_failure(error: urllib.error.HTTPError, url: str) -> Exception:
