@@ -24,7 +24,7 @@ from dashboard.figures.caption import (
     category_labels,
     widths,
 )
-from dashboard.figures.style import MUTED_TEXT, figure_from
+from dashboard.figures.style import MUTED_TEXT, figure_from, message_figure
 from dashboard.figures.text import format_amount, format_change
 
 IMPORTER_COLOUR = "#0072B2"  # Okabe-Ito blue
@@ -60,11 +60,7 @@ def build_mirror_chart(gaps: pd.DataFrame, caption: Caption, top: int = 15) -> g
         if hidden:
             text = (f"No mirror comparison: {hidden} flow(s) reported by one side only,<br>"
                     "whose partner reports no trade of this product in this period.")
-        layout: dict[str, object] = {"annotations": [{
-            "text": text, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
-            "showarrow": False, "font": {"size": 15, "color": MUTED_TEXT}, "name": "no_data"}],
-            "xaxis": {"visible": False}, "yaxis": {"visible": False}}
-        return apply_caption(figure_from({"data": [], "layout": layout}), caption)
+        return apply_caption(message_figure(text), caption)
     # Row dicts, not iterrows: one Series per row costs more than the text built from it.
     rows = shown.to_dict("records")
     labels = category_labels([_pair_label(row) for row in rows], caption, 4)

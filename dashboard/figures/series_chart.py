@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 from dashboard.analytics.period_rows import describe_period
 from dashboard.analytics.timeseries import COMPLETE, SeriesMode, series_span
 from dashboard.figures.caption import Caption, apply_caption, widths, wrapped
-from dashboard.figures.style import MUTED_TEXT, figure_from
+from dashboard.figures.style import MUTED_TEXT, figure_from, message_figure
 from dashboard.figures.text import format_amount, format_share
 
 # Okabe-Ito (safe for the common colour-vision deficiencies), the focus country first.
@@ -47,9 +47,7 @@ def build_timeseries(series: pd.DataFrame, events: pd.DataFrame | None, mode: st
     """Line chart: one line per country (focus emphasised; default the first country)."""
     mode = SeriesMode(mode)
     if series.empty:
-        fig = go.Figure()
-        _no_data(fig)
-        return apply_caption(fig, caption)
+        return apply_caption(message_figure("No rows with data for these countries."), caption)
     # Assembled as plain dicts and built once: plotly's add_* calls cost more than the data.
     traces: list[dict] = []
     countries = list(dict.fromkeys(series["country"]))
@@ -234,10 +232,3 @@ def _event_hover(event, number: int) -> str:
     lines.append(f"Source: {html.escape(str(event.source or 'not given'))}")
     return "<br>".join(lines)
 
-
-def _no_data(fig: go.Figure) -> None:
-    fig.add_annotation(text="No rows with data for these countries.", xref="paper",
-                       yref="paper", x=0.5, y=0.5, showarrow=False,
-                       font={"size": 15, "color": MUTED_TEXT}, name="no_data")
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)

@@ -59,6 +59,15 @@ def figure_from(spec: dict) -> go.Figure:
     return SpecFigure(spec, _validate=VALIDATE_FIGURES)
 
 
+def message_figure(text: str) -> go.Figure:
+    """A figure with nothing to draw: axes hidden, one centred message (named "no_data")."""
+    return figure_from({"data": [], "layout": {
+        "annotations": [{"text": text, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+                         "showarrow": False, "font": {"size": 15, "color": MUTED_TEXT},
+                         "name": "no_data"}],
+        "xaxis": {"visible": False}, "yaxis": {"visible": False}}})
+
+
 class SpecFigure(go.Figure):
     """A `go.Figure` whose `to_dict` copies its plain dicts and lists directly.
 
