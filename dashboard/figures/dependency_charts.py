@@ -22,15 +22,22 @@ from dashboard.analytics.dependency import (
 )
 from dashboard.analytics.period_rows import describe_period
 from dashboard.figures.caption import Caption, apply_caption, category_labels, widths
-from dashboard.figures.style import MUTED_TEXT, NO_DATA_COLOUR, TEXT_COLOUR, figure_from
+from dashboard.figures.style import (
+    BLUE,
+    MUTED_TEXT,
+    NO_DATA_COLOUR,
+    TEXT_COLOUR,
+    VERMILLION,
+    figure_from,
+)
 from dashboard.figures.text import format_amount, format_number, format_share
 
 CRMA_TEXT = ("EU CRMA benchmark: 65% of consumption (not imports) from one country,"
              " Reg. (EU) 2024/1252")
 PUBLISHED_HEADING = "Published figure, not computed from this data"
 # Okabe-Ito blue and vermillion (colour-blind-safe); HHI bands in three greys.
-BAR_COLOUR = "#0072B2"
-ABOVE_BENCHMARK_COLOUR = "#D55E00"
+BAR_COLOUR = BLUE
+ABOVE_BENCHMARK_COLOUR = VERMILLION
 BAND_COLOURS = ("#f2f2f2", "#d9d9d9", "#bdbdbd")
 _GAUGE_Y = (0.0, 0.9)
 _NARROW_ROWS = ((0.58, 0.92), (0.0, 0.34))  # a phone's two rows, each under its titles

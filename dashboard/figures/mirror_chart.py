@@ -24,11 +24,11 @@ from dashboard.figures.caption import (
     category_labels,
     widths,
 )
-from dashboard.figures.style import MUTED_TEXT, figure_from, message_figure
+from dashboard.figures.style import BLUE, MUTED_TEXT, ORANGE, figure_from, message_figure
 from dashboard.figures.text import format_amount, format_change
 
-IMPORTER_COLOUR = "#0072B2"  # Okabe-Ito blue
-EXPORTER_COLOUR = "#E69F00"  # Okabe-Ito orange
+IMPORTER_COLOUR = BLUE
+EXPORTER_COLOUR = ORANGE
 SIDES = {"importer": "Reported by the importer (imports, CIF)",
          "exporter": "Reported by the exporter (exports, FOB)"}
 

@@ -16,12 +16,10 @@ import plotly.graph_objects as go
 from dashboard.analytics.bilateral import OTHER_SOURCE, OTHER_TARGET
 from dashboard.analytics.orientation import Direction
 from dashboard.figures.caption import Caption, apply_caption
-from dashboard.figures.style import MUTED_TEXT, figure_from
+from dashboard.figures.style import MUTED_TEXT, QUALITATIVE, figure_from
 from dashboard.figures.text import format_amount, format_share
 
-# Okabe-Ito (safe for the common colour-vision deficiencies); folds are grey.
-NODE_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-                "#000000"]
+NODE_COLOURS = QUALITATIVE  # folds are grey
 TARGET_COLOUR = "#7a7a7a"
 OTHER_COLOUR = "#bdbdbd"
 SIDE_HEADINGS = {Direction.IMPORTS: ("Suppliers", "Importers"),

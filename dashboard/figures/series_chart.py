@@ -25,11 +25,11 @@ import plotly.graph_objects as go
 from dashboard.analytics.period_rows import describe_period
 from dashboard.analytics.timeseries import COMPLETE, SeriesMode, series_span
 from dashboard.figures.caption import Caption, apply_caption, widths, wrapped
-from dashboard.figures.style import MUTED_TEXT, figure_from, message_figure
+from dashboard.figures.style import MUTED_TEXT, QUALITATIVE, figure_from, message_figure
 from dashboard.figures.text import format_amount, format_share
 
-# Okabe-Ito (safe for the common colour-vision deficiencies), the focus country first.
-SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
+# The focus country first.
+SERIES_COLOURS = QUALITATIVE[:5]  # a focus and up to four peers
 EVENT_COLOUR = "#6a3d9a"
 EVENT_TRACE = "policy events"
 Y_TITLES = {SeriesMode.TONNES: "Net weight (t)", SeriesMode.SHARE: "Share of total (%)"}

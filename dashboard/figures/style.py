@@ -28,8 +28,17 @@ BORDER_COLOUR = "#9a9a9a"
 SYNTHETIC_BADGE_COLOUR = "#b3261e"
 TEXT_COLOUR = "#1f1f1f"
 MUTED_TEXT = "#5f5f5f"
-# Okabe-Ito: distinguishable with every common colour-vision deficiency.
-QUALITATIVE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+# Okabe-Ito, the one palette every chart draws from: distinguishable with every common
+# colour-vision deficiency (Okabe & Ito, "Color Universal Design", 2008).
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+GREEN = "#009E73"
+REDDISH_PURPLE = "#CC79A7"
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+YELLOW = "#F0E442"
+BLACK = "#000000"
+QUALITATIVE = [BLUE, VERMILLION, GREEN, REDDISH_PURPLE, ORANGE, SKY_BLUE, YELLOW, BLACK]
 
 
 def graph_config(topojson_url: str, filename: str = "rare-earth-trade") -> dict:

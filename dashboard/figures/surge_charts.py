@@ -23,15 +23,22 @@ from dashboard.figures.caption import (
     category_labels,
     widths,
 )
-from dashboard.figures.style import MUTED_TEXT, NO_DATA_COLOUR, figure_from
+from dashboard.figures.style import (
+    BLUE,
+    MUTED_TEXT,
+    NO_DATA_COLOUR,
+    ORANGE,
+    VERMILLION,
+    figure_from,
+)
 from dashboard.figures.text import format_amount, format_number
 from dashboard.ingest.period_labels import label_end, label_start
 
-# Okabe-Ito colours (safe for the common colour-vision deficiencies); flagged bars also
+# Flagged bars also
 # carry a hatch pattern, so the flag never depends on colour alone.
-FLAG_COLOUR = "#D55E00"  # vermillion
-CALM_COLOUR = "#0072B2"  # blue
-PERIOD_SHADE = "#E69F00"  # orange
+FLAG_COLOUR = VERMILLION
+CALM_COLOUR = BLUE
+PERIOD_SHADE = ORANGE
 DRAWN = (SurgeStatus.SURGE, SurgeStatus.BELOW_THRESHOLD)
 NARROW_KEY = "Hatched orange bars: surge; blue: no surge"
 NARROW_LABEL_PX = 112  # a phone's left margin: country names wrapped to two short lines
