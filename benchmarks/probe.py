@@ -53,9 +53,9 @@ def build(folder: Path, cache_dir: Path) -> None:
     start = time.perf_counter()
     dataset.load([folder], cache_dir=cache_dir)
     seconds = time.perf_counter() - start
-    entry = frame_cache.entry_dir(cache_dir, [folder])
+    entries = cache_dir / frame_cache.FILES_FOLDER
     emit(seconds=seconds, peak_mb=peak_mb(),
-         cache_mb=sum(f.stat().st_size for f in entry.iterdir()) / 2**20)
+         cache_mb=sum(f.stat().st_size for f in entries.rglob("*") if f.is_file()) / 2**20)
 
 
 def serve(folder: Path, cache_dir: Path) -> None:

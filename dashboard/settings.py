@@ -45,6 +45,9 @@ class Settings:
     upload_max_total_mb: float = 2000.0  # the uploads folder; the oldest go first
     upload_max_rows: int = 2_000_000  # rows in one upload
     upload_max_text_mb: float = 500.0  # what one upload unpacks or decodes to
+    # How often (seconds, at most; on a request) a server looks for new, changed or removed
+    # data files and loads them; 0 = never, the data stays as loaded at start.
+    data_check_s: float = 30.0
 
     @property
     def upload_dir(self) -> Path:
@@ -71,6 +74,8 @@ class Settings:
         object.__setattr__(self, "base_path", normalise_base_path(self.base_path))
         if self.proxy_prefix not in ("keep", "strip"):
             raise ValueError("proxy_prefix must be 'keep' or 'strip'")
+        if not self.data_check_s >= 0:  # also refuses NaN, which would never check
+            raise ValueError("data_check_s must be 0 (never) or a number of seconds")
 
 
 def normalise_base_path(path: str) -> str:
@@ -93,7 +98,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "cache_item_mb": float, "public_url": str, "allowed_hosts": _words,
     "image_megapixels": float, "image_renders": int, "image_wait_s": float,
     "upload_max_age_hours": float, "upload_max_total_mb": float, "upload_max_rows": int,
-    "upload_max_text_mb": float,
+    "upload_max_text_mb": float, "data_check_s": float,
 }
 ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "DATA": ("data_paths", lambda text: tuple(Path(p) for p in text.split(os.pathsep) if p)),

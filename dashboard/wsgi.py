@@ -5,7 +5,10 @@
 
 Settings come from RARE_EARTH_* environment variables (see Settings.from_env and the
 README). Debug is never on here. Data with problems is refused unless
-RARE_EARTH_KEEP_VALID_ROWS=1, as with `serve`.
+RARE_EARTH_KEEP_VALID_ROWS=1, as with `serve`. Each worker looks at the data folders at most
+every RARE_EARTH_DATA_CHECK_S seconds (on a request) and serves new, changed or removed
+files from then on (web/context.py); the workers share the per-file cache, so a new file is
+read raw once, by whichever worker gets there first, and its lock makes the others wait.
 """
 
 from __future__ import annotations

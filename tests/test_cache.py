@@ -82,16 +82,18 @@ def test_progress_is_told_after_each_raw_file(folder, tmp_path):
     assert len(calls) == 2  # a hit reads no raw rows
 
 
-@pytest.mark.parametrize("name", ["a.csv", "a.meta.json"])
-def test_touched_source_or_sidecar_invalidates(folder, tmp_path, raw_reads, name):
+@pytest.mark.parametrize(("name", "raw_files"), [("a.csv", 1), ("a.meta.json", 0)])
+def test_touched_file_is_read_again_alone(folder, tmp_path, raw_reads, name, raw_files):
+    """A touched file is read raw again, the untouched one comes from the cache; a sidecar
+    is read directly on every load, so touching one reads no raw file."""
     cache_dir = tmp_path / "cache"
     dataset.load([folder], cache_dir=cache_dir)
     stat = (folder / name).stat()
     os.utime(folder / name, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert_same(dataset.load([folder], cache_dir=cache_dir), dataset.load([folder]))
+    assert raw_reads["files"] == 2 + raw_files + 2  # built, re-read, the fresh read
     dataset.load([folder], cache_dir=cache_dir)
-    assert raw_reads["files"] == 4
-    dataset.load([folder], cache_dir=cache_dir)
-    assert raw_reads["files"] == 4  # rebuilt once, then a hit again
+    assert raw_reads["files"] == 2 + raw_files + 2  # then a hit again
 
 
 def test_changed_sidecar_text_reaches_provenance(folder, tmp_path):
@@ -102,12 +104,46 @@ def test_changed_sidecar_text_reaches_provenance(folder, tmp_path):
     assert "A corrected source line" in got.source_line
 
 
-def test_added_file_invalidates(folder, tmp_path, plus_file, raw_reads):
+def test_an_added_file_is_the_only_one_read_raw(folder, tmp_path, plus_file, monkeypatch):
+    """A new file beside cached ones: read alone, and the dataset equals a fresh read of
+    all three, duplicates across files included (c.csv repeats a row of a.csv)."""
     cache_dir = tmp_path / "cache"
     dataset.load([folder], cache_dir=cache_dir)
-    plus_file([plus_row(month=9, reporter="842")], name="c.csv")
+    plus_file([plus_row(month=9, reporter="842"), plus_row(weight="5")], name="c.csv")
+    read = []
+    real = readers.read_file
+    monkeypatch.setattr(readers, "read_file", lambda path, **o: read.append(path.name)
+                        or real(path, **o))
     got = dataset.load([folder], cache_dir=cache_dir)
+    assert read == ["c.csv"]
+    fresh = dataset.load([folder])
+    assert_same(got, fresh)
     assert "USA" in set(got.frame["reporter"])
+    assert got.stats["duplicate_rows"] == 2  # b.csv's and c.csv's repeat of a.csv's row
+
+
+def test_a_removed_file_leaves_the_dataset(folder, tmp_path, raw_reads):
+    cache_dir = tmp_path / "cache"
+    dataset.load([folder], cache_dir=cache_dir)
+    (folder / "b.csv").unlink()
+    got = dataset.load([folder], cache_dir=cache_dir)
+    assert raw_reads["files"] == 2  # a.csv from the cache, b.csv gone
+    assert "JPN" not in set(got.frame["reporter"])  # b.csv held Japan's only row
+    assert_same(got, dataset.load([folder]))
+
+
+def test_the_source_stamp_changes_with_what_a_load_reads(folder, plus_file):
+    before = dataset.source_stamp([folder])
+    assert set(before) == {str(folder / n) for n in ("a.csv", "a.meta.json", "b.csv")}
+    assert before[str(folder / "b.csv")][0] == (folder / "b.csv").stat().st_size
+    assert dataset.source_stamp([folder]) == before
+    (folder / "notes.md").write_text("not data")
+    assert dataset.source_stamp([folder]) == before
+    (folder / dataset.POLICY_EVENTS_FILE).write_text("date,event\n")
+    with_events = dataset.source_stamp([folder])
+    assert set(with_events) - set(before) == {str(folder / dataset.POLICY_EVENTS_FILE)}
+    (folder / "b.meta.json").write_text("{}")
+    assert len(dataset.source_stamp([folder])) == len(with_events) + 1
 
 
 def test_cache_version_change_invalidates(folder, tmp_path, raw_reads, monkeypatch):
@@ -129,25 +165,21 @@ def test_cache_version_change_invalidates(folder, tmp_path, raw_reads, monkeypat
 def test_corrupt_cache_is_ignored_and_rebuilt(folder, tmp_path, raw_reads, damage):
     cache_dir = tmp_path / "cache"
     fresh = dataset.load([folder], cache_dir=cache_dir)
-    damage(frame_cache.entry_dir(cache_dir, [folder]))
+    damage(frame_cache.file_entry_dir(cache_dir, folder / "a.csv"))
     assert_same(dataset.load([folder], cache_dir=cache_dir), fresh)
-    assert raw_reads["files"] == 4
+    assert raw_reads["files"] == 3  # a.csv read again, b.csv from the cache
     assert_same(dataset.load([folder], cache_dir=cache_dir), fresh)
-    assert raw_reads["files"] == 4  # the rebuilt entry is used
+    assert raw_reads["files"] == 3  # the rebuilt entry is used
 
 
-def test_frame_from_another_write_is_a_miss(folder, tmp_path, plus_file, raw_reads):
+def test_frame_from_another_write_is_a_miss(folder, tmp_path, raw_reads):
     """A reader racing a writer may see one file new and the other old: never mix them."""
     cache_dir = tmp_path / "cache"
-    other = tmp_path / "other"
-    other.mkdir()
-    (folder / "b.csv").rename(other / "b.csv")
-    dataset.load([folder], cache_dir=cache_dir)
-    dataset.load([other], cache_dir=cache_dir)
-    foreign = frame_cache.entry_dir(cache_dir, [other]) / frame_cache.FRAME_FILE
-    own = frame_cache.entry_dir(cache_dir, [folder]) / frame_cache.FRAME_FILE
+    fresh = dataset.load([folder], cache_dir=cache_dir)
+    foreign = frame_cache.file_entry_dir(cache_dir, folder / "b.csv") / frame_cache.FRAME_FILE
+    own = frame_cache.file_entry_dir(cache_dir, folder / "a.csv") / frame_cache.FRAME_FILE
     own.write_bytes(foreign.read_bytes())
-    dataset.load([folder], cache_dir=cache_dir)
+    assert_same(dataset.load([folder], cache_dir=cache_dir), fresh)
     assert raw_reads["files"] == 3
 
 
@@ -166,7 +198,7 @@ def test_a_loader_waits_for_the_one_building_and_uses_its_entry(folder, tmp_path
 
     def read(*args):
         entry = real_read(*args)
-        missed.set()
+        missed.set()  # set at the first file: the waiter then reaches the lock
         return entry
 
     monkeypatch.setattr(frame_cache, "read", read)
@@ -176,8 +208,11 @@ def test_a_loader_waits_for_the_one_building_and_uses_its_entry(folder, tmp_path
         waiter.start()
         assert missed.wait(30)  # the waiter found no entry; it now waits for the lock
         files = dataset.trade_files([folder])
-        sources = files + [dataset.sidecar_path(f) for f in files]
-        frame_cache.write(cache_dir, [folder], sources, dataset._read_raw(files, None))
+        options = dataset._read_options(dataset.DEFAULT_LIMITS)
+        for path, result in zip(files, dataset._read_raw(files, None), strict=True):
+            details = {"stats": result.stats, "layouts": result.layouts}
+            entry = frame_cache.Entry(result.frame, result.problems, details)
+            frame_cache.write(cache_dir, path, options, entry)
     waiter.join(30)
     assert len(loaded) == 1
     assert raw_reads["files"] == 2  # read once, by the builder

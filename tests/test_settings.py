@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
+import pytest
+
 from dashboard.settings import ENVIRONMENT, Settings
 
 SET_ON_THE_COMMAND_LINE = {"host", "port", "debug"}  # `serve` options; gunicorn binds itself
@@ -29,3 +31,12 @@ def test_variables_are_read_into_their_types():
     assert settings.upload_max_age_hours == 2.5 and settings.upload_max_rows == 10
     assert settings.allowed_hosts == ("a.example", "b.example")
     assert settings.keep_valid_rows is True and settings.base_path == "/x/"
+
+
+def test_the_data_check_interval_is_read_and_checked():
+    assert Settings().data_check_s == 30.0
+    assert Settings.from_env({"RARE_EARTH_DATA_CHECK_S": "0"}).data_check_s == 0.0
+    assert Settings.from_env({"RARE_EARTH_DATA_CHECK_S": "2.5"}).data_check_s == 2.5
+    for bad in ("-1", "nan"):
+        with pytest.raises(ValueError, match="data_check_s"):
+            Settings.from_env({"RARE_EARTH_DATA_CHECK_S": bad})

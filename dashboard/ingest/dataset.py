@@ -5,8 +5,10 @@ synthetic). Reference facts and policy events are loaded beside the trade data b
 never mixed into it: they are published figures and dates, not customs rows.
 
 Reading and validating millions of raw rows takes minutes, so `load` can keep what it read
-in a cache folder (see `cache`) and start from there next time; the small reference tables
-are always read directly.
+of each file in a cache folder (see `frame_cache`) and start from there next time: a new or
+changed file is then the only one read raw. Sidecars and the small reference tables are
+always read directly. `source_stamp` says cheaply (names, sizes, times) whether anything a
+load reads changed, so a running server can tell when to load again.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pandas as pd
@@ -95,48 +97,81 @@ def load(paths: list[Path], cache_dir: Path | None = None,
          progress: Progress | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> Dataset:
     """Read the trade files under paths, their sidecars, and any reference tables.
 
-    With cache_dir, the trade frame, problems, counts, layouts and provenance come from the
-    cache when no trade file or sidecar changed since it was written; otherwise the raw files
-    are read (each within limits) and the cache rewritten. progress, if given, hears about
-    raw reads only.
+    With cache_dir, each trade file's frame, problems, counts and layout come from the cache
+    when the file did not change since it was written; the others are read raw (each within
+    limits) and cached. Files are merged afterwards, so the dataset is the same either way.
+    progress, if given, hears about raw reads only.
     """
     files = trade_files(paths)
-    entry = (_cached_or_read(files, paths, cache_dir, progress, limits) if cache_dir
-             else _read_raw(files, progress, limits))
-    frame = one_chunk_per_column(entry.frame)
+    results = (_cached_or_read(files, paths, cache_dir, progress, limits) if cache_dir
+               else _read_raw(files, progress, limits))
+    merged = readers.merge_results(results, max_problems=limits.max_problems)
+    del results
+    frame = one_chunk_per_column(merged.frame)
     # Arrow keeps freed buffers for reuse: after a raw read that is gigabytes a long-lived
     # worker would hold for nothing (1.5 GB -> 0.3 GB RSS at 1M rows).
     pa.default_memory_pool().release_unused()
     folders = {p if p.is_dir() else p.parent for p in paths}
-    details = entry.details
     return Dataset(
         frame=frame,
-        problems=entry.problems,
-        stats=details["stats"],
-        provenance=[Provenance(**p) for p in details["provenance"]],
-        layouts=details["layouts"],
+        problems=merged.problems,
+        stats=merged.stats,
+        provenance=[read_provenance(f) for f in files],
+        layouts=merged.layouts,
         reference_facts=_reference_table(folders, REFERENCE_FACTS_FILE),
         policy_events=_reference_table(folders, POLICY_EVENTS_FILE),
     )
 
 
+def source_stamp(paths: list[Path]) -> dict[str, tuple[int, int]]:
+    """Each file a load reads (trade files, their sidecars, reference tables): path ->
+    (size in bytes, modification time in ns). Equal stamps: a load would give the same."""
+    folders = {p if p.is_dir() else p.parent for p in paths}
+    files = trade_files(paths)
+    candidates = (files + [sidecar_path(f) for f in files]
+                  + [folder / name for folder in sorted(folders) for name in _NOT_TRADE])
+    stamp = {}
+    for path in candidates:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue  # no sidecar, no reference table: a load reads none either
+        stamp[str(path)] = (stat.st_size, stat.st_mtime_ns)
+    return stamp
+
+
 def _cached_or_read(files: list[Path], paths: list[Path], cache_dir: Path,
-                    progress: Progress | None, limits: ReadLimits) -> frame_cache.Entry:
-    """The cached entry, else one read from the raw files and cached for next time."""
-    sources = files + [sidecar_path(f) for f in files]
-    entry = frame_cache.read(cache_dir, paths, sources)
-    if entry is not None:
-        return entry
-    with frame_cache.lock(cache_dir, paths):  # workers starting together read the raw files once
-        entry = frame_cache.read(cache_dir, paths, sources)
-        if entry is None:
-            entry = _read_raw(files, progress, limits)
-            frame_cache.write(cache_dir, paths, sources, entry)
-    return entry
+                    progress: Progress | None, limits: ReadLimits) -> list[readers.ReadResult]:
+    """Each file's cached result, else one read from the raw file and cached for next time."""
+    options = _read_options(limits)
+    found = {f: frame_cache.read(cache_dir, f, options) for f in files}
+    missing = [f for f, entry in found.items() if entry is None]
+    if missing:
+        # Workers starting together read the missing files once; the others then find them.
+        with frame_cache.lock(cache_dir, paths):
+            found |= {f: frame_cache.read(cache_dir, f, options) for f in missing}
+            missing = [f for f in missing if found[f] is None]
+            for path, result in zip(missing, _read_raw(missing, progress, limits), strict=True):
+                entry = frame_cache.Entry(result.frame, result.problems,
+                                          {"stats": result.stats, "layouts": result.layouts})
+                frame_cache.write(cache_dir, path, options, entry)
+                found[path] = entry
+    return [_result(found[f]) for f in files]
+
+
+def _result(entry: frame_cache.Entry | None) -> readers.ReadResult:
+    assert entry is not None  # every file was found or read
+    return readers.ReadResult(entry.frame, entry.problems, entry.details["stats"],
+                              entry.details["layouts"])
+
+
+def _read_options(limits: ReadLimits) -> dict:
+    """What a read depends on besides the file: the limits (a file over one is a problem)."""
+    return {f.name: getattr(limits, f.name) for f in fields(limits) if f.compare}
 
 
 def _read_raw(files: list[Path], progress: Progress | None,
-              limits: ReadLimits = DEFAULT_LIMITS) -> frame_cache.Entry:
+              limits: ReadLimits = DEFAULT_LIMITS) -> list[readers.ReadResult]:
     """Read and validate each file, telling progress after each one."""
     results, rows, start = [], 0, time.perf_counter()
     for path in files:
@@ -144,10 +179,7 @@ def _read_raw(files: list[Path], progress: Progress | None,
         rows += results[-1].stats.get("rows_read", 0)
         if progress:
             progress(rows, rows / max(time.perf_counter() - start, 1e-9))
-    merged = readers.merge_results(results, max_problems=limits.max_problems)
-    details = {"stats": merged.stats, "layouts": merged.layouts,
-               "provenance": [asdict(read_provenance(f)) for f in files]}
-    return frame_cache.Entry(merged.frame, merged.problems, details)
+    return results
 
 
 def one_chunk_per_column(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,18 +1,20 @@
-"""A columnar cache of the read trade data, so raw customs files are read and validated once.
+"""A columnar cache of read trade files, so each raw customs file is read and validated once.
 
-An entry holds the clean trade frame (Parquet) and everything else a load produced: the
-problems, row counts, layouts and provenance (JSON). It is valid while nothing it was built
-from changed: each source file's path, size and modification time (trade files and their
-metadata sidecars), CACHE_VERSION, the pandas and pyarrow versions, and the source code of
-`dashboard/ingest` (a change in how rows are validated must not serve frames checked by the
-old rules). Anything else, including a cache that cannot be read, is a miss: the caller
-reads the raw files again and rewrites the entry. A cache never stops the app starting.
+One entry per data file: the file's clean frame (Parquet) and everything else reading it
+produced: its problems, row counts and layout (JSON). Merging the files (duplicates across
+them) is left to the caller, so a new or changed file in a folder costs a read of that file
+only. An entry is valid while nothing it was built from changed: the file's path, size and
+modification time, the read options (limits), CACHE_VERSION, the pandas and pyarrow
+versions, and the source code of `dashboard/ingest` (a change in how rows are validated must
+not serve frames checked by the old rules). Anything else, including an entry that cannot be
+read, is a miss: the caller reads the raw file again and rewrites the entry. A cache never
+stops the app starting.
 
-One folder per requested set of paths, so serving another data folder does not evict this
-one. Files are written under temporary names and renamed into place; a token written into
-both files ties a frame to its metadata, so a reader racing a writer sees a miss, not a mix.
+Files are written under temporary names and renamed into place; a token written into both
+files ties a frame to its metadata, so a reader racing a writer sees a miss, not a mix.
 Reading raw files takes minutes and gigabytes at millions of rows, so `lock` lets one
-process (of several workers starting together) build an entry while the others wait for it.
+process (of several workers starting together) read a folder's missing files while the
+others wait and then find them cached.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +39,8 @@ from dashboard.ingest import schema
 from dashboard.ingest.problems import PROBLEM_COLUMNS, Problem, Reason
 
 # Bump when the entry format or the meaning of a cached field changes.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+FILES_FOLDER = "files"  # the per-file entries; a lock per requested set of paths beside it
 FRAME_FILE = "frame.parquet"
 META_FILE = "meta.json"
 _TOKEN_KEY = b"dashboard_cache_token"
@@ -46,7 +50,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Entry:
-    """What one load produced; `details` is the JSON-able rest: stats, layouts, provenance."""
+    """What reading one file produced; `details` is the JSON-able rest: stats, layouts."""
 
     frame: pd.DataFrame
     problems: list[Problem]
@@ -54,25 +58,32 @@ class Entry:
 
 
 def entry_dir(cache_dir: Path, request: list[Path]) -> Path:
-    """The folder for one requested set of paths (order matters: it decides duplicates)."""
+    """The folder of one requested set of paths: its lock (order matters, as in a load)."""
     names = json.dumps([str(p.resolve()) for p in request])
     return cache_dir / hashlib.sha256(names.encode()).hexdigest()[:16]
 
 
-def fingerprint(sources: list[Path]) -> dict:
-    """Everything an entry depends on; a missing source (e.g. no sidecar) counts too."""
-    files = []
-    for path in sources:
-        try:
-            stat = path.stat()
-            files.append([str(path), stat.st_size, stat.st_mtime_ns])
-        except OSError:
-            files.append([str(path), None, None])
+def file_entry_dir(cache_dir: Path, path: Path) -> Path:
+    """The folder of one data file's entry."""
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    return cache_dir / FILES_FOLDER / digest
+
+
+def fingerprint(path: Path, options: dict) -> dict:
+    """Everything a file's entry depends on; options are the read's settings (JSON-able)."""
+    try:
+        stat = path.stat()
+        file = [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
+    except OSError:
+        file = [str(path), None, None]
     return {"cache_version": CACHE_VERSION, "pandas": pd.__version__,
-            "pyarrow": pa.__version__, "code": _code_digest(), "files": files}
+            "pyarrow": pa.__version__, "code": _code_digest(), "file": file,
+            "options": options}
 
 
+@cache
 def _code_digest() -> str:
+    """Once per process: the code that runs is the code imported at start."""
     digest = hashlib.sha256()
     # The reference tables the readers resolve codes with count as code too.
     for path in sorted(p for p in _INGEST.rglob("*") if p.suffix in {".py", ".csv"}
@@ -81,13 +92,13 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def read(cache_dir: Path, request: list[Path], sources: list[Path]) -> Entry | None:
-    """The entry for these sources when it is current and readable, else None."""
-    folder = entry_dir(cache_dir, request)
+def read(cache_dir: Path, path: Path, options: dict) -> Entry | None:
+    """The file's entry when it is current and readable, else None."""
+    folder = file_entry_dir(cache_dir, path)
     if not (folder / META_FILE).exists():
         return None
     try:
-        return _read_entry(folder, fingerprint(sources))
+        return _read_entry(folder, fingerprint(path, options))
     except Exception as error:  # any unreadable cache is a miss, never a crash
         log.warning("ignoring unreadable cache %s: %s", folder, error)
         return None
@@ -96,7 +107,7 @@ def read(cache_dir: Path, request: list[Path], sources: list[Path]) -> Entry | N
 def _read_entry(folder: Path, key: dict) -> Entry | None:
     meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     if meta.get("key") != key:
-        log.info("cache %s is stale: a source file, the code or CACHE_VERSION changed", folder)
+        log.info("cache %s is stale: its file, the code or CACHE_VERSION changed", folder)
         return None
     table = pq.read_table(folder / FRAME_FILE)
     token = (table.schema.metadata or {}).get(_TOKEN_KEY, b"").decode()
@@ -109,12 +120,12 @@ def _read_entry(folder: Path, key: dict) -> Entry | None:
     return Entry(frame, problems, meta["details"])
 
 
-def write(cache_dir: Path, request: list[Path], sources: list[Path], entry: Entry) -> None:
-    """Store an entry; a failure (read-only disk, full disk) is logged, never raised."""
-    folder = entry_dir(cache_dir, request)
+def write(cache_dir: Path, path: Path, options: dict, entry: Entry) -> None:
+    """Store a file's entry; a failure (read-only disk, full disk) is logged, never raised."""
+    folder = file_entry_dir(cache_dir, path)
     token = uuid.uuid4().hex
     meta = {
-        "key": fingerprint(sources), "token": token, "rows": len(entry.frame),
+        "key": fingerprint(path, options), "token": token, "rows": len(entry.frame),
         "problem_columns": PROBLEM_COLUMNS,
         "problems": [[p.file, p.line, p.column, p.value, p.reason.value, p.message]
                      for p in entry.problems],
@@ -134,7 +145,8 @@ def write(cache_dir: Path, request: list[Path], sources: list[Path], entry: Entr
 
 @contextmanager
 def lock(cache_dir: Path, request: list[Path]) -> Iterator[None]:
-    """Hold the entry's lock file (waiting for it); without a writable folder, no lock."""
+    """Hold the lock of a requested set of paths (waiting for it); without a writable
+    folder, no lock."""
     folder = entry_dir(cache_dir, request)
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from dashboard.ingest.dataset import Dataset
 from dashboard.ingest.limits import UPLOAD_LIMITS
 from dashboard.settings import Settings
 from dashboard.web import callbacks, guard, layout, memory, routes
-from dashboard.web.context import Context
+from dashboard.web.context import Context, DataWatch
 from dashboard.web.uploads import UploadStore
 from dashboard.web.view_cache import make_cache
 
@@ -40,7 +40,8 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
     app.server.extensions["view_cache"] = view_cache  # its size, for tests and benchmarks
     app.server.extensions["uploads"] = uploads  # its clock and folder, for tests
     context = Context(data, uploads, public_base=settings.base_path, cache=view_cache,
-                      page_url=partial(routes.page_url_of_href, settings))
+                      page_url=partial(routes.page_url_of_href, settings),
+                      watch=DataWatch.of(settings))
     # Uploads arrive base64-encoded inside the callback request (4/3 of the file size).
     app.server.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_mb * 1e6 * 1.4) + 1_000_000
     # Screen readers pick their voice and hyphenation from <html lang> (axe: html-has-lang).
