@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analytics.compare import Comparison, Measure, compare_totals, measure_values
+from dashboard.analytics.freshness import reported_before_end
 from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.orientation import (
     Direction,
@@ -17,6 +18,7 @@ from dashboard.analytics.orientation import (
     with_counterpart,
 )
 from dashboard.analytics.period_index import PeriodIndex
+from dashboard.analytics.period_rows import describe_period
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,9 @@ def country_table(frame: pd.DataFrame, selection: Selection, period: str,
     Columns: country_name, country_kind, value, [baseline, absolute, percent, ratio,
     change_note], estimated, coverage, row_count, value_without_weight_usd, source_rows,
     reported_by_text, world_kg, world_usd (the country's own World row for the period, NaN
-    where it has none: the partners may then sum to less, the rest not allocated).
+    where it has none: the partners may then sum to less, the rest not allocated), and
+    `reported_through` when a reporter's data ends before the period does (see
+    `_ends_early`).
     """
     prepared = _prepared(frame, selection)
     if comparison is not None:
@@ -97,7 +101,44 @@ def country_table(frame: pd.DataFrame, selection: Selection, period: str,
     for ours, theirs in (("world_kg", "net_weight_kg"), ("world_usd", "value_usd")):
         table[ours] = world[theirs].reindex(table.index) if world is not None else np.nan
     table.index.name = "iso3"
+    table = _ends_early(table, frame, prepared, selection, comparison.period if comparison
+                        else period, comparison is not None)
     return table.sort_values("value", ascending=False, na_position="last")
+
+
+def _ends_early(table: pd.DataFrame, frame: pd.DataFrame, prepared: _Prepared,
+                selection: Selection, period: str, compares: bool) -> pd.DataFrame:
+    """Mark the countries whose own reporting ends before `period` does.
+
+    Their figure for the period is incomplete (or absent), not a fall: such a country gets
+    `reported_through` (its last month), is listed even without rows in the period, and
+    has no change against a baseline. Only where the country reported its own figures: a
+    mirror view's figures come from its partners.
+    """
+    if selection.perspective != Perspective.REPORTER:
+        return table
+    late = reported_before_end(frame, prepared.names.index, period)
+    if late.empty:
+        return table
+    table = table.reindex(table.index.union(late.index))
+    table.index.name = "iso3"
+    table["country_name"] = prepared.names.reindex(table.index)
+    table["country_kind"] = prepared.kinds.reindex(table.index)
+    table["reported_by_text"] = prepared.reported_by_text
+    table["row_count"] = table["row_count"].fillna(0).astype(int)
+    table["estimated"] = table["estimated"].astype("boolean").fillna(False).astype(bool)
+    table["value_without_weight_usd"] = table["value_without_weight_usd"].fillna(0.0)
+    table["source_rows"] = table["source_rows"].fillna("")
+    table["reported_through"] = late.reindex(table.index).fillna("")
+    ends = late.index
+    missing = table.loc[ends, "coverage"].isna()
+    table.loc[ends[missing.to_numpy()], "coverage"] = "no rows"
+    if compares:
+        table.loc[ends, ["absolute", "percent", "ratio"]] = np.nan
+        table.loc[ends, "change_note"] = [
+            f"its rows end at {month}: {describe_period(period)} may not be reported yet"
+            for month in late]
+    return table
 
 
 def _world_index(frame: pd.DataFrame, selection: Selection) -> PeriodIndex | None:

@@ -1,11 +1,12 @@
 """How recent each reporter's data is: a country that has not reported since March must not
-read as a collapse in its trade after March (issue 15, bullet 4)."""
+read as a collapse in its trade after March."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.ingest.period_labels import MONTHS
+from dashboard.analytics.kept import KeptPerFrame
+from dashboard.ingest.period_labels import MONTHS, month_labels
 
 FRESHNESS_COLUMNS = ["reporter_name", "latest_month", "months_behind", "rows"]
 
@@ -24,6 +25,39 @@ def latest_by_reporter(frame: pd.DataFrame) -> pd.DataFrame:
     >>> latest_by_reporter(frame).reset_index().values.tolist()
     [['JPN', 'Japan', '2024-12', 3, 1], ['KOR', 'South Korea', '2025-03', 0, 2]]
     """
+    return _LATEST.get(frame, "all rows", lambda: _latest_table(frame)).copy()
+
+
+# Customs offices publish a month one to a few months late. A reporter whose monthly or
+# quarterly rows stop at most this many months before everyone else's is most likely late;
+# one whose rows stopped years earlier may simply not trade these goods, and is not marked.
+# Annual rows say nothing of it: a year missing from an annual file is as often no trade.
+REPORTING_LAG_MONTHS = 12
+
+
+def reported_before_end(frame: pd.DataFrame, countries: pd.Index, period: str) -> pd.Series:
+    """Of `countries` (reporters), those whose rows end before `period` does, while other
+    reporters' rows go on (up to REPORTING_LAG_MONTHS longer), with the last month each
+    covers: their period may not be reported yet, so its figure is incomplete, not a fall.
+
+    Inferred from the monthly and quarterly rows (a file holds no row for "not reported").
+    A period past the end of everyone's rows is the data's coverage, said by each figure's
+    coverage instead.
+    """
+    table = _LATEST.get(frame, "sub-annual rows", lambda: _latest_table(
+        frame[frame["freq"] != "A"]))
+    if table.empty:
+        return table["latest_month"]
+    lagging = table[table["months_behind"] <= REPORTING_LAG_MONTHS]["latest_month"]
+    through = lagging.reindex(countries).dropna()
+    return through[through < min(month_labels(period)[-1], table["latest_month"].max())]
+
+
+# Read on every map request (the page header and each reporter-side view): built once a frame.
+_LATEST: KeptPerFrame[pd.DataFrame] = KeptPerFrame(kept=4)
+
+
+def _latest_table(frame: pd.DataFrame) -> pd.DataFrame:
     rows = frame[frame["reporter_kind"] == "country"]
     if rows.empty:
         return pd.DataFrame(columns=FRESHNESS_COLUMNS, index=pd.Index([], name="reporter"))

@@ -71,8 +71,8 @@ def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure
     Assembled as one plain spec (the map is the page's most frequent render).
     """
     table = drawable(table)
-    shown = table[table[spec.column].notna()]
-    gaps = table[table[spec.column].isna()]
+    missing = table[spec.column].isna() | ends_early(table)
+    shown, gaps = table[~missing], table[missing]
     colouring = _colouring(shown[spec.column], spec) if len(shown) else {}
     traces = []
     if len(gaps):
@@ -95,6 +95,14 @@ def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure
             if "colorbar" in trace:
                 trace["colorbar"] = _narrow_colorbar(trace["colorbar"])
     return figure_from({"data": traces, "layout": layout})
+
+
+def ends_early(table: pd.DataFrame) -> pd.Series:
+    """Countries whose own data ends before the period does: drawn as gaps, not as figures
+    (a partial period coloured like a whole one reads as a fall)."""
+    through = table.get("reported_through")
+    return through.fillna("").astype(str).ne("") if through is not None else pd.Series(
+        False, index=table.index)
 
 
 def drawable(table: pd.DataFrame) -> pd.DataFrame:
@@ -133,6 +141,9 @@ def _hover(table: pd.DataFrame, spec: MapSpec) -> list[str]:
             lines.append("Includes estimated weights (flagged by the reporter)")
         if row.get("coverage", "complete") != "complete":
             lines.append(f"Coverage: {row['coverage']}")
+        if row.get("reported_through"):
+            lines.append(f"Its rows end at {row['reported_through']}: {spec.period_text} may"
+                         " not be reported yet (incomplete, not a fall)")
         lines += _allocation_lines(row, spec)
         lines.append(f"Reported by: {row.get('reported_by_text', '')}")
         lines.append(f"Source rows: {row.get('row_count', 0)}")
@@ -205,11 +216,13 @@ def _gap_reasons(gaps: pd.DataFrame, spec: MapSpec) -> list[str]:
     coverage = gaps.get("coverage", blank).fillna("").astype(str)
     coarse = coverage.str.contains("data only") | notes.str.contains("only annual")
     new = notes.str.startswith("new:") if spec.column != "value" else blank.astype(bool)
+    early = ends_early(gaps)
     found = {"annual data only": (coarse & coverage.str.contains("annual")).any()
              | notes.str.contains("only annual").any(),
              "quarterly data only": (coarse & coverage.str.contains("quarterly")).any(),
              "new trade: no baseline to compare with": new.any(),
-             "measure not reported": (~coarse & ~new).any()}
+             "the reporter's rows end before the period's (not reported yet?)": early.any(),
+             "measure not reported": (~coarse & ~new & ~early).any()}
     return [reason for reason, present in found.items() if present]
 
 

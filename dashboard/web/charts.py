@@ -94,8 +94,10 @@ def map_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     measure = state.measure
     columns = grid_columns(state)
     # Rounded once to the source precision: the map, its grid and its CSV hold one number.
-    table = rounded_table(country_table(data.frame, state.selection, state.period,
-                                        state.comparison), columns)
+    table = country_table(data.frame, state.selection, state.period, state.comparison)
+    if "reported_through" in table:  # some reporter's data ends before the period does
+        columns.insert(-2, {"field": "reported_through", "headerName": "Rows end at"})
+    table = rounded_table(table, columns)
     words = describe_selection(state, catalogue, compares=True)
     column = state.change if state.comparison else "value"
     spec = MapSpec(column=column, unit=MEASURE_UNITS[measure],
