@@ -19,8 +19,12 @@ CHROMIUM = "/usr/bin/chromium"
 UPDATE = "/_dash-update-component"
 # Share of each kind of request in the mix (the rest of a kind's weight is spread evenly
 # over its requests). Callbacks dominate, as a page view makes a dozen of them.
-MIX = {"callback": 0.70, "embed": 0.12, "export-csv": 0.12, "export-png": 0.01,
-       "upload": 0.05}
+MIX = {"callback": 0.60, "page": 0.10, "embed": 0.12, "export-csv": 0.12,
+       "export-png": 0.01, "upload": 0.05}
+# What a page load fetches from the app besides callbacks (browsers keep the fingerprinted
+# scripts, so a returning visitor sends fewer): the page, its scripts, layout, dependencies.
+PAGE_PREFIXES = ("/_dash-component-suites/", "/_dash-layout", "/_dash-dependencies",
+                 "/assets/")
 PERIODS = ["2025-Q1", "2024", "2023", "2024-Q4", "2025-03", "2024-06", "2022", "2024-Q2"]
 BASELINES = ["2024", "", "2023", "2024-Q1"]
 MEASURES = ["weight", "value", "unit_value"]
@@ -47,7 +51,8 @@ def upload_file_bytes() -> bytes:
 
 
 def record_callbacks(base: str) -> list[dict]:
-    """Drive the page in Chromium; every callback body it posts, with what caused it."""
+    """Drive the page in Chromium; every callback body it posts, with what caused it, and
+    every other request of the page's first load ({"step": "page", "path": ...})."""
     from playwright.sync_api import sync_playwright
 
     bodies: list[dict] = []
@@ -56,6 +61,10 @@ def record_callbacks(base: str) -> list[dict]:
     def keep(request) -> None:
         if request.method == "POST" and request.url.split("?")[0].endswith(UPDATE):
             bodies.append({"step": step[0], "body": request.post_data_json})
+        path = request.url[len(base):]
+        if request.method == "GET" and step[0] == "load" and (
+                path == "/" or path.startswith(PAGE_PREFIXES)):
+            bodies.append({"step": "page", "path": path})
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM,
@@ -87,8 +96,15 @@ def choose(page, control: str, text: str) -> None:
 
 def drive(page, base: str, step: list[str]) -> None:
     """The recorded session: every tab, a commodity, a period, a measure, an upload."""
-    page.goto(base + "/")
-    settle(page)
+    for attempt in range(1, 4):
+        page.goto(base + "/")
+        settle(page)
+        if page.locator("#tab-surges").count():
+            break
+        # Seen with fresh workers: Dash answers the page's scripts with 404 while another
+        # thread of the worker does its first-request setup (benchmarks/dash_setup_race.py).
+        print(f"the page did not render on load {attempt} (text: "
+              f"{page.inner_text('body')[:40]!r}); loading it again", flush=True)
     for tab in ("surges", "dependency", "flows", "series", "mirror", "map"):
         step[0] = f"tab {tab}"
         page.click(f"#tab-{tab}")
@@ -134,13 +150,18 @@ def varied(query: str, rng: random.Random) -> str:
 
 
 def build_mix(bodies: list[dict], seed: int = 7) -> list[Request]:
-    """The requests of the mix: callbacks (recorded, queries varied), embeds, exports,
-    uploads. The embedded data has no upload token in these, so they never expire."""
+    """The requests of the mix: the page's own (recorded), callbacks (recorded, queries
+    varied), embeds, exports, uploads. The embedded data has no upload token in these, so
+    they never expire."""
     rng = random.Random(seed)
     headers = {"Content-Type": "application/json"}
     requests: list[Request] = []
     token_free = []
+    for path in dict.fromkeys(e["path"] for e in bodies if e["step"] == "page"):
+        requests.append(Request("page", "GET", path))
     for entry in bodies:
+        if entry["step"] == "page":
+            continue
         body = entry["body"]
         if is_upload(body):
             requests.append(Request("upload", "POST", UPDATE, json.dumps(body).encode(),
@@ -176,8 +197,9 @@ def build_mix(bodies: list[dict], seed: int = 7) -> list[Request]:
         query = varied(base_query, rng)[1:]
         requests.append(Request("export-png", "GET",
                                 f"/export/map.png?width=800&height=500&{query}"))
-    if not any(r.kind == "upload" for r in requests):
-        raise SystemExit("no upload callback was recorded")
+    for kind in ("upload", "page"):
+        if not any(r.kind == kind for r in requests):
+            raise SystemExit(f"no {kind} request was recorded")
     return requests
 
 

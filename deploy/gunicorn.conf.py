@@ -36,6 +36,10 @@ keepalive = 5
 # the jitter keeping them from all restarting at once: slow growth never accumulates.
 max_requests = 1000
 max_requests_jitter = 200
+# gunicorn's control socket restarts a thread and an event loop in the master at every
+# worker fork (the master grew 13 MB over 90 replacements in benchmarks/load_test.py), and
+# its default path is shared by every gunicorn of the user. Nothing here uses it.
+control_socket_disable = True
 # The longest URL the app reads is a 2,000-character view query; headers stay small.
 limit_request_line = 4094
 limit_request_fields = 64

@@ -131,3 +131,18 @@ def test_slow_clients_behind_nginx_leave_the_app_answering(served):
         for sock in slow:
             sock.close()
     assert gunicorn.poll() is None
+
+
+def test_a_new_app_serves_the_page_s_scripts_before_its_first_request(make_app, small_data):
+    """Dash lists the scripts it serves on a process's first request, marking that done
+    first: a gunicorn worker's other threads answered them 404 meanwhile (the page stayed
+    "Loading..."). The app does it when it is built, so nothing waits for a first request."""
+    app = make_app(small_data)
+    served = app.registered_paths.get("dash", set())
+    assert any(path.endswith(".min.js") and "react@" in path for path in served), served
+
+
+def test_gunicorn_s_control_socket_is_off(monkeypatch):
+    """It restarted a thread in the master at every worker fork (the master's memory grew
+    with each replacement: benchmarks/load_test.py)."""
+    assert gunicorn_settings(monkeypatch)["control_socket_disable"] is True

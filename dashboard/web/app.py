@@ -57,6 +57,12 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
     # A worker lives long: what start-up and each request freed goes back to the system.
     memory.release()
     memory.register(app.server)
+    # Dash finishes its setup (which scripts /_dash-component-suites/ serves) on a process's
+    # first request, and marks it done before doing it: meanwhile that process's other
+    # threads answered the page's scripts with 404, and the page stayed "Loading..."
+    # (benchmarks/dash_setup_race.py: 17 of 48 on fresh gunicorn workers). Done here, once,
+    # so every server starts set up, and every worker forked after gunicorn's preload too.
+    app.server.test_client().get(route_prefix(settings) + "healthz")
     return app
 
 
