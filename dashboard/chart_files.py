@@ -241,8 +241,8 @@ def standalone_html(fig: go.Figure, title: str, config: Mapping | None = None) -
     return _PAGE.format(
         title=html.escape(title), bar=TOOLBAR_PX, height=height,
         bundle=_packed_bundle(), geometry=_packed(geometry) if geometry else "",
-        figure=_script_safe(json.dumps(spec)),
-        config=_script_safe(json.dumps(_offline_config(config or {}))))
+        figure=script_safe_json(json.dumps(spec)),
+        config=script_safe_json(json.dumps(_offline_config(config or {}))))
 
 
 @lru_cache(maxsize=1)
@@ -255,9 +255,11 @@ def _packed(text: str) -> str:
     return base64.b64encode(gzip.compress(text.encode("utf-8"), 9, mtime=0)).decode("ascii")
 
 
-def _script_safe(text: str) -> str:
-    """JSON that cannot end its <script> element ("<" and ">" escaped inside strings)."""
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e")
+def script_safe_json(text: str) -> str:
+    """JSON inside a <script> element: no "</script>" or "<!--" can end or open anything
+    ("<", ">" and "&" escaped inside strings, and the two line separators old parsers
+    took for line ends)."""
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 

@@ -42,7 +42,8 @@ RETRY_AFTER_SECONDS = 10  # said to a client refused because images are busy
 def error_response(status: int, title: str, detail: str) -> Response:
     body = {"error": {"status": status, "title": title, "detail": detail}}
     # Markup from the URL (an unknown chart's name) stays inert even to a sniffing client.
-    return Response(_script_json(json.dumps(body)), status=status, mimetype="application/json")
+    return Response(chart_files.script_safe_json(json.dumps(body)), status=status,
+                    mimetype="application/json")
 
 
 class Routes:
@@ -192,9 +193,9 @@ class Routes:
             config = graph_config(self.topojson_url(), filename=f"rare-earth-{name}")
             config["displaylogo"] = False
             scripts = (f"<script type='application/json' id='figure'>"
-                       f"{_script_json(figure_json)}</script>"
+                       f"{chart_files.script_safe_json(figure_json)}</script>"
                        f"<script type='application/json' id='config'>"
-                       f"{_script_json(json.dumps(config))}</script>"
+                       f"{chart_files.script_safe_json(json.dumps(config))}</script>"
                        f"<script src='{self.public}embed-assets/plotly.min.js'></script>"
                        f"<script src='{self.public}embed-assets/embed.js'></script>")
         return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -292,10 +293,5 @@ def page_url_of_href(settings: Settings, href: str | None) -> str:
     if parts.scheme not in ("http", "https") or "@" in parts.netloc:
         return ""
     return page_url(settings, parts.scheme, parts.netloc)
-
-
-def _script_json(text: str) -> str:
-    """JSON inside <script>: no "</script>" or "<!--" can end or open anything."""
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
