@@ -243,6 +243,7 @@ def format_summary(data: dataset_module.Dataset) -> str:
         f"  rows used: {stats.get('rows_used', 0):,}",
     ]
     lines += report.totals_lines(data.frame)
+    lines += report.missing_rate_lines(data.provenance)
     total = total_problems(data.problems)
     lines.append(f"problems: {total:,}")
     for reason, count in problem_counts(data.problems).items():

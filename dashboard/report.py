@@ -1,4 +1,5 @@
-"""Text of `validate`'s report: yearly totals counted once, and the file's own consistency.
+"""Text of `validate`'s report: yearly totals counted once, the file's own consistency, and
+the months whose US dollar values are missing for want of an exchange rate.
 
 The figures come from `analytics.consistency`; this module only words and formats them
 (amounts through `figures.text.format_amount`, the one formatter people read).
@@ -10,6 +11,7 @@ import pandas as pd
 
 from dashboard.analytics import consistency
 from dashboard.figures.text import format_amount, plural
+from dashboard.ingest.dataset import Provenance
 
 SHOWN_FINDINGS = 20
 PARTNERS = "all partners except World and groups (incl. Other Asia nes, other areas, bunkers)"
@@ -131,4 +133,18 @@ def _orphan_lines(table: pd.DataFrame) -> list[str]:
         lines.append(f"    {_trade(row)} {row.commodity_code} {row.period}:"
                      f" {_t(row.net_weight_kg)}, {format_amount(row.value_usd, 'USD')}"
                      f" (members looked for: {row.member_rule}) [{row.source_rows}]")
+    return lines
+
+
+def missing_rate_lines(provenance: list[Provenance]) -> list[str]:
+    """Per file, the months its sidecar lists as converted without a rate (none: no lines)."""
+    files = [p for p in provenance if p.months_without_rate]
+    if not files:
+        return []
+    lines = ["USD values missing: no USD per EUR rate for these months, so their rows have"
+             " their weight and EUR value but no USD value (a later fetch fills them once the"
+             " ECB publishes the rate):"]
+    for p in files:
+        months = p.months_without_rate
+        lines.append(f"  {p.file}: {plural(len(months), 'month')}: {', '.join(months)}")
     return lines

@@ -108,8 +108,9 @@ def test_real_comext_answer_without_2024_rates_keeps_weight_and_leaves_usd_empty
     assert (report.observations, report.rows) == (48, 24)
     assert report.months_without_rate == set(MONTHS_2024) and not report.complete
     rows = written(tmp_path)
-    assert rows["value_usd"].isna().all()
+    assert rows["value_usd"].isna().all() and rows["usd_per_eur"].isna().all()
     expected = pandas_totals(DE_CN_WORLD)
+    assert rows["value_eur"].sum() == pytest.approx(expected["eur"], rel=1e-12)
     assert rows["net_weight_kg"].sum() == pytest.approx(expected["kg"], rel=1e-12)
     meta = sidecar(tmp_path)
     assert float(meta["value_eur_total"]) == pytest.approx(expected["eur"], rel=1e-12)
@@ -122,7 +123,10 @@ def test_real_comext_answer_without_2024_rates_keeps_weight_and_leaves_usd_empty
     assert loaded.stats["rows_read"] == loaded.stats["rows_used"] == 24
     assert set(loaded.frame["partner"]) == {"CHN", "WLD"}
     assert set(loaded.frame["partner_kind"]) == {"country", "world"}
+    assert dict(zip(loaded.frame["partner"], loaded.frame["eu_trade"])) == {
+        "CHN": "extra-EU", "WLD": ""}
     assert set(loaded.frame["hs6"]) == {"321210"}
+    assert loaded.provenance[0].months_without_rate == tuple(MONTHS_2024)
     assert not loaded.synthetic
     assert report.arrived == {"DEU": set(MONTHS_2024)}
 
@@ -173,7 +177,7 @@ def test_a_later_run_refetches_pieces_written_without_a_rate_once_the_rate_exist
     assert loaded.frame["value_usd"].sum() == pytest.approx(expected_usd, rel=1e-12)
 
 
-def test_intra_eu_rows_are_country_rows_and_counted_in_the_sidecar(tmp_path):
+def test_intra_eu_rows_are_country_rows_typed_intra_eu_and_counted(tmp_path):
     replay = Replay({"ecb": [Reply(200, rates_xml_for_test(TEST_RATES_2024))],
                      "comext|32121000": [ok(DE_FR)]}, by_service)
     with ReplayServer(replay) as base_url:
@@ -181,8 +185,10 @@ def test_intra_eu_rows_are_country_rows_and_counted_in_the_sidecar(tmp_path):
     assert report.rows == 24 and report.complete
     meta = sidecar(tmp_path)
     assert meta["intra_eu_rows"] == 24
+    assert "EU27_2020" in meta["intra_eu_note"]
     loaded = dataset.load([tmp_path])
     assert loaded.problems == []
+    assert set(loaded.frame["eu_trade"]) == {"intra-EU"}
     assert set(loaded.frame["flow"]) == {"import", "export"}
     assert set(loaded.frame["partner"]) == {"FRA"} and set(loaded.frame["reporter"]) == {"DEU"}
     expected = pandas_totals(DE_FR)

@@ -5,10 +5,11 @@ Each piece (up to 8 CN8 lines, one year's months, every EU reporter and partner)
 as the dashboard's tidy CSV (`<piece>.csv`, read by the "tidy" layout) with a sidecar
 `<piece>.meta.json`: source, licence, query, retrieval time, observation and row counts, the
 kg and EUR totals, the rate used for each month and its source, the months without a rate
-(their USD values are empty) and the rows not written, by reason. Finished pieces are
-listed in `fetch-state-comext.jsonl`; a rerun skips them, except pieces written without a
-rate for a month the ECB has published since. `update` asks only for months newer than the
-newest one the folder holds.
+(`exchange_rate.months_without_rate`: their USD values are empty; `validate` names them) and
+the rows not written, by reason. Each row carries its EUR value and rate beside the USD.
+Finished pieces are listed in `fetch-state-comext.jsonl`; a rerun skips them, except pieces
+written without a rate for a month the ECB has published since. `update` asks only for
+months newer than the newest one the folder holds.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ LICENCE = ("Eurostat: (c) European Union, reuse authorised with acknowledgement 
            " acknowledged")
 SOURCE = ("Eurostat Comext DS-045409 (EU trade by CN8), EUR converted to USD at the ECB's"
           " monthly average USD/EUR rate (EXR M.USD.EUR.SP00.A)")
-NO_SCHEMA_PLACE = ("the trade frame has no column for intra- or extra-EU trade: rows with an"
-                   " EU partner are ordinary country-to-country rows; their count is here")
+INTRA_EU_NOTE = ("each row's eu_trade column says intra-EU or extra-EU (EU27_2020 for every"
+                 " month, as in Comext's aggregates: the UK is extra-EU throughout); this is"
+                 " the count of rows whose partner is a member state")
 
 
 @dataclass(frozen=True)
@@ -188,8 +190,9 @@ def _sidecar(piece: query.Piece, request: ComextRequest, rates: ecb_rates.Rates,
         "rows_not_written": converted.set_aside,
         "net_weight_kg_total": comext_rows.plain(converted.weight_kg_total),
         "value_eur_total": comext_rows.plain(converted.value_eur_total),
-        "units": "net_weight_kg = QUANTITY_IN_100KG x 100; value_usd = VALUE_IN_EUROS x the"
-                 " month's USD per EUR rate, rounded to the cent",
+        "units": "net_weight_kg = QUANTITY_IN_100KG x 100; value_eur = VALUE_IN_EUROS;"
+                 " usd_per_eur = the month's rate (US dollars per euro), blank without one;"
+                 " value_usd = value_eur x usd_per_eur, rounded to the cent",
         "exchange_rate": {
             "source": ecb_rates.SOURCE, "url": rates.url or request.rates_url,
             "usd_per_eur_by_month": dict(sorted(converted.rates_used.items())),
@@ -199,7 +202,7 @@ def _sidecar(piece: query.Piece, request: ComextRequest, rates: ecb_rates.Rates,
                                           if without else ""),
         },
         "intra_eu_rows": converted.intra_eu_rows,
-        "intra_eu_note": NO_SCHEMA_PLACE,
+        "intra_eu_note": INTRA_EU_NOTE,
     }
 
 

@@ -2,10 +2,12 @@
 
 One SDMX-CSV line is one observation: a reporter, partner, CN8 product, flow, indicator
 (QUANTITY_IN_100KG or VALUE_IN_EUROS) and month. The two indicators of one flow become one
-row: net weight in kg (100 kg x 100) and the value in USD (EUR x the month's USD-per-EUR
-rate, to the cent). Arithmetic is decimal on the text as written, so no float noise reaches
-the file. A row whose partner has no place in the trade frame (extra-EU aggregates, say)
-is not written but counted by reason; so is a row with neither a weight nor a dollar value.
+row: net weight in kg (100 kg x 100), the value in EUR as reported, the month's USD-per-EUR
+rate and the value in USD (EUR x that rate, to the cent; blank with the rate when the month
+has none). Arithmetic is decimal on the text as written, so no float noise reaches the file.
+Each row says whether it is intra- or extra-EU trade (`schema.EuTrade`). A row whose
+partner has no place in the trade frame (extra-EU aggregates, say) is not written but
+counted by reason; so is a row with neither a weight nor a dollar value.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ from decimal import Decimal, InvalidOperation
 from dashboard.fetch import comext_query as query
 from dashboard.fetch.client import BodyCut
 from dashboard.ingest import countries
+from dashboard.ingest.schema import EuTrade
 
 REQUIRED = ("reporter", "partner", "product", "flow", "indicators", "TIME_PERIOD", "OBS_VALUE")
-TIDY_COLUMNS = ("reporter", "reporter_name", "partner", "partner_name", "flow",
-                "commodity_code", "commodity_name", "period", "net_weight_kg", "value_usd")
+TIDY_COLUMNS = ("reporter", "reporter_name", "partner", "partner_name", "eu_trade", "flow",
+                "commodity_code", "commodity_name", "period", "net_weight_kg", "value_usd",
+                "value_eur", "usd_per_eur")
+# Comext's partner aggregates of trade between member states (EU27_2020 composition).
+INTRA_EU_AGGREGATES = frozenset({"EU27_2020_INTRA", "INT_EU27_2020"})
 KG_PER_100KG = Decimal(100)
 CENT = Decimal("0.01")
 
@@ -127,9 +133,32 @@ def _add_row(out: Converted, key: tuple[str, ...], figures: dict[str, Decimal],
     out.rows.append({
         "reporter": reporter.code, "reporter_name": reporter.name,
         "partner": partner.code, "partner_name": partner.name,
+        "eu_trade": eu_trade(reporter_code, partner_code),
         "flow": query.FLOWS[flow_code], "commodity_code": product,
         "commodity_name": "", "period": month,
-        "net_weight_kg": plain(kg), "value_usd": plain(usd)})
+        "net_weight_kg": plain(kg), "value_usd": plain(usd), "value_eur": plain(eur),
+        "usd_per_eur": str(rate) if rate is not None and eur is not None else ""})
+
+
+def eu_trade(reporter_code: str, partner_code: str) -> str:
+    """"intra-EU" or "extra-EU" for a Comext reporter and partner, "" when neither applies.
+
+    Membership is EU27_2020's for every month, as in Comext's own intra- and extra-EU
+    aggregates: the UK (GB) is extra-EU even before it left on 2020-02-01, so these rows
+    add up to Comext's EU27_2020 totals. World and the "Q" codes (not specified, stores,
+    confidential) are "": they are not one side of the line.
+
+    >>> eu_trade("DE", "FR"), eu_trade("DE", "GB"), eu_trade("DE", "WORLD")
+    ('intra-EU', 'extra-EU', '')
+    """
+    if reporter_code not in query.EU27:
+        return EuTrade.UNKNOWN.value
+    if partner_code in query.EU27 or partner_code in INTRA_EU_AGGREGATES:
+        return EuTrade.INTRA.value
+    mapped = query.PARTNER_CODES.get(partner_code)
+    is_country = ((mapped is not None and not mapped.startswith("_") and mapped != "WLD")
+                  or (mapped is None and len(partner_code) == 2 and partner_code.isalpha()))
+    return EuTrade.EXTRA.value if is_country else EuTrade.UNKNOWN.value
 
 
 def _party(code: str) -> countries.Party | str:

@@ -43,6 +43,9 @@ class Provenance:
     licence: str
     retrieved: str | None
     synthetic: bool
+    # Months whose values were converted to USD but had no exchange rate: their value_usd
+    # is blank (the sidecar's exchange_rate.months_without_rate, written by a Comext fetch).
+    months_without_rate: tuple[str, ...] = ()
 
     @property
     def source_line(self) -> str:
@@ -52,7 +55,7 @@ class Provenance:
 
 _FINGERPRINT_COLUMNS = ("reporter", "partner", "flow", "commodity_code", "period",
                         "net_weight_kg", "value_usd", "valuation", "weight_estimated",
-                        "source_line")
+                        "source_line", "eu_trade", "value_eur", "usd_per_eur")
 
 
 @dataclass
@@ -220,7 +223,15 @@ def read_provenance(path: Path) -> Provenance:
         licence=meta.get("licence", "unknown"),
         retrieved=meta.get("retrieved"),
         synthetic=bool(meta.get("synthetic", False)),
+        months_without_rate=_months_without_rate(meta),
     )
+
+
+def _months_without_rate(meta: dict) -> tuple[str, ...]:
+    rate = meta.get("exchange_rate")
+    months = rate.get("months_without_rate") if isinstance(rate, dict) else None
+    return tuple(sorted(m for m in months if isinstance(m, str))) if isinstance(
+        months, list) else ()
 
 
 def _reference_table(folders: set[Path], name: str) -> pd.DataFrame:

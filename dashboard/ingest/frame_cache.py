@@ -39,7 +39,7 @@ from dashboard.ingest import schema
 from dashboard.ingest.problems import PROBLEM_COLUMNS, Problem, Reason
 
 # Bump when the entry format or the meaning of a cached field changes.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 FILES_FOLDER = "files"  # the per-file entries; a lock per requested set of paths beside it
 FRAME_FILE = "frame.parquet"
 META_FILE = "meta.json"

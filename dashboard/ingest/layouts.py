@@ -42,6 +42,10 @@ def _text(raw: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series("", index=raw.index, dtype="object")
 
 
+# Staging columns only the tidy layout can fill (a Comext fetch writes them).
+_NOT_GIVEN = {"value_eur": "", "usd_per_eur": "", "eu_trade": ""}
+
+
 def _is_blank_or(series: pd.Series, *accepted: str) -> pd.Series:
     return series.eq("") | series.isin(accepted)
 
@@ -74,6 +78,7 @@ def _comtrade_plus(raw: pd.DataFrame) -> pd.DataFrame:
         "value": _text(raw, "primaryvalue"),
         "valuation": flow.map({"M": "CIF", "RM": "CIF", "X": "FOB", "RX": "FOB"}).fillna(""),
         "estimated": _text(raw, "isnetwgtestimated"),
+        **_NOT_GIVEN,
         # Rows are split by customs procedure and transport mode; only the totals
         # (C00, mode 0, second partner 0) may be summed without double counting.
         "is_total": _is_blank_or(customs, "C00") & _is_blank_or(transport, "0")
@@ -121,6 +126,7 @@ def _legacy_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
         "valuation": flow.map({"M": "CIF", "RM": "CIF", "X": "FOB", "RX": "FOB"}).fillna(""),
         # Legacy flag 0 = as reported; 2, 4, 6 mark estimated quantities.
         "estimated": _text(raw, "flag").isin(["2", "4", "6"]).map({True: "true", False: ""}),
+        **_NOT_GIVEN,
         "is_total": _is_blank_or(customs, "C00") & _is_blank_or(transport, "0")
         & _is_blank_or(second_partner, "0"),
     })
@@ -152,6 +158,9 @@ def _tidy(raw: pd.DataFrame) -> pd.DataFrame:
         "value": _text(raw, "valueusd"),
         "valuation": _text(raw, "valuation").str.upper(),
         "estimated": _text(raw, "weightestimated"),
+        "value_eur": _text(raw, "valueeur"),
+        "usd_per_eur": _text(raw, "usdpereur"),
+        "eu_trade": _text(raw, "eutrade"),
         "is_total": True,
     })
 
@@ -166,7 +175,7 @@ _LEGACY_READS = ("reportercode", "reporteriso", "reporter", "partnercode", "part
                  "modeoftransportcode", "netweightkg", "qty", "qtyunit", "tradevalueus", "flag")
 _TIDY_READS = ("reporter", "reportername", "partner", "partnername", "flow", "commoditycode",
                "commodityname", "period", "netweightkg", "quantity", "quantityunit",
-               "valueusd", "valuation", "weightestimated")
+               "valueusd", "valuation", "weightestimated", "valueeur", "usdpereur", "eutrade")
 # Columns of the trade frame itself, so a frame written out as CSV reads back in.
 _TRADE_FRAME_COLUMNS = ("reporterkind", "partnerkind", "hs6", "freq", "periodstart",
                         "sourcefile", "sourceline")
@@ -208,7 +217,8 @@ LAYOUTS = [
          "weight_unit": "quantity_unit", "value": "value_usd", "valuation": "valuation",
          "reporter_iso": "reporter", "partner_iso": "partner", "reporter_desc": "reporter_name",
          "partner_desc": "partner_name", "qty": "quantity", "qty_unit": "quantity_unit",
-         "estimated": "weight_estimated"},
+         "estimated": "weight_estimated", "value_eur": "value_eur",
+         "usd_per_eur": "usd_per_eur", "eu_trade": "eu_trade"},
         _TIDY_READS,
         frozenset(_TIDY_READS + _TRADE_FRAME_COLUMNS),
     ),
@@ -264,7 +274,7 @@ def _spelled(key: str) -> str:
         "reporter", "reporter_name", "partner", "partner_name", "flow", "commodity_code",
         "commodity_name", "period", "net_weight_kg", "quantity", "quantity_unit", "value_usd",
         "valuation", "weight_estimated", "reporter_kind", "partner_kind", "hs6", "freq",
-        "period_start", "source_file", "source_line")}
+        "period_start", "source_file", "source_line", "value_eur", "usd_per_eur", "eu_trade")}
     return documented.get(key, key)
 
 

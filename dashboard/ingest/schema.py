@@ -9,6 +9,7 @@ Columns (all present in every frame, in this order):
     reporter_name, partner_name readable English name
     reporter_kind, partner_kind "country" or an aggregate kind: "world", "group",
                                "area_nes", "special"; only "country" is ever drawn on a map
+    eu_trade                   "intra-EU" or "extra-EU" when the source says (Comext), else ""
     flow                       "import" | "export" | "re-import" | "re-export"
     commodity_code             HS6 ("284690") or a national 8-10 digit line ("28469015")
     hs6                        the HS6 parent of commodity_code
@@ -18,10 +19,16 @@ Columns (all present in every frame, in this order):
     period_start               first day of the period (datetime64)
     net_weight_kg              net weight in kilograms (NaN when not reported)
     value_usd                  trade value in US dollars (NaN when not reported)
+    value_eur                  trade value in euros as reported (NaN unless the source is in EUR)
+    usd_per_eur                the exchange rate value_usd was converted at, US dollars per
+                               euro (NaN when there was no conversion)
     valuation                  "CIF" (imports) or "FOB" (exports)
     weight_estimated           True when the source flags the weight as estimated
     source_file                file the row was read from
     source_line                1-based line number in that file (header is line 1)
+
+eu_trade, value_eur and usd_per_eur are optional: only some sources give them, and `conform`
+fills them (blank, NaN) in a frame that lacks them.
 
 A row reported by the importer (flow "import") and the same flow reported by the exporter
 (flow "export", reporter and partner swapped) are both kept: they are the two sides of a
@@ -54,6 +61,16 @@ class PartyKind(StrEnum):
 REAL_PARTY_KINDS = (PartyKind.COUNTRY.value, PartyKind.AREA_NES.value, PartyKind.SPECIAL.value)
 
 
+class EuTrade(StrEnum):
+    """Whether a flow stays inside the EU, in Comext's sense: the EU27_2020 composition (the
+    27 member states since 2020-02-01) for every period, so the United Kingdom is extra-EU
+    throughout and a series never changes kind at a membership date."""
+
+    INTRA = "intra-EU"
+    EXTRA = "extra-EU"
+    UNKNOWN = ""  # the source does not say: every layout but the tidy one
+
+
 class Freq(StrEnum):
     ANNUAL = "A"
     QUARTERLY = "Q"
@@ -72,6 +89,7 @@ COLUMNS: dict[str, str] = {
     "partner": "string",
     "partner_name": "string",
     "partner_kind": "string",
+    "eu_trade": "string",
     "flow": "string",
     "commodity_code": "string",
     "hs6": "string",
@@ -81,11 +99,19 @@ COLUMNS: dict[str, str] = {
     "period_start": "datetime64[s]",
     "net_weight_kg": "float64",
     "value_usd": "float64",
+    # float64 like the other figures: a rate as the ECB writes it (1.576969565217391) needs
+    # 16 digits for value_eur x usd_per_eur to give value_usd back to the cent.
+    "value_eur": "float64",
+    "usd_per_eur": "float64",
     "valuation": "string",
     "weight_estimated": "bool",
     "source_file": "string",
     "source_line": "int64",
 }
+
+# Columns only some sources give, and what a frame without them holds.
+OPTIONAL_COLUMNS: dict[str, object] = {
+    "eu_trade": EuTrade.UNKNOWN.value, "value_eur": float("nan"), "usd_per_eur": float("nan")}
 
 # One reported figure per key: a second row with the same key is a duplicate.
 KEY_COLUMNS = ["reporter", "partner", "flow", "commodity_code", "period", "source_file"]
@@ -96,6 +122,7 @@ VALUES = {
     "partner_kind": {k.value for k in PartyKind},
     "freq": {f.value for f in Freq},
     "valuation": {v.value for v in Valuation},
+    "eu_trade": {e.value for e in EuTrade},
 }
 
 
@@ -105,7 +132,12 @@ def empty_frame() -> pd.DataFrame:
 
 
 def conform(frame: pd.DataFrame) -> pd.DataFrame:
-    """Order and type the columns of a frame that holds all of COLUMNS."""
+    """Order and type the columns of a frame that holds all of COLUMNS (the optional ones
+    are filled when absent)."""
+    absent = {name: value for name, value in OPTIONAL_COLUMNS.items()
+              if name not in frame.columns}
+    if absent:
+        frame = frame.assign(**absent)
     missing = [name for name in COLUMNS if name not in frame.columns]
     if missing:
         raise ValueError(f"trade frame lacks columns: {', '.join(missing)}")
@@ -124,5 +156,6 @@ def check(frame: pd.DataFrame) -> None:
         bad = set(frame[name].dropna().unique()) - allowed
         if bad:
             raise ValueError(f"column {name} holds values outside {sorted(allowed)}: {sorted(bad)}")
-    if (frame["net_weight_kg"] < 0).any() or (frame["value_usd"] < 0).any():
+    if any((frame[name] < 0).any() for name in ("net_weight_kg", "value_usd", "value_eur",
+                                                  "usd_per_eur")):
         raise ValueError("negative quantities in a trade frame")

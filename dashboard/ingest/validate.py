@@ -18,7 +18,7 @@ import pandas as pd
 
 from dashboard.ingest import commodities, countries, period_labels, schema
 from dashboard.ingest.problems import Problem, Reason, shorten
-from dashboard.ingest.schema import Flow, PartyKind
+from dashboard.ingest.schema import EuTrade, Flow, PartyKind
 
 _FLOWS = {"M": Flow.IMPORT, "X": Flow.EXPORT, "RM": Flow.RE_IMPORT, "RX": Flow.RE_EXPORT}
 _IMPORT_FLOWS = {"M", "RM"}
@@ -48,6 +48,11 @@ _TRUE = {"true", "1", "yes", "y", "t"}
 # Absurd beyond any physical trade: more than all the rare earths mined in a century.
 MAX_PLAUSIBLE_KG = 1e12
 MAX_PLAUSIBLE_USD = 1e15  # ten times world GDP
+# The euro has traded between 0.8 and 1.6 USD: over 10 is a misplaced decimal mark.
+MAX_PLAUSIBLE_USD_PER_EUR = 10.0
+# value_usd may be rounded to the whole dollar; floats add ~1e-16 relative on top.
+USD_ROUNDING = 0.5
+_EU_TRADE = {e.value.lower(): e.value for e in EuTrade}
 # Written in place of a number that was not reported: read as a blank cell.
 MISSING_MARKERS = frozenset({"nan", "n/a", "na", "null", "none", "..", ":", "not available"})
 
@@ -95,6 +100,7 @@ def build_frame(
     _commodity(staging, collector, out)
     _period(staging, collector, out)
     _parties(staging, collector, out)
+    _eu_trade(staging, collector, out)
     _quantities(staging, collector, out, decimal_comma)
     keep = ~collector.bad
     out = out.loc[keep]
@@ -209,13 +215,23 @@ def _resolve_party(code: str, iso: str, desc: str):
         return str(error) or f"unknown country {shorten(code or iso or desc, 80)!r}"
 
 
+def _eu_trade(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) -> None:
+    scope = staging["eu_trade"].str.strip().str.lower().map(_EU_TRADE)
+    collector.add(scope.isna(), "eu_trade", Reason.UNKNOWN_FLOW,
+                  "eu_trade must be intra-EU, extra-EU or blank (not stated)")
+    out["eu_trade"] = scope.fillna("")
+
+
+_NUMBER_FIELDS = ("weight", "qty", "value", "value_eur", "usd_per_eur")
+
+
 def _quantities(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame,
                 decimal_comma: bool) -> None:
     staging = staging.assign(**{field: _blank_markers(staging[field])
-                                for field in ("weight", "qty", "value")})
+                                for field in _NUMBER_FIELDS})
     # A file writes all its numbers one way: the columns that show it decide for the rest.
     decimal_comma = decimal_convention(
-        pd.concat([staging["weight"], staging["qty"], staging["value"]]), decimal_comma)
+        pd.concat([staging[field] for field in _NUMBER_FIELDS]), decimal_comma)
     unit = _qty_unit(staging)
     weight, weightless = _weight_kg(staging, collector, unit, decimal_comma)
     value = _checked_number(staging, collector, "value", decimal_comma, MAX_PLAUSIBLE_USD)
@@ -228,6 +244,31 @@ def _quantities(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame,
     out["net_weight_kg"] = weight.mask(unreported)
     out["value_usd"] = value
     out["weight_estimated"] = staging["estimated"].str.lower().isin(_TRUE)
+    _eur_values(staging, collector, out, decimal_comma)
+
+
+def _eur_values(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame,
+                decimal_comma: bool) -> None:
+    """value_eur and usd_per_eur (when the file gives them); where both and value_usd are
+    given, value_usd must be value_eur x usd_per_eur to the whole dollar."""
+    eur = _checked_number(staging, collector, "value_eur", decimal_comma, MAX_PLAUSIBLE_USD)
+    rate = _checked_number(staging, collector, "usd_per_eur", decimal_comma,
+                           MAX_PLAUSIBLE_USD_PER_EUR)
+    collector.add(rate == 0, "usd_per_eur", Reason.BAD_NUMBER,
+                  "a rate of 0 USD per EUR converts nothing: leave the cell blank")
+    rate = rate.where((rate > 0) & (rate <= MAX_PLAUSIBLE_USD_PER_EUR))
+    eur = eur.where(eur <= MAX_PLAUSIBLE_USD)  # a refused cell is reported once, above
+    product = eur * rate
+    usd = out["value_usd"]
+    off = product.notna() & usd.notna() & ~np.isclose(usd, product, rtol=1e-12,
+                                                      atol=USD_ROUNDING)
+    if off.any():
+        message = pd.Series("", index=staging.index).mask(off, (
+            "value_usd is not value_eur x usd_per_eur = " + staging["value_eur"] + " x "
+            + staging["usd_per_eur"] + " = " + product.map("{:,.2f}".format)
+            + " USD (to the whole dollar): one of the three is wrong"))
+        collector.add(off, "value", Reason.BAD_NUMBER, message)
+    out["value_eur"], out["usd_per_eur"] = eur, rate
 
 
 def _blank_markers(text: pd.Series) -> pd.Series:
