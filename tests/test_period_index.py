@@ -44,6 +44,12 @@ def test_totals_match_the_reference_for_every_period(records, data):
         data.draw(st.lists(st.sampled_from(["a/trade.csv", "b/more.csv"]), min_size=n,
                            max_size=n)), dtype="string")
     rows["source_line"] = data.draw(st.permutations(range(2, n + 2)))
+    # Rows converted from euros (a stated rate), some with the rate or the euros missing.
+    rate = pd.Series(data.draw(st.lists(st.sampled_from([np.nan, 1.0825, 1.1]), min_size=n,
+                                        max_size=n)), dtype="float64")
+    rows["usd_per_eur"] = rate
+    rows["value_eur"] = (rows["value_usd"] / rate.fillna(1.0)).where(
+        pd.Series(data.draw(st.lists(st.booleans(), min_size=n, max_size=n))))
     for by in ("country", "counterpart"):
         index = PeriodIndex(rows, by)
         for label in LABELS:
@@ -62,6 +68,18 @@ def test_six_source_lines_show_five_and_count_the_rest():
     totals = PeriodIndex(frame_of(records)).totals("2024")
     assert totals.loc["KOR", "source_rows"] == "trade.csv lines 2, 3, 4, 5, 6 (+1 more)"
     assert totals.loc["KOR", "net_weight_kg"] == 600
+    assert totals.loc["KOR", "converted_eur"] == totals.loc["KOR", "converted_usd"] == 0
+
+
+def test_converted_sums_are_the_rows_with_euros_and_a_rate():
+    rows = frame_of([{"country": "KOR", "counterpart": "CHN", "period": f"2024-0{m}",
+                      "freq": "M", "kg": 1000} for m in (1, 2, 3)])
+    rows["value_eur"] = [6000.0, 7000.0, 8000.0]
+    rows["usd_per_eur"] = [1.25, np.nan, 1.5]  # February: euros, but no rate
+    rows["value_usd"] = [7500.0, np.nan, 12000.0]
+    for totals in (period_totals(rows, "2024-Q1"), PeriodIndex(rows).totals("2024-Q1")):
+        assert totals.loc["KOR", "converted_eur"] == 6000 + 8000
+        assert totals.loc["KOR", "converted_usd"] == 7500 + 12000
 
 
 @pytest.mark.parametrize("period", ["2024", "2024-Q2"])

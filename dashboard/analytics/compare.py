@@ -78,7 +78,8 @@ TOTALS_COLUMNS = ["net_weight_kg", "value_usd", "row_count", "estimated",
                   "weight_with_value_kg", "value_with_weight_usd", "value_without_weight_usd",
                   "rows_without_weight", "months_with_rows", "months_in_period",
                   "excluded_rows", "excluded_kg", "annual_only", "annual_beside_kg",
-                  "months_beside_kg", "source_rows", "coverage"]
+                  "months_beside_kg", "converted_eur", "converted_usd", "source_rows",
+                  "coverage"]
 
 
 def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.DataFrame:
@@ -98,6 +99,8 @@ def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.Da
     - annual_beside_kg, months_beside_kg (years only): where a series has both an annual row
       (used) and months covering the whole year (set aside), the two figures, so a
       difference is said (`periods` module rules);
+    - converted_eur, converted_usd: over the rows whose USD was converted from euros at a
+      stated rate (`usd_per_eur`: Comext's rows), the euros and the dollars (0 when none);
     - coverage: all of that in words ("complete", "2 of 3 months", ...).
 
     >>> rows = pd.DataFrame({"country": ["KOR"] * 3, "counterpart": ["CHN", "CHN", "JPN"],
@@ -113,9 +116,12 @@ def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.Da
     used, coarse = rows_in_period(rows, period)
     weight, value = used["net_weight_kg"], used["value_usd"]
     both = weight.notna() & value.notna()
+    converted = value.notna() & _column(used, "value_eur").notna() & _column(
+        used, "usd_per_eur").notna()
     keyed = used.assign(
         _wv=weight.where(both), _vw=value.where(both), _vnw=value.where(weight.isna()),
-        _nw=weight.isna(), _bits=month_bits(used["period"]))
+        _nw=weight.isna(), _bits=month_bits(used["period"]),
+        _ce=_column(used, "value_eur").where(converted), _cu=value.where(converted))
     grouped = keyed.groupby(by, observed=True)
     totals = pd.DataFrame({
         "net_weight_kg": grouped["net_weight_kg"].sum(min_count=1),
@@ -127,12 +133,14 @@ def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.Da
         "value_without_weight_usd": grouped["_vnw"].sum(),
         "rows_without_weight": grouped["_nw"].sum().astype("int64"),
         "months_with_rows": grouped["_bits"].agg(_covered_months(period)).astype("int64"),
+        "converted_eur": grouped["_ce"].sum(), "converted_usd": grouped["_cu"].sum(),
     })
     missing = sorted(set(coarse[by]) - set(totals.index))
     if missing:  # only rows too coarse for the period: listed, with no figure
         gaps = pd.DataFrame(index=pd.Index(missing, name=by))
         gaps["row_count"] = gaps["rows_without_weight"] = gaps["months_with_rows"] = 0
         gaps["estimated"], gaps["value_without_weight_usd"] = False, 0.0
+        gaps["converted_eur"] = gaps["converted_usd"] = 0.0
         totals = pd.concat([totals, gaps])
     excluded = coarse.groupby(by, observed=True)["net_weight_kg"]
     totals["excluded_rows"] = excluded.size().reindex(totals.index).fillna(0).astype("int64")
@@ -147,6 +155,13 @@ def period_totals(rows: pd.DataFrame, period: str, by: str = "country") -> pd.Da
                                    dtype=object)
     totals.index.name = by
     return totals[TOTALS_COLUMNS]
+
+
+def _column(rows: pd.DataFrame, name: str) -> pd.Series:
+    """A float column of the trade frame, NaN where the rows do not have it."""
+    if name in rows:
+        return rows[name].astype("float64")
+    return pd.Series(np.nan, index=rows.index, dtype="float64")
 
 
 def _beside(rows: pd.DataFrame, period: str, by: str) -> tuple[pd.Series, pd.Series]:

@@ -76,7 +76,8 @@ def country_table(frame: pd.DataFrame, selection: Selection, period: str,
     """Per country (index ISO3): value in display units, and the change when comparing.
 
     Columns: country_name, country_kind, value, [baseline, absolute, percent, ratio,
-    change_note], estimated, coverage, row_count, value_without_weight_usd, source_rows,
+    change_note], estimated, coverage, row_count, value_without_weight_usd, [converted_eur,
+    converted_usd: where some value was converted from euros], source_rows,
     reported_by_text, world_kg, world_usd (the country's own World row for the period, NaN
     where it has none: the partners may then sum to less, the rest not allocated), and
     `reported_through` when a reporter's data ends before the period does (see
@@ -90,8 +91,10 @@ def country_table(frame: pd.DataFrame, selection: Selection, period: str,
         table["row_count"] = current["row_count"].reindex(table.index).fillna(0).astype(int)
     else:
         totals = prepared.index.totals(period)
+        converted = ["converted_eur", "converted_usd"] if (
+            totals["converted_usd"] > 0).any() else []  # Comext's rows, in euros at first
         table = totals[["row_count", "estimated", "coverage", "value_without_weight_usd",
-                        "source_rows"]].copy()
+                        *converted, "source_rows"]].copy()
         table.insert(0, "value", measure_values(totals, selection.measure))
     table.insert(0, "country_kind", prepared.kinds.reindex(table.index))
     table.insert(0, "country_name", prepared.names.reindex(table.index))

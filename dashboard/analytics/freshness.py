@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.analytics.kept import KeptPerFrame
-from dashboard.ingest.period_labels import MONTHS, month_labels
+from dashboard.ingest.period_labels import month_labels
 
 FRESHNESS_COLUMNS = ["reporter_name", "latest_month", "months_behind", "rows"]
 
@@ -21,7 +21,7 @@ def latest_by_reporter(frame: pd.DataFrame) -> pd.DataFrame:
     >>> frame = pd.DataFrame({"reporter": ["KOR", "KOR", "JPN"],
     ...     "reporter_name": ["South Korea", "South Korea", "Japan"],
     ...     "reporter_kind": ["country"] * 3, "freq": ["M", "M", "Q"],
-    ...     "period_start": pd.to_datetime(["2025-01-01", "2025-03-01", "2024-10-01"])})
+    ...     "period": ["2025-01", "2025-03", "2024-Q4"]})
     >>> latest_by_reporter(frame).reset_index().values.tolist()
     [['JPN', 'Japan', '2024-12', 3, 1], ['KOR', 'South Korea', '2025-03', 0, 2]]
     """
@@ -61,9 +61,10 @@ def _latest_table(frame: pd.DataFrame) -> pd.DataFrame:
     rows = frame[frame["reporter_kind"] == "country"]
     if rows.empty:
         return pd.DataFrame(columns=FRESHNESS_COLUMNS, index=pd.Index([], name="reporter"))
-    start = pd.to_datetime(rows["period_start"])
-    last = (start.dt.year * 12 + start.dt.month - 1
-            + rows["freq"].map(MONTHS).astype(int) - 1)
+    # The last month of each distinct period label (a few dozen), then per row by lookup.
+    labels = pd.Series(pd.unique(rows["period"].astype(str)))
+    last_of = {label: _month_number(month_labels(label)[-1]) for label in labels}
+    last = rows["period"].astype(str).map(last_of)
     table = pd.DataFrame({"reporter": rows["reporter"].astype(str), "last": last.astype(int),
                           "reporter_name": rows["reporter_name"].astype(str)}).groupby(
         "reporter").agg(reporter_name=("reporter_name", "first"), last=("last", "max"),
@@ -73,3 +74,8 @@ def _latest_table(frame: pd.DataFrame) -> pd.DataFrame:
     table = table.sort_values(["months_behind", "reporter_name"], ascending=[False, True],
                               kind="stable")
     return table[FRESHNESS_COLUMNS]
+
+
+def _month_number(month: str) -> int:
+    """ "2025-03" -> months since year 0 (2025 * 12 + 2): months apart by subtraction."""
+    return int(month[:4]) * 12 + int(month[5:7]) - 1

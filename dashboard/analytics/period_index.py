@@ -33,7 +33,8 @@ class PeriodIndex:
         self.by = by
         # Only the columns used: finest_rows copies what it keeps (memory peaks at 5M rows).
         wanted = {by, *PARTY_COLUMNS, "flow", "commodity_code", "period", "freq",
-                  "net_weight_kg", "value_usd", "weight_estimated", "source_file", "source_line"}
+                  "net_weight_kg", "value_usd", "weight_estimated", "source_file", "source_line",
+                  "value_eur", "usd_per_eur"}
         narrow = rows[[c for c in rows.columns if c in wanted]]
         flags = series_year_flags(narrow)
         keep = (flags["finest"] | flags["year_use"]).to_numpy()
@@ -67,6 +68,11 @@ class PeriodIndex:
         self.value = finest["value_usd"].to_numpy(dtype=np.float64, na_value=np.nan)[order]
         self.estimated = finest["weight_estimated"].to_numpy(dtype=bool,
                                                              na_value=False)[order]
+        eur, rate = (finest[name].to_numpy(dtype=np.float64, na_value=np.nan)[order]
+                     if name in finest else np.full(len(order), np.nan)
+                     for name in ("value_eur", "usd_per_eur"))
+        self.converted = ~np.isnan(eur) & ~np.isnan(rate) & ~np.isnan(self.value)
+        self.eur = np.where(self.converted, eur, np.nan)
 
     def masks(self, label: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows that make up `label`, and rows of that year too coarse for it."""
@@ -119,6 +125,8 @@ class PeriodIndex:
             "annual_only": annual_only,
             "annual_beside_kg": _sum(*self._of(beside & annual & self.year_use), n),
             "months_beside_kg": _sum(*self._of(beside & ~annual & self.is_finest), n),
+            "converted_eur": _sum(group, self.eur[used], n),
+            "converted_usd": _sum(group, np.where(self.converted[used], value, np.nan), n),
             "source_rows": traces,
         }
         # Keys with rows first, then keys with only coarser rows: the reference's order.
