@@ -144,7 +144,9 @@ def test_chapter_table_has_the_97_hs_chapters_and_comtrade_99():
 
 def test_other_codes_are_named_by_the_file_then_the_chapter_then_the_code():
     assert describe("2804", "Hydrogen, rare gases").name == "Hydrogen, rare gases"
-    assert describe("2804").name == commodities.chapter_names()["28"]
+    # Named as under its chapter: the chapter's name alone would read as the heading's own.
+    assert describe("2804").name == "Under HS chapter 28: " + commodities.chapter_names()["28"]
+    assert describe("32121000").label.startswith("Under HS chapter 32: Tanning or dyeing")
     assert describe("26").label == "Ores, slag and ash (HS 26)"
     assert describe("98").name == "HS 98"  # no HS chapter 98
     assert describe("2846", "Comtrade's own wording").name == describe("2846").name

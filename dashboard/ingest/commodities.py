@@ -267,9 +267,14 @@ def sort_key(code: str) -> tuple[int, int, str]:
 
 def describe(code: str, fallback_name: str = "") -> Commodity:
     """The commodity for a normalised code: named from the catalogue, else the file's own
-    description, else its HS chapter's name, else "HS <code>"."""
+    description, else the HS chapter it falls under ("Under HS chapter 32: Tanning or
+    dyeing extracts..."; the chapter's name alone would read as the line's), else
+    "HS <code>"."""
     if code in KNOWN:
         return KNOWN[code]
     scheme = "national" if level(code) == "national" else "HS"
-    name = fallback_name.strip() or chapter_names().get(code[:2], "") or f"HS {code}"
+    chapter = chapter_names().get(code[:2], "")
+    if len(code) > 2 and chapter:
+        chapter = f"Under HS chapter {code[:2]}: {chapter}"
+    name = fallback_name.strip() or chapter or f"HS {code}"
     return Commodity(code, name, scheme)
