@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import threading
 
@@ -166,6 +167,7 @@ def test_corrupt_cache_is_ignored_and_rebuilt(folder, tmp_path, raw_reads, damag
     cache_dir = tmp_path / "cache"
     fresh = dataset.load([folder], cache_dir=cache_dir)
     damage(frame_cache.file_entry_dir(cache_dir, folder / "a.csv"))
+    shutil.rmtree(cache_dir / frame_cache.MERGED_FOLDER)  # else it answers without a.csv's
     assert_same(dataset.load([folder], cache_dir=cache_dir), fresh)
     assert raw_reads["files"] == 3  # a.csv read again, b.csv from the cache
     assert_same(dataset.load([folder], cache_dir=cache_dir), fresh)
@@ -179,8 +181,38 @@ def test_frame_from_another_write_is_a_miss(folder, tmp_path, raw_reads):
     foreign = frame_cache.file_entry_dir(cache_dir, folder / "b.csv") / frame_cache.FRAME_FILE
     own = frame_cache.file_entry_dir(cache_dir, folder / "a.csv") / frame_cache.FRAME_FILE
     own.write_bytes(foreign.read_bytes())
+    shutil.rmtree(cache_dir / frame_cache.MERGED_FOLDER)
     assert_same(dataset.load([folder], cache_dir=cache_dir), fresh)
     assert raw_reads["files"] == 3
+
+
+@pytest.mark.parametrize("damage", [
+    lambda entry: (entry / frame_cache.FRAME_FILE).write_bytes(b"not parquet"),
+    lambda entry: (entry / frame_cache.META_FILE).write_text("{truncated"),
+], ids=["garbage-frame", "garbage-meta"])
+def test_a_damaged_merged_entry_is_rebuilt_from_the_files_entries(folder, tmp_path, raw_reads,
+                                                                    damage):
+    cache_dir = tmp_path / "cache"
+    fresh = dataset.load([folder], cache_dir=cache_dir)
+    assert raw_reads["files"] == 2
+    damage(frame_cache.merged_dir(cache_dir, [folder]))
+    assert_same(dataset.load([folder], cache_dir=cache_dir), fresh)
+    assert raw_reads["files"] == 2  # no raw read: each file's entry was whole
+
+
+def test_a_start_with_nothing_changed_reads_the_merged_entry_only(folder, tmp_path,
+                                                                  monkeypatch):
+    cache_dir = tmp_path / "cache"
+    fresh = dataset.load([folder], cache_dir=cache_dir)
+    merges = []
+    real_merge = dataset.readers.merge_results
+    monkeypatch.setattr(dataset.readers, "merge_results",
+                        lambda *a, **k: merges.append(1) or real_merge(*a, **k))
+    assert_same(dataset.load([folder], cache_dir=cache_dir), fresh)
+    assert merges == []
+    (folder / "a.csv").touch()  # a changed file: the files' entries are merged again
+    dataset.load([folder], cache_dir=cache_dir)
+    assert merges == [1]
 
 
 def test_unwritable_cache_dir_still_loads(folder, tmp_path):

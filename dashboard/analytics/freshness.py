@@ -3,6 +3,7 @@ read as a collapse in its trade after March."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from dashboard.analytics.kept import KeptPerFrame
@@ -44,8 +45,7 @@ def reported_before_end(frame: pd.DataFrame, countries: pd.Index, period: str) -
     A period past the end of everyone's rows is the data's coverage, said by each figure's
     coverage instead.
     """
-    table = _LATEST.get(frame, "sub-annual rows", lambda: _latest_table(
-        frame[frame["freq"] != "A"]))
+    table = _LATEST.get(frame, "sub-annual rows", lambda: _latest_table(frame, annual=False))
     if table.empty:
         return table["latest_month"]
     lagging = table[table["months_behind"] <= REPORTING_LAG_MONTHS]["latest_month"]
@@ -57,18 +57,27 @@ def reported_before_end(frame: pd.DataFrame, countries: pd.Index, period: str) -
 _LATEST: KeptPerFrame[pd.DataFrame] = KeptPerFrame(kept=4)
 
 
-def _latest_table(frame: pd.DataFrame) -> pd.DataFrame:
-    rows = frame[frame["reporter_kind"] == "country"]
+def _latest_table(frame: pd.DataFrame, annual: bool = True) -> pd.DataFrame:
+    # Only the columns used are taken (a take of every column costs seconds at 5M rows).
+    keep = frame["reporter_kind"] == "country"
+    if not annual:
+        keep &= frame["freq"] != "A"
+    rows = frame.loc[keep, ["reporter", "reporter_name", "period"]]
     if rows.empty:
         return pd.DataFrame(columns=FRESHNESS_COLUMNS, index=pd.Index([], name="reporter"))
-    # The last month of each distinct period label (a few dozen), then per row by lookup.
-    labels = pd.Series(pd.unique(rows["period"].astype(str)))
-    last_of = {label: _month_number(month_labels(label)[-1]) for label in labels}
-    last = rows["period"].astype(str).map(last_of)
-    table = pd.DataFrame({"reporter": rows["reporter"].astype(str), "last": last.astype(int),
-                          "reporter_name": rows["reporter_name"].astype(str)}).groupby(
-        "reporter").agg(reporter_name=("reporter_name", "first"), last=("last", "max"),
-                        rows=("last", "size"))
+    # The last month of each distinct period label (a few dozen), then per row by its code:
+    # a lookup per row over millions of rows took 0.7 s of start-up at 5M.
+    codes, labels = pd.factorize(rows["period"])
+    last_of = np.array([_month_number(month_labels(str(label))[-1]) for label in labels],
+                       dtype=np.int64)
+    who, reporters = pd.factorize(rows["reporter"])
+    last = np.full(len(reporters), -1, dtype=np.int64)
+    np.maximum.at(last, who, last_of[codes])
+    _, first_row = np.unique(who, return_index=True)
+    table = pd.DataFrame({
+        "reporter_name": rows["reporter_name"].to_numpy()[first_row].astype(str),
+        "last": last, "rows": np.bincount(who, minlength=len(reporters))},
+        index=pd.Index(np.asarray(reporters, dtype=str), name="reporter"))
     table["months_behind"] = table["last"].max() - table["last"]
     table["latest_month"] = [f"{month // 12}-{month % 12 + 1:02d}" for month in table["last"]]
     table = table.sort_values(["months_behind", "reporter_name"], ascending=[False, True],

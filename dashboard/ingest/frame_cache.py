@@ -41,6 +41,10 @@ from dashboard.ingest.problems import PROBLEM_COLUMNS, Problem, Reason
 # Bump when the entry format or the meaning of a cached field changes.
 CACHE_VERSION = 3
 FILES_FOLDER = "files"  # the per-file entries; a lock per requested set of paths beside it
+# The merged dataset of a requested set of paths, valid while every file's entry is: a start
+# with nothing changed reads one frame instead of merging the files' (at 5M rows the merge's
+# duplicate check and concat took 0.7 s and the peak memory over 1 GiB).
+MERGED_FOLDER = "merged"
 FRAME_FILE = "frame.parquet"
 META_FILE = "meta.json"
 _TOKEN_KEY = b"dashboard_cache_token"
@@ -120,12 +124,42 @@ def _read_entry(folder: Path, key: dict) -> Entry | None:
     return Entry(frame, problems, meta["details"])
 
 
+def read_merged(cache_dir: Path, request: list[Path], files: list[Path],
+                options: dict) -> Entry | None:
+    """The merged entry of a requested set of paths when each of its files is unchanged."""
+    folder = merged_dir(cache_dir, request)
+    if not (folder / META_FILE).exists():
+        return None
+    try:
+        return _read_entry(folder, merged_key(files, options))
+    except Exception as error:  # any unreadable cache is a miss, never a crash
+        log.warning("ignoring unreadable cache %s: %s", folder, error)
+        return None
+
+
+def write_merged(cache_dir: Path, request: list[Path], files: list[Path], options: dict,
+                 entry: Entry) -> None:
+    """Store the merged entry (replacing the one of older files); failures are logged."""
+    _write_entry(merged_dir(cache_dir, request), merged_key(files, options), entry)
+
+
+def merged_dir(cache_dir: Path, request: list[Path]) -> Path:
+    return cache_dir / MERGED_FOLDER / entry_dir(cache_dir, request).name
+
+
+def merged_key(files: list[Path], options: dict) -> dict:
+    return {"files": [fingerprint(path, options) for path in files]}
+
+
 def write(cache_dir: Path, path: Path, options: dict, entry: Entry) -> None:
     """Store a file's entry; a failure (read-only disk, full disk) is logged, never raised."""
-    folder = file_entry_dir(cache_dir, path)
+    _write_entry(file_entry_dir(cache_dir, path), fingerprint(path, options), entry)
+
+
+def _write_entry(folder: Path, key: dict, entry: Entry) -> None:
     token = uuid.uuid4().hex
     meta = {
-        "key": fingerprint(path, options), "token": token, "rows": len(entry.frame),
+        "key": key, "token": token, "rows": len(entry.frame),
         "problem_columns": PROBLEM_COLUMNS,
         "problems": [[p.file, p.line, p.column, p.value, p.reason.value, p.message]
                      for p in entry.problems],
