@@ -5,11 +5,11 @@
 
 Loads the data as `callbacks.py` does (the benchmark cache), then for each heavy chart and
 each view below renders it --repeat times and times what the tab callback does for it:
-`charts.render`, `figure.to_plotly_json()` and the grid rows (no Dash, no JSON encoding, no
-render cache: that cache is what `callbacks.py` empties for "cold"). Wall-clock and the
-process's CPU time (steadier on a shared machine) are both printed. Values kept per frame
-(the partition index, a selection's `PeriodIndex`) stay warm after the first call, as in a
-serving worker; the first call is printed apart ("first").
+`charts.render`, the figure's JSON (`ChartView.figure_json`) and the grid rows (no Dash,
+no JSON encoding, no render cache: that cache is what `callbacks.py` empties for "cold").
+Wall-clock and the process's CPU time (steadier on a shared machine) are both printed.
+Values kept per frame (the partition index, a selection's `PeriodIndex`) stay warm after
+the first call, as in a serving worker; the first call is printed apart ("first").
 
 With --profile N, each chart's calls also run under cProfile and the N functions with the
 most cumulative time (own package and pandas/plotly entry points) are printed.
@@ -72,7 +72,7 @@ def main() -> None:
     def once(chart, state) -> float:
         start, cpu = time.perf_counter(), time.process_time()
         view = charts.render(Chart(chart), state, data, catalogue, "http://x/?v", args.narrow)
-        view.figure.to_plotly_json()
+        view.figure_json()  # what the tab callback sends (no go.Figure is built)
         view.grid_rows()
         cpu_ms.append((time.process_time() - cpu) * 1e3)
         return (time.perf_counter() - start) * 1e3

@@ -2,26 +2,32 @@
 
 `compare.source_traces` (arrays) against `compare.source_traces_reference` (pandas), on
 generated rows; the dependency view's kept World allocation against
-`consistency.allocation_for`, for every reporter and period of the demo data; and
-`SpecFigure.to_dict` against plotly's own deep copy.
+`consistency.allocation_for`, for every reporter and period of the demo data;
+`SpecFigure.to_dict` against plotly's own deep copy; `style.plotly_json` against the
+figure's `to_plotly_json`; `grid.grid_rows` (column arrays) against `grid_rows_reference`
+(the frame-wide pandas conversion), on generated tables of every dtype the grid gets.
 """
 
 from __future__ import annotations
 
+import json
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from plotly.utils import PlotlyJSONEncoder
 from test_analytics_properties import PROPERTY, frame_of, trade
 
 from dashboard.analytics import dependency
 from dashboard.analytics.compare import source_traces, source_traces_reference
 from dashboard.analytics.consistency import allocation_for
 from dashboard.analytics.orientation import Direction, Perspective, partition, source_flow
-from dashboard.figures.style import SpecFigure
+from dashboard.figures.style import SpecFigure, plotly_json
+from dashboard.web.grid import grid_rows, grid_rows_reference
 
 
 @PROPERTY
@@ -98,3 +104,74 @@ def test_spec_figure_copies_as_plotly_does():
     copied["layout"]["annotations"].append({})
     assert fast.to_dict()["data"][0]["marker"]["color"][0] == "#000"
     assert len(fast.to_dict()["layout"]["annotations"]) == 1
+
+
+def test_plotly_json_is_the_figures_json():
+    spec = {"data": [{"type": "bar", "x": np.arange(3), "y": (1.5, 2.0, None),
+                      "marker": {"color": np.array([0.1, 0.2, 0.3]), "line": None},
+                      "customdata": ["A"] * 3, "name": None}],
+            "layout": {"annotations": [{"text": "t", "x": 0}], "height": 300,
+                       "xaxis": {"range": np.array([0.5, 2.5])}, "title": None}}
+    fast = plotly_json(spec)
+    figure = SpecFigure(spec, _validate=False).to_plotly_json()
+    assert json.dumps(fast, cls=PlotlyJSONEncoder, sort_keys=True) == json.dumps(
+        figure, cls=PlotlyJSONEncoder, sort_keys=True)
+    assert fast["data"][0]["x"] == {"dtype": "i1", "bdata": "AAEC"}  # base64, as plotly
+    assert isinstance(spec["data"][0]["x"], np.ndarray)  # the spec is not changed
+    fast["layout"]["template"]["layout"]["font"] = "changed"  # a copy, not the shared one
+    fast["layout"]["annotations"].append({})
+    again = plotly_json(spec)
+    assert again["layout"]["template"] == figure["layout"]["template"]
+    assert len(again["layout"]["annotations"]) == 1
+
+
+def test_plotly_json_keeps_a_named_template():
+    spec = {"data": [], "layout": {"template": {"layout": {"font": {"size": 9}}}}}
+    assert plotly_json(spec)["layout"]["template"] == {"layout": {"font": {"size": 9}}}
+
+
+GRID_COLUMNS = [{"field": "weight_t", "headerName": "Net weight (t)"},
+                {"field": "value_usd", "headerName": "Value (USD)"},
+                {"field": "share", "headerName": "Share (0-1)"}]
+
+
+@settings(PROPERTY, max_examples=80)  # cheap: no analytics, only the conversion
+@given(st.data())
+def test_grid_rows_match_the_reference(data):
+    n = data.draw(st.integers(0, 12))
+    floats = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
+                       st.sampled_from([9.600100000000001, -0.0004, 0.95123456]))
+    texts = st.one_of(st.none(), st.text(max_size=4))
+    table = pd.DataFrame({
+        "weight_t": data.draw(st.lists(floats, min_size=n, max_size=n)),
+        "value_usd": data.draw(st.lists(floats, min_size=n, max_size=n)),
+        "share": data.draw(st.lists(floats, min_size=n, max_size=n)),
+        "ratio": data.draw(st.lists(floats, min_size=n, max_size=n)),  # unit from no header
+        "row_count": data.draw(st.lists(st.integers(0, 10**12), min_size=n, max_size=n)),
+        "flagged": data.draw(st.lists(st.booleans(), min_size=n, max_size=n)),
+        "name": pd.array(data.draw(st.lists(texts, min_size=n, max_size=n)), dtype="str"),
+        "note": pd.Series(data.draw(st.lists(texts, min_size=n, max_size=n)), dtype=object),
+        "count": pd.array(data.draw(st.lists(st.one_of(st.none(), st.integers(-9, 9)),
+                                             min_size=n, max_size=n)), dtype="Int64"),
+        "start": pd.to_datetime(data.draw(st.lists(
+            st.one_of(st.none(), st.dates().map(str)), min_size=n, max_size=n)),
+            format="%Y-%m-%d"),
+    }, index=pd.Index([f"C{i}" for i in range(n)],
+                      name=data.draw(st.sampled_from([None, "iso3"]))))
+    fast, reference = grid_rows(table, GRID_COLUMNS), grid_rows_reference(table, GRID_COLUMNS)
+    assert _typed(fast) == _typed(reference)
+
+
+def _typed(rows: list[dict]) -> list[list]:
+    """Each cell with its type, NaN comparable: the grid's JSON depends on both."""
+    return [[(key, type(value).__name__, "nan" if isinstance(value, float) and math.isnan(value)
+              else value) for key, value in row.items()] for row in rows]
+
+
+def test_grid_rows_round_and_empty_as_the_csv():
+    table = pd.DataFrame({"weight_t": [9.600100000000001, float("nan")], "n": [1, 2],
+                          "day": pd.to_datetime(["2024-03-01", None])},
+                         index=pd.Index(["CHN", "JPN"], name="iso3"))
+    assert grid_rows(table, GRID_COLUMNS) == [
+        {"iso3": "CHN", "weight_t": 9.6, "n": 1, "day": "2024-03-01"},
+        {"iso3": "JPN", "weight_t": None, "n": 2, "day": None}]

@@ -66,6 +66,11 @@ NO_DATA_KEY = {
 
 
 def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure:
+    """`choropleth_spec` as a figure."""
+    return figure_from(choropleth_spec(table, spec, caption))
+
+
+def choropleth_spec(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> dict:
     """Choropleth figure; table holds country rows only (aggregates filtered upstream).
 
     Assembled as one plain spec (the map is the page's most frequent render).
@@ -94,7 +99,7 @@ def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure
         for trace in traces:
             if "colorbar" in trace:
                 trace["colorbar"] = _narrow_colorbar(trace["colorbar"])
-    return figure_from({"data": traces, "layout": layout})
+    return {"data": traces, "layout": layout}
 
 
 def ends_early(table: pd.DataFrame) -> pd.Series:

@@ -21,7 +21,7 @@ from dashboard.analytics.dependency import (
     DependencyMetrics,
 )
 from dashboard.analytics.period_rows import describe_period
-from dashboard.figures.caption import Caption, apply_caption, category_labels, widths
+from dashboard.figures.caption import Caption, captioned, category_labels, widths
 from dashboard.figures.style import (
     BLUE,
     MUTED_TEXT,
@@ -81,6 +81,12 @@ def _notes_below(layout: dict, notes: list[tuple[str, str, dict]]) -> int:
 
 def build_dependency_gauges(metrics: DependencyMetrics | None, reference: pd.DataFrame,
                             caption: Caption) -> go.Figure:
+    """`dependency_gauges_spec` as a figure."""
+    return figure_from(dependency_gauges_spec(metrics, reference, caption))
+
+
+def dependency_gauges_spec(metrics: DependencyMetrics | None, reference: pd.DataFrame,
+                           caption: Caption) -> dict:
     """Top-supplier share, top-3 share (%), HHI (0-1) and supplier count for one importer.
 
     `reference` is `reference_figures` output (may be empty): shown as its own annotation,
@@ -109,7 +115,7 @@ def build_dependency_gauges(metrics: DependencyMetrics | None, reference: pd.Dat
     gauges_px = 2 * GAUGES_PX - 120 if caption.narrow else GAUGES_PX  # two rows on a phone
     layout |= {"xaxis": {"visible": False}, "yaxis": {"visible": False},
                "height": gauges_px + room + 150, "plot_bgcolor": "white"}
-    return apply_caption(figure_from({"data": traces, "layout": layout}), caption,
+    return captioned({"data": traces, "layout": layout}, caption,
                          extra_bottom=room)
 
 
@@ -207,6 +213,12 @@ def _published_text(reference: pd.DataFrame, width: int = 110) -> str:
 
 def build_dependency_ranking(ranking: pd.DataFrame, supplier_name: str, caption: Caption,
                              top: int = 30) -> go.Figure:
+    """`dependency_ranking_spec` as a figure."""
+    return figure_from(dependency_ranking_spec(ranking, supplier_name, caption, top))
+
+
+def dependency_ranking_spec(ranking: pd.DataFrame, supplier_name: str, caption: Caption,
+                            top: int = 30) -> dict:
     """Horizontal bars: each importer's share (%) of net weight from one supplier.
 
     `ranking` is `dependency_ranking` output (index iso3). The 65% CRMA line is drawn with
@@ -218,7 +230,7 @@ def build_dependency_ranking(ranking: pd.DataFrame, supplier_name: str, caption:
         _note(layout, f"No importer has tonnes from all partners to compare with"
                       f" {supplier_name}.", 0.6, "no_data", x=0.02)
         layout |= {"xaxis": {"visible": False}, "yaxis": {"visible": False}}
-        return apply_caption(figure_from({"data": [], "layout": layout}), caption)
+        return captioned({"data": [], "layout": layout}, caption)
     percent = (100 * shown["supplier_share"]).tolist()
     labels = category_labels(shown["country_name"], caption, lines=1)
     bars = {
@@ -246,7 +258,7 @@ def build_dependency_ranking(ranking: pd.DataFrame, supplier_name: str, caption:
                          "title": {"text": _wrap(title, 40) if caption.narrow else title}},
                "height": max(360, 200 + 24 * len(shown)), "showlegend": False,
                "plot_bgcolor": "white", "hoverlabel": {"align": "left"}}
-    return apply_caption(figure_from({"data": [bars], "layout": layout}), caption, top=120,
+    return captioned({"data": [bars], "layout": layout}, caption, top=120,
                          narrow_left=NARROW_LABEL_PX)
 
 

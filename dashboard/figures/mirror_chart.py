@@ -20,11 +20,11 @@ import plotly.graph_objects as go
 from dashboard.analytics.mirror import BOTH, EXPORTER_ONLY
 from dashboard.figures.caption import (
     Caption,
-    apply_caption,
+    captioned,
     category_labels,
     widths,
 )
-from dashboard.figures.style import BLUE, MUTED_TEXT, ORANGE, figure_from, message_figure
+from dashboard.figures.style import BLUE, MUTED_TEXT, ORANGE, figure_from, message_spec
 from dashboard.figures.text import format_amount, format_change
 
 IMPORTER_COLOUR = BLUE
@@ -52,6 +52,11 @@ def largest_gaps(gaps: pd.DataFrame, top: int = 15) -> pd.DataFrame:
 
 
 def build_mirror_chart(gaps: pd.DataFrame, caption: Caption, top: int = 15) -> go.Figure:
+    """`mirror_chart_spec` as a figure."""
+    return figure_from(mirror_chart_spec(gaps, caption, top))
+
+
+def mirror_chart_spec(gaps: pd.DataFrame, caption: Caption, top: int = 15) -> dict:
     """Horizontal paired bars (t) per importer <- exporter pair, largest gap at the top."""
     shown = largest_gaps(gaps, top) if len(gaps) else gaps
     hidden = int((~drawable(gaps)).sum()) if len(gaps) else 0
@@ -60,7 +65,7 @@ def build_mirror_chart(gaps: pd.DataFrame, caption: Caption, top: int = 15) -> g
         if hidden:
             text = (f"No mirror comparison: {hidden} flow(s) reported by one side only,<br>"
                     "whose partner reports no trade of this product in this period.")
-        return apply_caption(message_figure(text), caption)
+        return captioned(message_spec(text), caption)
     # Row dicts, not iterrows: one Series per row costs more than the text built from it.
     rows = shown.to_dict("records")
     labels = category_labels([_pair_label(row) for row in rows], caption, 4)
@@ -85,7 +90,7 @@ def build_mirror_chart(gaps: pd.DataFrame, caption: Caption, top: int = 15) -> g
                   "rangemode": "tozero"},
         "yaxis": {"autorange": "reversed", "automargin": True}}
     # On a phone the two legend entries stack, and the note above them wraps.
-    return apply_caption(figure_from({"data": traces, "layout": layout}), caption,
+    return captioned({"data": traces, "layout": layout}, caption,
                          top=206 if caption.narrow else 120, narrow_left=NARROW_LABEL_PX)
 
 

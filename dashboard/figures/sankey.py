@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from dashboard.analytics.bilateral import OTHER_SOURCE, OTHER_TARGET
 from dashboard.analytics.orientation import Direction
-from dashboard.figures.caption import Caption, apply_caption
+from dashboard.figures.caption import Caption, captioned
 from dashboard.figures.style import MUTED_TEXT, QUALITATIVE, figure_from
 from dashboard.figures.text import format_amount, format_share
 
@@ -28,6 +28,12 @@ SIDE_HEADINGS = {Direction.IMPORTS: ("Suppliers", "Importers"),
 
 def build_sankey(flows: pd.DataFrame, caption: Caption,
                  direction: Direction = Direction.IMPORTS) -> go.Figure:
+    """`sankey_spec` as a figure."""
+    return figure_from(sankey_spec(flows, caption, direction))
+
+
+def sankey_spec(flows: pd.DataFrame, caption: Caption,
+                direction: Direction = Direction.IMPORTS) -> dict:
     """Sankey figure; link width is net weight in tonnes, hover gives t, USD and source rows."""
     # A plain spec, built once: plotly's add_* and update_* cost milliseconds each.
     if flows.empty:
@@ -36,7 +42,7 @@ def build_sankey(flows: pd.DataFrame, caption: Caption,
             "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
             "font": {"size": 15, "color": MUTED_TEXT}, "name": "no_data"}],
             "xaxis": {"visible": False}, "yaxis": {"visible": False}}
-        return apply_caption(figure_from({"data": [], "layout": layout}), caption)
+        return captioned({"data": [], "layout": layout}, caption)
     nodes = _nodes(flows)
     index = {(side, code): i for i, (side, code, _, _) in enumerate(nodes)}
     source_colour = {code: colour for side, code, _, colour in nodes if side == "source"}
@@ -65,7 +71,7 @@ def build_sankey(flows: pd.DataFrame, caption: Caption,
               "height": max(420, 150 + 34 * max(flows["source"].nunique(),
                                                  flows["target"].nunique())),
               "hoverlabel": {"align": "left"}}
-    return apply_caption(figure_from({"data": [sankey], "layout": layout}), caption, top=110)
+    return captioned({"data": [sankey], "layout": layout}, caption, top=110)
 
 
 def _nodes(flows: pd.DataFrame) -> list[tuple[str, str, str, str]]:

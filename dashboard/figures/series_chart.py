@@ -24,8 +24,8 @@ import plotly.graph_objects as go
 
 from dashboard.analytics.period_rows import describe_period
 from dashboard.analytics.timeseries import COMPLETE, SeriesMode, series_span
-from dashboard.figures.caption import Caption, apply_caption, widths, wrapped
-from dashboard.figures.style import MUTED_TEXT, QUALITATIVE, figure_from, message_figure
+from dashboard.figures.caption import Caption, captioned, widths, wrapped
+from dashboard.figures.style import MUTED_TEXT, QUALITATIVE, figure_from, message_spec
 from dashboard.figures.text import format_amount, format_share
 
 # The focus country first.
@@ -44,10 +44,16 @@ AXIS_PX = 40  # the date tick labels under the plot
 
 def build_timeseries(series: pd.DataFrame, events: pd.DataFrame | None, mode: str,
                      caption: Caption, focus: str | None = None) -> go.Figure:
+    """`timeseries_spec` as a figure."""
+    return figure_from(timeseries_spec(series, events, mode, caption, focus))
+
+
+def timeseries_spec(series: pd.DataFrame, events: pd.DataFrame | None, mode: str,
+                    caption: Caption, focus: str | None = None) -> dict:
     """Line chart: one line per country (focus emphasised; default the first country)."""
     mode = SeriesMode(mode)
     if series.empty:
-        return apply_caption(message_figure("No rows with data for these countries."), caption)
+        return captioned(message_spec("No rows with data for these countries."), caption)
     # Assembled as plain dicts and built once: plotly's add_* calls cost more than the data.
     traces: list[dict] = []
     countries = list(dict.fromkeys(series["country"]))
@@ -84,10 +90,10 @@ def build_timeseries(series: pd.DataFrame, events: pd.DataFrame | None, mode: st
             "Open markers: years with coarser data only (e.g. annual), drawn at the average"
             " period, not as a spike.", note_width)))
     room = _notes_below(layout, notes)
-    fig = figure_from({"data": traces, "layout": layout})
+    spec = {"data": traces, "layout": layout}
     entries = len(countries) + bool(events is not None and len(events))
     legend_room = LEGEND_ROW_PX * -(-entries // 2) if caption.narrow else 0
-    return apply_caption(fig, caption, top=110 + legend_room, extra_bottom=room)
+    return captioned(spec, caption, top=110 + legend_room, extra_bottom=room)
 
 
 def _notes_below(layout: dict, notes: list[tuple[str, list[str]]]) -> int:

@@ -19,7 +19,7 @@ from dashboard.analytics.surge_rules import SurgeParams, SurgeRule, SurgeStatus,
 from dashboard.analytics.surge_text import reference_label, rule_words
 from dashboard.figures.caption import (
     Caption,
-    apply_caption,
+    captioned,
     category_labels,
     widths,
 )
@@ -57,6 +57,12 @@ def _no_data(layout: dict, message: str) -> None:
 
 def build_surge_chart(table: pd.DataFrame, params: SurgeParams, caption: Caption,
                       top: int = 15) -> go.Figure:
+    """`surge_chart_spec` as a figure."""
+    return figure_from(surge_chart_spec(table, params, caption, top))
+
+
+def surge_chart_spec(table: pd.DataFrame, params: SurgeParams, caption: Caption,
+                     top: int = 15) -> dict:
     """Bars of each country's score (the ratio, or robust z) against the rule's threshold.
 
     `table` is `detect_surges` output. Flagged countries first, then the nearest misses;
@@ -89,7 +95,7 @@ def build_surge_chart(table: pd.DataFrame, params: SurgeParams, caption: Caption
                           "yanchor": "bottom"}, "hoverlabel": {"align": "left"},
                "plot_bgcolor": "white"}
     rule_room = 14 * rule.count("<br>") + 16 * caption.narrow
-    return apply_caption(figure_from({"data": traces, "layout": layout}), caption,
+    return captioned({"data": traces, "layout": layout}, caption,
                          top=110 + rule_room, bottom=84, narrow_left=NARROW_LABEL_PX)
 
 
@@ -178,6 +184,14 @@ def _note_left_out(layout: dict, table: pd.DataFrame, drawn: pd.DataFrame,
 def build_country_series_chart(series: pd.DataFrame, country_label: str, period: str,
                                caption: Caption, reference_periods: list[str] | None = None,
                                ) -> go.Figure:
+    """`country_series_spec` as a figure."""
+    return figure_from(country_series_spec(series, country_label, period, caption,
+                                           reference_periods))
+
+
+def country_series_spec(series: pd.DataFrame, country_label: str, period: str,
+                        caption: Caption, reference_periods: list[str] | None = None,
+                        ) -> dict:
     """One country's whole series in t per month, the compared period shaded.
 
     `series` is `country_series` output; years with only annual (or quarterly) data are drawn
@@ -187,7 +201,7 @@ def build_country_series_chart(series: pd.DataFrame, country_label: str, period:
     layout: dict = {"annotations": []}
     if series.empty:
         _no_data(layout, f"No rows for {country_label}.")
-        return apply_caption(figure_from({"data": [], "layout": layout}), caption)
+        return captioned({"data": [], "layout": layout}, caption)
     inside = (series["period_start"] >= label_start(period)) & (
         series["period_start"] < label_end(period))
     starts = pd.to_datetime(series["period_start"])
@@ -210,7 +224,7 @@ def build_country_series_chart(series: pd.DataFrame, country_label: str, period:
                          "gridcolor": NO_DATA_COLOUR, "rangemode": "tozero"},
                "xaxis": {"type": "date", "title": {}}, "height": 380, "showlegend": False,
                "plot_bgcolor": "white", "hoverlabel": {"align": "left"}, "bargap": 0}
-    return apply_caption(figure_from({"data": [bars], "layout": layout}), caption,
+    return captioned({"data": [bars], "layout": layout}, caption,
                          top=84 + 14 * caption.narrow)
 
 

@@ -204,8 +204,8 @@ def _register_tab(app: Dash, context: Context, tab: Tab, tab_charts: list[Chart]
             for chart in tab_charts:
                 view = charts.render(chart, state, bundle.data, bundle.catalogue, link,
                                      narrow)
-                height = view.figure.layout.height if narrow else None
-                out += [view.figure.to_plotly_json(), layout.graph_style(chart, height),
+                height = view.figure_height() if narrow else None
+                out += [view.figure_json(), layout.graph_style(chart, height),
                         view.summary, view.grid_rows(), view.columns]
             return out + charts.tab_texts(tab, state, bundle.catalogue)
 

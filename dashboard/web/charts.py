@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -29,12 +30,13 @@ from dashboard.analytics.period_rows import describe_period
 from dashboard.analytics.timeseries import SeriesMode
 from dashboard.figures import sentences
 from dashboard.figures.caption import Caption
-from dashboard.figures.choropleth import MapSpec, build_map
-from dashboard.figures.dependency_charts import build_dependency_gauges, build_dependency_ranking
-from dashboard.figures.mirror_chart import build_mirror_chart
-from dashboard.figures.sankey import build_sankey
-from dashboard.figures.series_chart import build_timeseries
-from dashboard.figures.surge_charts import build_country_series_chart, build_surge_chart
+from dashboard.figures.choropleth import MapSpec, choropleth_spec
+from dashboard.figures.dependency_charts import dependency_gauges_spec, dependency_ranking_spec
+from dashboard.figures.mirror_chart import mirror_chart_spec
+from dashboard.figures.sankey import sankey_spec
+from dashboard.figures.series_chart import timeseries_spec
+from dashboard.figures.style import figure_from, plotly_json
+from dashboard.figures.surge_charts import country_series_spec, surge_chart_spec
 from dashboard.figures.text import change_sentence, ranking_sentence
 from dashboard.ingest import commodities
 from dashboard.ingest.dataset import Dataset
@@ -47,12 +49,28 @@ DEFAULT_SUPPLIER = "CHN"  # the dependency ranking's supplier when no partner is
 
 @dataclass
 class ChartView:
-    """One chart as every format shows it: figure, the rows behind it, one sentence."""
+    """One chart as every format shows it: figure, the rows behind it, one sentence.
 
-    figure: go.Figure
+    The figure is held as its plain spec: the page needs only its JSON (`figure_json`),
+    and a `go.Figure` (2-5 ms to build) is made only when an export or a test asks.
+    """
+
+    spec: dict  # the figure: {"data": [...], "layout": {...}}, plain values and arrays
     table: pd.DataFrame  # exactly the rows behind the chart, in display units
     summary: str
     columns: list[dict]  # grid column definitions (header names carry the units)
+
+    @cached_property
+    def figure(self) -> go.Figure:
+        return figure_from(self.spec)
+
+    def figure_json(self) -> dict:
+        """What `figure.to_plotly_json()` gives, without building the figure."""
+        return plotly_json(self.spec)
+
+    def figure_height(self) -> int | None:
+        """The figure's height in px, when the builder fixed one."""
+        return self.spec.get("layout", {}).get("height")
 
     def grid_rows(self) -> list[dict]:
         return grid_rows(self.table, self.columns)
@@ -105,8 +123,8 @@ def map_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                    counterpart_text=words["counterpart"], focus=state.focus or "")
     title = (f"{MEASURE_NAMES[measure]}: change, {words['period']}" if state.comparison
              else f"{MEASURE_NAMES[measure]} by country, {words['period']}")
-    figure = build_map(table, spec, caption_for(state, data, catalogue, title, view_url,
-                                                compares=True, narrow=narrow))
+    caption = caption_for(state, data, catalogue, title, view_url, compares=True, narrow=narrow)
+    figure_spec = choropleth_spec(table, spec, caption)
     what = f"{words['commodity']} {words['counterpart']}"
     role = "importer" if state.direction == Direction.IMPORTS else "exporter"
     if state.comparison:
@@ -115,7 +133,7 @@ def map_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     else:
         summary = ranking_sentence(table, "value", MEASURE_UNITS[measure], role, what,
                                    words["period"])
-    return ChartView(figure, table, summary, columns)
+    return ChartView(figure_spec, table, summary, columns)
 
 
 
@@ -141,7 +159,7 @@ def surge_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     caption = caption_for(state, data, catalogue,
                           f"Import surges: {surge_text.rule_words(params)}", view_url,
                           narrow=narrow)
-    figure = build_surge_chart(table, params, caption)
+    figure_spec = surge_chart_spec(table, params, caption)
     summary = sentences.surge_sentence(table, words, params)
     score = "z" if params.rule == surge_rules.SurgeRule.ROBUST else "x"
     columns = columns_for(
@@ -151,7 +169,7 @@ def surge_view(state: ViewState, data: Dataset, catalogue: Catalogue,
          "source_rows": "Source lines (period)", "reference_source_rows": "Source lines (ref.)"},
         numeric={"current_t", "reference_t", "ratio", "score", "threshold"},
         wide={"explanation"})
-    return ChartView(figure, table, summary, columns)
+    return ChartView(figure_spec, table, summary, columns)
 
 
 def surge_series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
@@ -162,7 +180,7 @@ def surge_series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     series = timeseries.country_series(selected_rows(data.frame, state.selection), focus)
     caption = caption_for(state, data, catalogue, f"{name}: the whole series", view_url,
                           narrow=narrow)
-    figure = build_country_series_chart(series, name, state.period, caption,
+    figure_spec = country_series_spec(series, name, state.period, caption,
                                         surge_rules.reference_periods(params))
     summary = sentences.series_sentence(series, name, state.period)
     columns = columns_for(
@@ -170,7 +188,7 @@ def surge_series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
          "weight_t_per_month": "Per month (t)", "value_usd": "Value (USD)",
          "row_count": "Source rows", "source_rows": "Source lines"},
         numeric={"weight_t", "weight_t_per_month", "value_usd"}, wide={"source_rows"})
-    return ChartView(figure, series, summary, columns)
+    return ChartView(figure_spec, series, summary, columns)
 
 
 def gauges_view(state: ViewState, data: Dataset, catalogue: Catalogue,
@@ -187,7 +205,7 @@ def gauges_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     name = catalogue.countries.get(focus, "no country focused")
     caption = caption_for(state, data, catalogue, f"{name}: supplier dependency", view_url,
                           narrow=narrow)
-    figure = build_dependency_gauges(metrics, reference, caption)
+    figure_spec = dependency_gauges_spec(metrics, reference, caption)
     summary = sentences.dependency_sentence(metrics, name, reference)
     if state.perspective == Perspective.MIRROR:
         summary += (" Mirror data: only partners that report their exports are counted, so"
@@ -197,7 +215,7 @@ def gauges_view(state: ViewState, data: Dataset, catalogue: Catalogue,
          "value_usd": "Value (USD)", "share": "Share (0-1)", "coverage": "Coverage",
          "source_rows": "Source lines"},
         numeric={"weight_t", "value_usd", "share"}, wide={"source_rows"})
-    return ChartView(figure, shares, summary, columns)
+    return ChartView(figure_spec, shares, summary, columns)
 
 
 def ranking_view(state: ViewState, data: Dataset, catalogue: Catalogue,
@@ -207,14 +225,14 @@ def ranking_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     supplier_name = catalogue.countries.get(supplier, supplier)
     caption = caption_for(state, data, catalogue,
                           f"Who depends most on {supplier_name}", view_url, narrow=narrow)
-    figure = build_dependency_ranking(ranking, supplier_name, caption)
+    figure_spec = dependency_ranking_spec(ranking, supplier_name, caption)
     summary = sentences.ranking_sentence(ranking, supplier_name, bool(state.partner))
     columns = columns_for(
         {"country_name": "Importer", "iso3": "ISO3", "supplier_share": "Share (0-1)",
          "supplier_t": f"From {supplier_name} (t)", "total_t": "From all (t)",
          "hhi": "HHI (0-1)", "source_rows": "Source lines"},
         numeric={"supplier_share", "supplier_t", "total_t", "hhi"}, wide={"source_rows"})
-    return ChartView(figure, ranking, summary, columns)
+    return ChartView(figure_spec, ranking, summary, columns)
 
 
 def sankey_view(state: ViewState, data: Dataset, catalogue: Catalogue,
@@ -224,14 +242,14 @@ def sankey_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                                 int(state.number("top")), direction)
     caption = caption_for(state, data, catalogue, "Who ships to whom", view_url,
                           narrow=narrow)
-    figure = build_sankey(flows, caption, direction)
+    figure_spec = sankey_spec(flows, caption, direction)
     words = describe_selection(state, catalogue) | {"period": describe_period(state.period)}
     summary = sentences.flows_sentence(flows, words)
     columns = columns_for(
         {"source_name": "From", "target_name": "To", "weight_t": "Net weight (t)",
          "value_usd": "Value (USD)", "row_count": "Source rows"},
         numeric={"weight_t", "value_usd"})
-    return ChartView(figure, flows, summary, columns)
+    return ChartView(figure_spec, flows, summary, columns)
 
 
 def series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
@@ -244,7 +262,7 @@ def series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     caption = caption_for(state, data, catalogue, "Volumes over time, with policy events",
                           view_url, narrow=narrow)
     events = timeseries.events_in_range(data.policy_events, *timeseries.series_span(series))
-    figure = build_timeseries(series, events, state.series, caption, focus=state.focus or None)
+    figure_spec = timeseries_spec(series, events, state.series, caption, focus=state.focus or None)
     summary = sentences.timeseries_sentence(series, state.series)
     columns = columns_for(
         {"country_name": "Country", "period": "Period", "value": (
@@ -252,7 +270,7 @@ def series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
             else "Drawn: net weight (t)"),
          "weight_t": "Net weight (t)", "row_count": "Source rows"},
         numeric={"value", "weight_t"})
-    return ChartView(figure, series, summary, columns)
+    return ChartView(figure_spec, series, summary, columns)
 
 
 def mirror_view(state: ViewState, data: Dataset, catalogue: Catalogue,
@@ -261,7 +279,7 @@ def mirror_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                              state.direction, counterpart=state.partner or None)
     caption = caption_for(state, data, catalogue, "Mirror gap: what each side reported",
                           view_url, narrow=narrow)
-    figure = build_mirror_chart(gaps, caption)
+    figure_spec = mirror_chart_spec(gaps, caption)
     summary = sentences.mirror_sentence(gaps)
     columns = columns_for(
         {"importer_name": "Importer", "exporter_name": "Exporter", "status": "Reported by",
@@ -271,7 +289,7 @@ def mirror_view(state: ViewState, data: Dataset, catalogue: Catalogue,
          "note": "Note"},
         numeric={"importer_t", "exporter_t", "importer_value_usd", "exporter_value_usd",
                  "cif_fob_ratio"}, wide={"note"}, changes={"gap_t", "gap_pct"})
-    return ChartView(figure, gaps, summary, columns)
+    return ChartView(figure_spec, gaps, summary, columns)
 
 
 RENDERERS: dict[Chart, Callable[[ViewState, Dataset, Catalogue, str, bool], ChartView]] = {
