@@ -92,3 +92,44 @@ def test_exported_svg_has_no_overlapping_parts(browser, server_url, chart, width
         assert faults(boxes) == []
     finally:
         context.close()
+
+
+TITLE_TOP = """(id) => {
+  const figure = document.getElementById(id).getBoundingClientRect();
+  const lines = Array.from(document.querySelectorAll(`#${id} .g-gtitle tspan.line`))
+    .map(el => el.getBoundingClientRect()).filter(r => r.height);
+  const plot = document.querySelector(`#${id} .draglayer .nsewdrag`).getBoundingClientRect();
+  return {title_top: Math.min(...lines.map(r => r.top)) - figure.top,
+          title_bottom: Math.max(...lines.map(r => r.bottom)) - figure.top,
+          plot_top: plot.top - figure.top};
+}"""
+
+
+@pytest.mark.parametrize("synthetic", [False, True], ids=["real data", "synthetic"])
+@pytest.mark.parametrize("subtitle_words", [4, 28, 60])
+def test_the_title_is_drawn_inside_the_figure_and_above_the_plot(browser, synthetic,
+                                                                 subtitle_words):
+    """Real data has no badge row over the title: plotly drew a top-anchored title 16 px
+    above its pad, so a real-data chart's title began above the figure, cut off."""
+    import json
+    from pathlib import Path
+
+    from dashboard.figures.caption import Caption, captioned
+
+    caption = Caption("Net weight by country, 2024", " ".join(["imports"] * subtitle_words),
+                      "Source: test.", "2024-12", synthetic=synthetic)
+    spec = captioned({"data": [{"type": "bar", "x": [1, 2], "y": [3, 4]}],
+                      "layout": {"height": 420}}, caption)
+    page = browser.new_page(viewport={"width": 1000, "height": 600})
+    try:
+        page.set_content("<body style='margin:0'><div id='fig' style='width:900px;"
+                         "height:420px'></div></body>")
+        bundle = Path(__file__).resolve().parents[2] / "assets/plotly/plotly-partial.min.js"
+        page.add_script_tag(path=str(bundle))
+        page.evaluate("([data, layout]) => Plotly.newPlot('fig', data, layout)",
+                      [spec["data"], json.loads(json.dumps(spec["layout"]))])
+        drawn = page.evaluate(TITLE_TOP, "fig")
+    finally:
+        page.close()
+    assert drawn["title_top"] >= 4, drawn  # a few px of air above the title
+    assert drawn["title_bottom"] <= drawn["plot_top"] - 4, drawn
