@@ -27,7 +27,7 @@ import pandas as pd
 SIGNIFICANT = 3  # digits shown below WHOLE_FROM
 WHOLE_FROM = 100  # from here up, whole numbers: 1,235 t, not 1,230 t
 FILE_SIGNIFICANT = 4  # shares, ratios and percentages in files
-FILE_DECIMALS = {"t": 3, "kg": 0, "USD": 0}  # source precision: whole kg, whole dollars
+FILE_DECIMALS = {"t": 3, "kg": 0, "USD": 0, "EUR": 0}  # source precision: whole kg, whole dollars
 NO_DATA = "no data"
 _UNIT_IN_HEADER = re.compile(r"\(([^()]*)\)\s*$")
 
@@ -78,11 +78,11 @@ def format_amount(number: float, unit: str) -> str:
     """
     if is_missing(number):
         return NO_DATA
-    if unit == "USD":
+    if unit in ("USD", "EUR"):
         for size, word in ((1e9, "billion"), (1e6, "million")):
             if abs(number) >= size:
-                return f"USD {format_number(number / size)} {word}"
-        return f"USD {format_number(number)}"
+                return f"{unit} {format_number(number / size)} {word}"
+        return f"{unit} {format_number(number)}"
     if unit in ("%", "x"):
         return f"{format_number(number)}{unit}"
     return f"{format_number(number)} {unit}".strip()

@@ -246,3 +246,26 @@ def test_demo_style_rows_export_empty_new_columns(tmp_path):
     rows = pd.read_csv(io.BytesIO(file.content), comment="#", encoding="utf-8-sig")
     assert len(rows) == 1
     assert rows[["value_eur", "usd_per_eur", "eu_trade"]].isna().all().all()
+
+
+def test_the_map_hover_says_how_much_was_converted_from_euros_and_at_what_rate(tmp_path):
+    from dashboard.web import charts
+    from dashboard.web.context import Bundle
+    from dashboard.web.ids import Chart
+    from dashboard.web.view_state import ViewState
+
+    rates = TEST_RATES_2024 | {"2024-12": None}  # December: euros, no rate, no USD
+    bundle = Bundle.of(dataset.load([fetched_folder(tmp_path, DE_CN_WORLD.read_bytes(),
+                                                    rates)]))
+    state = ViewState(commodity="32121000", period="2024", partner="CHN")
+    view = charts.render(Chart.MAP, state, bundle.data, bundle.catalogue)
+    trace = next(t for t in view.figure_json()["data"] if t.get("name") == "value")
+    hover = trace["text"][list(trace["locations"]).index("DEU")]
+    # Plain arithmetic on the fixture: China's months that had a rate.
+    eur = {m: v for (partner, m), v in raw_eur(DE_CN_WORLD).items() if partner == "CN"}
+    converted_eur = sum(v for m, v in eur.items() if rates[m] is not None)
+    converted_usd = sum(v * rates[m] for m, v in eur.items() if rates[m] is not None)
+    from dashboard.number_format import format_amount
+    assert (f"Converted from {format_amount(float(converted_eur), 'EUR')}:"
+            f" {format_amount(float(converted_usd), 'USD')} of it") in hover
+    assert f"({float(converted_usd / converted_eur):.4f} USD per EUR overall)" in hover

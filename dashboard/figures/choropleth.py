@@ -150,6 +150,7 @@ def _hover(table: pd.DataFrame, spec: MapSpec) -> list[str]:
             lines.append(f"Its rows end at {row['reported_through']}: {spec.period_text} may"
                          " not be reported yet (incomplete, not a fall)")
         lines += _allocation_lines(row, spec)
+        lines += _converted_lines(row)
         lines.append(f"Reported by: {row.get('reported_by_text', '')}")
         lines.append(f"Source rows: {row.get('row_count', 0)}")
         texts.append("<br>".join(lines))
@@ -172,6 +173,15 @@ def _allocation_lines(row: pd.Series, spec: MapSpec) -> list[str]:
                          f" {format_amount(gap / per_unit, spec.unit)}"
                          f" ({format_share(gap / world)}) {UNALLOCATED}")
     return lines
+
+
+def _converted_lines(row: pd.Series) -> list[str]:
+    """How much of the value was reported in euros (Comext) and at what rate it became USD."""
+    usd, eur = row.get("converted_usd", 0.0), row.get("converted_eur", 0.0)
+    if pd.isna(usd) or pd.isna(eur) or not usd > 0 or not eur > 0:
+        return []
+    return [f"Converted from {format_amount(eur, 'EUR')}: {format_amount(usd, 'USD')} of it,",
+            f"at the ECB's monthly average rates ({usd / eur:.4f} USD per EUR overall)"]
 
 
 def _change_text(row: pd.Series, unit: str) -> str:

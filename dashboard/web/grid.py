@@ -33,7 +33,7 @@ def rounded_table(table: pd.DataFrame, columns: list[dict]) -> pd.DataFrame:
 
 def _unit_of(field: str) -> str:
     """Unit of a column no grid header names, from its name: weight_t, world_usd."""
-    return {"t": "t", "kg": "kg", "usd": "USD"}.get(field.rsplit("_", 1)[-1], "")
+    return {"t": "t", "kg": "kg", "usd": "USD", "eur": "EUR"}.get(field.rsplit("_", 1)[-1], "")
 
 
 def grid_rows(table: pd.DataFrame, columns: Sequence[dict] = ()) -> list[dict]:
