@@ -34,3 +34,17 @@ def test_a_long_country_name_is_cut_on_the_axis_and_whole_in_the_hover():
     [bars] = figure.data
     assert max(len(label) for label in bars.y) <= WIDE_LABEL and "Japan" in bars.y
     assert LONG.strip() in bars.hovertext[0]
+
+
+def test_a_long_country_name_is_cut_on_a_sankey_node_and_whole_in_its_table():
+    from dashboard.figures.sankey import sankey_spec
+
+    flows = pd.DataFrame({
+        "source": ["XKX", "JPN"], "source_name": [LONG.strip(), "Japan"],
+        "target": ["KOR", "KOR"], "target_name": ["South Korea", "South Korea"],
+        "weight_t": [5.0, 4.0], "value_usd": [1e5, 8e4], "row_count": [1, 1],
+        "source_rows": ["a.csv:2", "a.csv:3"]})
+    [sankey] = sankey_spec(flows, Caption("t", "s", "Source: x"))["data"]
+    labels = sankey["node"]["label"]
+    assert max(len(label) for label in labels) <= WIDE_LABEL
+    assert "Japan" in labels and "South Korea" in labels

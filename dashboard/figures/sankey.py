@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from dashboard.analytics.bilateral import OTHER_SOURCE, OTHER_TARGET
 from dashboard.analytics.orientation import Direction
-from dashboard.figures.caption import Caption, captioned
+from dashboard.figures.caption import WIDE_LABEL, Caption, captioned, middle_cut
 from dashboard.figures.style import MUTED_TEXT, QUALITATIVE, figure_from
 from dashboard.figures.text import format_amount, format_share
 
@@ -86,7 +86,10 @@ def _nodes(flows: pd.DataFrame) -> list[tuple[str, str, str, str]]:
             else:
                 colour = NODE_COLOURS[i % len(NODE_COLOURS)] if side == "source" else (
                     TARGET_COLOUR)
-            nodes.append((side, str(code), html.escape(str(name)), colour))
+            # Cut like an axis label: a 20,000-character name pushed the diagram off the
+            # figure. The flows' table under the chart keeps it whole.
+            nodes.append((side, str(code), html.escape(middle_cut(str(name), WIDE_LABEL)),
+                          colour))
     return nodes
 
 
