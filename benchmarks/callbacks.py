@@ -12,13 +12,16 @@ PAYLOADS.json comes from benchmarks/record_callbacks.py: the bodies the real pag
 - hit: --repeat calls without emptying it: the same view asked again (back button, a second
   visitor), answered from the cache.
 
-Two references are registered on the same app, here only, and measured in the same run:
+References are registered on the same app, here only, and measured in the same run:
 - the floor: a trivial callback that returns its input;
-- a naive map callback: it takes the same URL search and, on every request, filters the
-  whole trade frame with boolean masks (flow, commodity, partner, period) and sums by
-  country with plain pandas: no partition index, no cache; it returns a choropleth and the
-  table rows, about the size of the real map's response. Each recorded map request is
-  replayed against it too.
+- a naive reference per chart (`naive_views.py`): map, surges, dependency, Sankey, series,
+  mirror. Each takes the same URL search, parses it with the app's `from_query`, and on
+  every request filters the whole trade frame with boolean masks, `groupby`, `sum`, then a
+  plain figure and table rows: no partition index, no kept arrays, no cache. Each recorded
+  render request of a chart is replayed against its naive reference too, --repeat times.
+
+`--check` first compares, for every recorded view of each chart, the naive table's key
+numbers with the real chart's table (`charts.render`, same view state); run it on small data.
 
 The very first view of the process also builds the partition index (once per frame): that
 one-off is reported on its own line, before the cold/hit figures. Times are wall-clock on a
@@ -34,16 +37,16 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import naive_views
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from benchlib import cache_for, folder_for, median_p95
 from dash import Input, Output
+from naive_views import CHARTS, add_naive_views, naive_body, naive_name
 
 import dashboard
 
 UPDATE = "/_dash-update-component"
-MAP_OUTPUT = "map.figure"  # the map tab's callback: its first output is the map's figure
 ECHO = "bench-echo (floor)"
 ECHO_BODY = {
     "output": "bench-echo-out.children",
@@ -51,101 +54,11 @@ ECHO_BODY = {
     "inputs": [{"id": "bench-echo-in", "property": "children", "value": "floor"}],
     "changedPropIds": ["bench-echo-in.children"], "state": [],
 }
-NAIVE = "bench-naive-map (pandas, full frame)"
-NAIVE_OUTPUTS = [{"id": "bench-naive-map", "property": "figure"},
-                 {"id": "bench-naive-table", "property": "rowData"}]
-NAIVE_OUTPUT = "..bench-naive-map.figure...bench-naive-table.rowData.."
-
-
 def add_echo(app) -> None:
     """The floor: a callback that does nothing but return its input."""
     @app.callback(Output("bench-echo-out", "children"), Input("bench-echo-in", "children"))
     def echo(value):
         return value
-
-
-def add_naive_map(app, data) -> None:
-    """The naive reference for the map: same URL search in, a map out, plain pandas on the
-    whole frame every time. The view-state parsing is the app's own (so both compute the
-    same view); the defaults and menus are derived once, here, as the app does at start."""
-    from dashboard.analytics.catalogue import Catalogue
-    from dashboard.analytics.orientation import source_flow
-    from dashboard.web.view_state import default_view, from_query
-
-    frame = data.frame
-    catalogue = Catalogue.of(frame)
-    defaults = default_view(catalogue)
-
-    @app.callback(Output("bench-naive-map", "figure"), Output("bench-naive-table", "rowData"),
-                  Input("url", "search"))
-    def naive_map(search):
-        state, _ = from_query(search or "", defaults, catalogue)
-        own, other = (("reporter", "partner") if state.perspective == "reporter"
-                      else ("partner", "reporter"))
-        mask = ((frame["flow"] == source_flow(state.direction, state.perspective).value)
-                & (frame["commodity_code"] == state.commodity)
-                & (frame[f"{own}_kind"] == "country"))
-        if state.partner:
-            mask &= frame[other] == state.partner
-        else:
-            mask &= ~frame[f"{other}_kind"].isin(["world", "group"])
-
-        def totals(label: str):
-            rows = frame[mask & frame["period"].isin(_labels_within(label))]
-            grouped = rows.groupby(own)
-            weight = grouped["net_weight_kg"].sum()
-            value = grouped["value_usd"].sum()
-            names = grouped[f"{own}_name"].first()
-            measure = {"weight": weight / 1000, "value": value,
-                       "unit_value": value / weight.replace(0, np.nan)}[state.measure]
-            return measure, names, grouped.size()
-
-        value, names, counts = totals(state.period)
-        table = {"value": value, "row_count": counts}
-        shown = value
-        if state.baseline:
-            base, base_names, _ = totals(state.baseline)
-            if state.basis == "average":
-                base = base * len(_labels_within(state.period, months_only=True)) / len(
-                    _labels_within(state.baseline, months_only=True))
-            names = names.combine_first(base_names)
-            table |= {"baseline": base, "absolute": value.sub(base, fill_value=0),
-                      "percent": (value - base) / base.replace(0, np.nan) * 100,
-                      "ratio": value / base.replace(0, np.nan)}
-            shown = table[state.change]
-        table = pd.DataFrame(table).assign(country_name=names).sort_values("value")
-        shown = shown.reindex(table.index)
-        hover = [f"<b>{name}</b> ({iso})<br>{state.measure}: {v:,.4g}<br>rows: {n}"
-                 for iso, name, v, n in zip(table.index, table["country_name"], shown,
-                                            table["row_count"].fillna(0).astype(int))]
-        figure = go.Figure(go.Choropleth(locations=list(table.index), z=shown.tolist(),
-                                         locationmode="ISO-3", text=hover, hoverinfo="text"))
-        figure.update_layout(title=f"{state.measure} by country, {state.period}", height=480)
-        rows = table.reset_index(names="iso3").round(4)
-        return figure.to_plotly_json(), rows.astype(object).where(rows.notna(), None).to_dict(
-            "records")
-
-
-def _labels_within(label: str, months_only: bool = False) -> list[str]:
-    """Period labels inside a year, quarter or month label (the label itself included)."""
-    year = label[:4]
-    if len(label) == 4:
-        months = [f"{year}-{m:02d}" for m in range(1, 13)]
-        quarters = [f"{year}-Q{q}" for q in range(1, 5)]
-    elif "Q" in label:
-        first = (int(label[-1]) - 1) * 3 + 1
-        months, quarters = [f"{year}-{m:02d}" for m in range(first, first + 3)], []
-    else:
-        months, quarters = [label], []
-    return months if months_only else sorted({label, *months, *quarters})
-
-
-def naive_body(map_body: dict) -> dict:
-    """The naive callback's request for the URL search of a recorded map request."""
-    search = next(i for i in map_body["inputs"] if i["property"] == "search")
-    return {"output": NAIVE_OUTPUT, "outputs": NAIVE_OUTPUTS,
-            "inputs": [{"id": "url", "property": "search", "value": search["value"]}],
-            "changedPropIds": ["url.search"], "state": []}
 
 
 def post(client, body: dict) -> dict:
@@ -177,13 +90,22 @@ def distinct(payloads: list[dict]) -> list[dict]:
     return out
 
 
+def chart_of(body: dict) -> str | None:
+    """The naive chart of a real render request ("map", "surges", ...), None for others."""
+    output = body.get("output", "").lstrip(".")
+    return next((chart for first, chart in CHARTS.items() if output.startswith(first)), None)
+
+
 def replay(app, payloads: list[dict], repeat: int) -> tuple[dict, dict]:
-    """Per callback name: cold and hit measurements; and the process's first map view."""
+    """Per callback name: cold and hit measurements; and the process's first map view.
+
+    After each render request of a chart with a naive reference, that reference is called
+    --repeat times with the same URL search (kept only when the real call rendered, 200)."""
     client = app.server.test_client()
     results: dict[str, dict[str, list]] = defaultdict(lambda: {"cold": [], "hit": []})
     process_first = None
     for payload in payloads:  # the first map request that renders (200) builds the index
-        if payload["body"].get("output", "").startswith(f"..{MAP_OUTPUT}"):
+        if chart_of(payload["body"]) == "map":
             process_first = post(client, payload["body"])
             if process_first["status"] == 200:
                 break
@@ -196,24 +118,24 @@ def replay(app, payloads: list[dict], repeat: int) -> tuple[dict, dict]:
             clear_render_cache(app)
             measured["cold"].append(post(client, payload["body"]))
         measured["hit"] += [post(client, payload["body"]) for _ in range(repeat)]
-        if payload["body"].get("output", "").startswith(f"..{MAP_OUTPUT}"):
-            naive = [post(client, naive_body(payload["body"])) for _ in range(repeat)]
+        chart = chart_of(payload["body"])
+        if chart:
+            naive = [post(client, naive_body(chart, payload["body"])) for _ in range(repeat)]
             if measured["cold"][-1]["status"] == 200:
-                results[NAIVE]["cold"] += naive
-                results[NAIVE]["hit"] += naive
+                results[naive_name(chart)]["cold"] += naive
+                results[naive_name(chart)]["hit"] += naive
     return results, process_first
 
 
 def report(results: dict[str, dict[str, list]]) -> str:
     """One line per callback and outcome: an update (200) and "no update" (204, e.g. a chart
     on a hidden tab) cost very different amounts and are never averaged together. Ratios:
-    x floor = cold p95 / the echo's median; naive/real = the naive map's cold median over
-    the real map's (200) cold median."""
+    x floor = cold p95 / the echo's median; naive/real = the chart's naive reference's cold
+    median over the real callback's (200) cold median, then the same of the p95s."""
     floor = median_p95([m["seconds"] for m in results[ECHO]["cold"]])[0]
-    naive = [m["seconds"] for m in results.get(NAIVE, {}).get("cold", [])]
     heading = (f"{'callback':<44} {'st':>3} {'n':>4} {'cold med':>9} {'cold p95':>9}"
                f" {'hit med':>8} {'hit p95':>8} {'raw KB':>7} {'gzip KB':>7} {'p95/floor':>9}"
-               f" {'naive/real':>10}")
+               f" {'naive/real med, p95':>20}")
     lines = [heading, " " * 57 + "(ms)"]
     for name, measured in results.items():
         for status in sorted({m["status"] for m in measured["cold"]}):
@@ -221,16 +143,88 @@ def report(results: dict[str, dict[str, list]]) -> str:
             hit = [m for m in measured["hit"] if m["status"] == status] or cold
             cold_med, cold_p95 = median_p95([m["seconds"] for m in cold])
             hit_med, hit_p95 = median_p95([m["seconds"] for m in hit])
+            chart = chart_of({"output": name})
+            naive = [m["seconds"] for m in results.get(naive_name(chart), {}).get("cold", [])
+                     if m["status"] == 200] if chart else []
             ratio = ""
-            if name.startswith(MAP_OUTPUT) and status == 200 and naive:
-                ratio = f"{median_p95(naive)[0] / cold_med:.1f}x"
+            if status == 200 and naive:
+                naive_med, naive_p95 = median_p95(naive)
+                ratio = f"{naive_med / cold_med:.1f}x, {naive_p95 / cold_p95:.1f}x"
             lines.append(
                 f"{name[:44]:<44} {status:>3} {len(cold):>4} {cold_med * 1e3:>9.1f} "
                 f"{cold_p95 * 1e3:>9.1f} {hit_med * 1e3:>8.1f} {hit_p95 * 1e3:>8.1f} "
                 f"{median_p95([m['raw'] for m in cold])[0] / 1024:>7.1f} "
                 f"{median_p95([m['wire'] for m in cold])[0] / 1024:>7.1f} "
-                f"{cold_p95 / floor:>8.0f}x {ratio:>10}")
+                f"{cold_p95 / floor:>8.0f}x {ratio:>20}")
     return "\n".join(lines)
+
+
+# The check: per chart, (real chart, naive table, index columns of the real table, key
+# columns compared). Index columns name what the real table holds in columns, not its index.
+CHECKS = {
+    "surges": [("surges", naive_views.surges, [], ["current_t", "reference_t"])],
+    "dependency": [("gauges", naive_views.supplier_shares, [], ["weight_t", "share"]),
+                   ("ranking", naive_views.ranking, [],
+                    ["supplier_t", "total_t", "supplier_share", "hhi"])],
+    "sankey": [("sankey", naive_views.sankey, ["source", "target"], ["weight_t"])],
+    "series": [("series", naive_views.series, ["country", "period"], ["weight_t", "value"])],
+    "mirror": [("mirror", naive_views.mirror, ["importer", "exporter"],
+                ["importer_t", "exporter_t"])],
+    "map": [("map", naive_views.map_table, [], ["value"])],
+}
+
+# Absolute tolerance per chart: the real map's table is rounded to the source precision
+# (0.001 t); the other real tables are not rounded.
+ROUNDING = {"map": 0.0005 + 1e-9}
+
+
+def check_naive(data, payloads: list[dict]) -> list[str]:
+    """Per recorded view of each chart: the naive table's key numbers against the real
+    chart's table (`charts.render`, the same parsed view state): same rows, and every
+    number equal within 1e-9 relative or `ROUNDING` absolute."""
+    from dashboard.analytics.catalogue import Catalogue
+    from dashboard.web import charts
+    from dashboard.web.view_state import default_view, from_query
+
+    catalogue = Catalogue.of(data.frame)
+    defaults = default_view(catalogue)
+    lines = []
+    for payload in payloads:
+        chart = chart_of(payload["body"])
+        search = next((i["value"] for i in payload["body"]["inputs"]
+                       if i["property"] == "search"), None)
+        if chart is None or search is None:
+            continue
+        state, _ = from_query(search or "", defaults, catalogue)
+        for real_chart, naive_table, keys, columns in CHECKS[chart]:
+            real = charts.render(real_chart, state, data, catalogue).table
+            real = real.set_index(keys) if keys else real
+            if chart == "map":  # the naive map leaves out areas (Other Asia, nes: on Taiwan)
+                real = real[real["country_kind"] == "country"]
+            lines.append(f"{chart:<10} {real_chart:<8} {search or '/':<52} " + compare(
+                real, naive_table(data.frame, state), columns, ROUNDING.get(chart, 1e-6)))
+    return lines
+
+
+def compare(real: pd.DataFrame, naive: pd.DataFrame, columns: list[str],
+            atol: float = 1e-6) -> str:
+    """"ok (rows, largest difference)" or what differs: rows on one side only, numbers
+    further apart than 1e-9 relative and `atol` absolute."""
+    only_real = real.index.difference(naive.index)
+    only_naive = naive.index.difference(real.index)
+    if len(only_real) or len(only_naive):
+        return (f"DIFFERENT rows: {len(only_real)} real only {list(only_real[:3])}, "
+                f"{len(only_naive)} naive only {list(only_naive[:3])}")
+    worst = 0.0
+    for column in columns:
+        a = real[column].astype(float).to_numpy()
+        b = naive[column].reindex(real.index).astype(float).to_numpy()
+        if not np.allclose(a, b, rtol=1e-9, atol=atol, equal_nan=True):
+            bad = ~np.isclose(a, b, rtol=1e-9, atol=atol, equal_nan=True)
+            return (f"DIFFERENT {column}: {bad.sum()} of {len(a)}, e.g. "
+                    f"{real.index[bad][0]}: real {a[bad][0]}, naive {b[bad][0]}")
+        worst = max(worst, float(np.nanmax(np.abs(a - b), initial=0.0)))
+    return f"ok ({len(real)} rows, largest difference {worst:.2g})"
 
 
 def main() -> None:
@@ -240,6 +234,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, help="use a generated folder of this many rows")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--json", type=Path, help="also write every measurement here")
+    parser.add_argument("--check", action="store_true",
+                        help="first check each naive chart's numbers against the real one's")
     args = parser.parse_args()
     from dashboard.ingest import dataset
     from dashboard.settings import Settings
@@ -255,8 +251,11 @@ def main() -> None:
     print(f"loaded in {time.perf_counter() - start:.1f} s", flush=True)
     app = create_app(Settings(data_paths=(folder,), keep_valid_rows=True), data)
     add_echo(app)
-    add_naive_map(app, data)
+    add_naive_views(app, data)
     payloads = distinct(recorded["payloads"])
+    if args.check:
+        print("naive vs real, key numbers per recorded view:")
+        print("\n".join(check_naive(data, payloads)), flush=True)
     print(f"{len(recorded['payloads'])} recorded requests ({len(payloads)} distinct; "
           f"{recorded.get('recorded', '?')}) replayed on {folder} ({len(data.frame):,} rows "
           f"used), cold x{args.repeat} and hit x{args.repeat} each", flush=True)
