@@ -24,7 +24,7 @@ from dashboard.fetch import comext_query as query
 from dashboard.fetch import comext_rows, ecb_rates
 from dashboard.fetch.client import HttpClient
 from dashboard.fetch.errors import Failure, FetchError, FetchFailure
-from dashboard.fetch.state import RunState
+from dashboard.fetch.state import RunState, write_atomic
 from dashboard.ingest.dataset import sidecar_path
 
 ACCEPT = "text/csv, application/vnd.sdmx.data+csv;version=1.0.0;q=0.9"
@@ -144,9 +144,9 @@ def _fetch_piece(piece: query.Piece, request: ComextRequest, client: HttpClient,
     file = None
     if converted.rows:
         file = request.out / f"{piece.piece_id}.csv"
-        _write_atomic(file, comext_rows.to_csv(converted.rows))
+        write_atomic(file, comext_rows.to_csv(converted.rows))
         sidecar = _sidecar(piece, request, rates, converted, retrieved)
-        _write_atomic(sidecar_path(file), json.dumps(sidecar, indent=2).encode("utf-8"))
+        write_atomic(sidecar_path(file), json.dumps(sidecar, indent=2).encode("utf-8"))
         report.files.append(file)
     state.record({"piece": piece.piece_id, "freq": "M", "months": list(piece.months),
                   "codes": list(piece.codes), "observations": converted.observations,
@@ -204,12 +204,6 @@ def _sidecar(piece: query.Piece, request: ComextRequest, rates: ecb_rates.Rates,
         "intra_eu_rows": converted.intra_eu_rows,
         "intra_eu_note": INTRA_EU_NOTE,
     }
-
-
-def _write_atomic(path: Path, content: bytes) -> None:
-    partial = path.with_name(path.name + ".part")  # ".part" is no suffix the readers load
-    partial.write_bytes(content)
-    partial.replace(path)
 
 
 def summary_lines(report: RunReport, request: ComextRequest) -> list[str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from dashboard.fetch import comtrade_query as query
 from dashboard.fetch.client import HttpClient
 from dashboard.fetch.errors import Failure, FetchError, FetchFailure
-from dashboard.fetch.state import RunState
+from dashboard.fetch.state import RunState, write_atomic
 from dashboard.ingest.dataset import sidecar_path
 from dashboard.ingest.period_labels import parse_period
 
@@ -164,13 +164,13 @@ def _keep(piece: query.Piece, request: ComtradeRequest, body: bytes, answer: obj
     retrieved = datetime.now(UTC)
     if records:
         file = request.out / f"{piece.piece_id}.json"
-        _write_atomic(file, body)
+        write_atomic(file, body)
         sidecar = _sidecar(piece, request, answer, len(records), retrieved)
         if len(records) >= request.cap:
             sidecar["partial"] = (f"the call returned {len(records):,} records, its limit:"
                                   " more may exist that this file lacks")
             report.partial.append(piece.piece_id)
-        _write_atomic(sidecar_path(file),
+        write_atomic(sidecar_path(file),
                       json.dumps(sidecar, indent=2).encode("utf-8"))
         report.files.append(file)
     state.record({"piece": piece.piece_id, "freq": piece.freq, "periods": list(piece.periods),
@@ -210,12 +210,6 @@ def _sidecar(piece: query.Piece, request: ComtradeRequest, answer: object, count
         "records": count,
         "records_stated_by_service": stated,
     }
-
-
-def _write_atomic(path: Path, content: bytes) -> None:
-    partial = path.with_name(path.name + ".part")  # ".part" is no suffix the readers load
-    partial.write_bytes(content)
-    partial.replace(path)
 
 
 def summary_lines(report: RunReport, request: ComtradeRequest) -> list[str]:

@@ -46,3 +46,10 @@ class RunState:
         periods = [p for e in self.entries.values() if e.get("freq") == freq
                    for arrived in e.get("arrived", {}).values() for p in arrived]
         return max(periods, default=None)
+
+
+def write_atomic(path: Path, content: bytes) -> None:
+    """Write a fetched piece whole or not at all: an interrupted run leaves no half file."""
+    partial = path.with_name(path.name + ".part")  # ".part" is no suffix the readers load
+    partial.write_bytes(content)
+    partial.replace(path)

@@ -98,11 +98,15 @@ def _code_digest() -> str:
 
 def read(cache_dir: Path, path: Path, options: dict) -> Entry | None:
     """The file's entry when it is current and readable, else None."""
-    folder = file_entry_dir(cache_dir, path)
+    return _current_entry(file_entry_dir(cache_dir, path), fingerprint(path, options))
+
+
+def _current_entry(folder: Path, key: dict) -> Entry | None:
+    """The entry in `folder` when it was written for `key` and reads whole, else None."""
     if not (folder / META_FILE).exists():
         return None
     try:
-        return _read_entry(folder, fingerprint(path, options))
+        return _read_entry(folder, key)
     except Exception as error:  # any unreadable cache is a miss, never a crash
         log.warning("ignoring unreadable cache %s: %s", folder, error)
         return None
@@ -127,14 +131,7 @@ def _read_entry(folder: Path, key: dict) -> Entry | None:
 def read_merged(cache_dir: Path, request: list[Path], files: list[Path],
                 options: dict) -> Entry | None:
     """The merged entry of a requested set of paths when each of its files is unchanged."""
-    folder = merged_dir(cache_dir, request)
-    if not (folder / META_FILE).exists():
-        return None
-    try:
-        return _read_entry(folder, merged_key(files, options))
-    except Exception as error:  # any unreadable cache is a miss, never a crash
-        log.warning("ignoring unreadable cache %s: %s", folder, error)
-        return None
+    return _current_entry(merged_dir(cache_dir, request), merged_key(files, options))
 
 
 def write_merged(cache_dir: Path, request: list[Path], files: list[Path], options: dict,
