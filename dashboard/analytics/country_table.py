@@ -44,6 +44,24 @@ def selected_rows(frame: pd.DataFrame, selection: Selection) -> pd.DataFrame:
     return rows[real_parties(rows, "country")]
 
 
+# The last selections' rows of one year: a view of one period (Sankey, ranking) selects
+# nothing and sums one year's rows, the first step of `rows_in_period` anyway.
+_YEAR_ROWS: KeptPerFrame[pd.DataFrame] = KeptPerFrame(kept=8)
+
+
+def selected_rows_of_year(frame: pd.DataFrame, selection: Selection, period: str
+                          ) -> pd.DataFrame:
+    """`selected_rows(frame, selection)` of the year of `period` (its first four characters),
+    kept; the same rows, index and order. Any measure: the rows do not depend on it."""
+    year = period[:4]
+
+    def build() -> pd.DataFrame:
+        rows = selected_rows(frame, selection)
+        return rows[rows["period"].str.slice(0, 4) == year]
+
+    return _YEAR_ROWS.get(frame, (replace(selection, measure=Measure.WEIGHT), year), build)
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """What a map needs of a selection for any period: built once, then reused."""
@@ -69,6 +87,17 @@ def _prepared(frame: pd.DataFrame, selection: Selection) -> _Prepared:
                          _world_index(frame, selection))
 
     return _PREPARED.get(frame, replace(selection, measure=Measure.WEIGHT), build)
+
+
+def prepared_index(frame: pd.DataFrame, selection: Selection) -> PeriodIndex:
+    """The selection's rows by country, kept: `PeriodIndex(selected_rows(frame, selection))`
+    as the map built it (any measure; other views of the selection reuse it)."""
+    return _prepared(frame, selection).index
+
+
+def country_names(frame: pd.DataFrame, selection: Selection) -> pd.Series:
+    """Country name by ISO3 (the mapped side) of the selection's rows, kept with its index."""
+    return _prepared(frame, selection).names
 
 
 def country_table(frame: pd.DataFrame, selection: Selection, period: str,

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 # source_traces is the one implementation of the "source rows" text; reused, not copied.
-from dashboard.analytics.compare import period_totals, source_traces
+from dashboard.analytics.compare import Measure, period_totals, source_traces
 from dashboard.analytics.consistency import Allocation, allocation_at
+from dashboard.analytics.country_table import Selection, selected_rows
 from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.orientation import (
     Direction,
@@ -31,6 +32,7 @@ from dashboard.analytics.orientation import (
     source_flow,
     with_counterpart,
 )
+from dashboard.analytics.period_index import PeriodIndex
 from dashboard.analytics.period_rows import describe_period, rows_in_period
 from dashboard.ingest.period_labels import freq_of
 
@@ -170,18 +172,64 @@ def supplier_shares(rows: pd.DataFrame, country: str, period: str) -> pd.DataFra
     """
     mine = with_counterpart(rows[rows["country"] == country], None)
     totals = period_totals(mine, period, by="counterpart")
+    return _shares_table(totals, _Suppliers.parties_of(mine), country,
+                         _country_name(mine), period)
+
+
+@dataclass(frozen=True)
+class _Suppliers:
+    """One importer's all-partner rows of a selection, by counterpart, ready for any period."""
+
+    index: PeriodIndex
+    parties: pd.DataFrame  # counterpart_name, counterpart_kind by counterpart
+    country_name: str
+
+    @staticmethod
+    def parties_of(mine: pd.DataFrame) -> pd.DataFrame:
+        return mine.drop_duplicates("counterpart").set_index("counterpart")[
+            ["counterpart_name", "counterpart_kind"]]
+
+
+# The last importers' supplier rows per (selection, importer): a change of period then costs
+# array sums (`PeriodIndex.totals`), not a selection and a pandas `period_totals`.
+_SUPPLIERS: KeptPerFrame[_Suppliers] = KeptPerFrame(kept=16)
+
+
+def selection_supplier_shares(frame: pd.DataFrame, selection: Selection, country: str,
+                              period: str) -> pd.DataFrame:
+    """`supplier_shares(selected_rows(frame, selection with every partner), country, period)`,
+    from the importer's kept `PeriodIndex` (the same table: tests/test_kept_selection.py)."""
+    every_partner = replace(selection, partner=None, measure=Measure.WEIGHT)
+
+    def build() -> _Suppliers:
+        rows = selected_rows(frame, every_partner)
+        mine = with_counterpart(rows[rows["country"] == country], None)
+        return _Suppliers(PeriodIndex(mine, "counterpart"), _Suppliers.parties_of(mine),
+                          _country_name(mine))
+
+    kept = _SUPPLIERS.get(frame, (every_partner, country), build)
+    return _shares_table(kept.index.totals(period), kept.parties, country, kept.country_name,
+                         period)
+
+
+def _country_name(mine: pd.DataFrame) -> str:
+    return mine["country_name"].iloc[0] if len(mine) else ""
+
+
+def _shares_table(totals: pd.DataFrame, parties: pd.DataFrame, country: str,
+                  country_name: str, period: str) -> pd.DataFrame:
+    """The shares table of `supplier_shares` from an importer's period totals by counterpart."""
     if totals.empty:
         return pd.DataFrame(columns=SHARE_COLUMNS, index=pd.Index([], name="counterpart"))
-    parties = mine.drop_duplicates("counterpart").set_index("counterpart")
-    table = parties[["counterpart_name", "counterpart_kind"]].reindex(totals.index)
+    table = parties.reindex(totals.index)
     table["weight_t"] = totals["net_weight_kg"] / 1000
     table["value_usd"] = totals["value_usd"]
     whole = table["weight_t"].sum(min_count=1)
     table["share"] = table["weight_t"] / whole if whole > 0 else np.nan
     table["coverage"] = totals["coverage"]
-    table["source_rows"] = totals["source_rows"]
+    table["source_rows"] = totals["source_rows"].astype(object)  # PeriodIndex gives str
     table["country"] = country
-    table["country_name"] = mine["country_name"].iloc[0]
+    table["country_name"] = country_name
     table["period"] = period
     table.index.name = "counterpart"
     return table.sort_values(["weight_t", "value_usd"], ascending=False, na_position="last")[

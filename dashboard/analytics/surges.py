@@ -10,10 +10,20 @@ significant").
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.compare import source_traces
+from dashboard.analytics.compare import Measure, source_traces
+from dashboard.analytics.country_table import (
+    Selection,
+    country_names,
+    prepared_index,
+    selected_rows,
+)
+from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.period_index import PeriodIndex
 from dashboard.analytics.period_rows import describe_period, finest_rows
 from dashboard.analytics.surge_rules import (
@@ -55,9 +65,43 @@ def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     >>> surge["explanation"].split(";")[0]  # two months already above the year: a lower bound
     'Q1 2025: 40.0 t (partial: 2 of 3 months'
     """
-    index = PeriodIndex(rows)  # once for the period and every reference period
+    names = rows.drop_duplicates("country").set_index("country")["country_name"]
+    # One index for the period and every reference period.
+    return surges_from(PeriodIndex(rows), names, params, lambda: monthly_rows(rows))
+
+
+# The last selections' monthly rows (ROBUST's window): kept as the map keeps its index.
+_MONTHLY: KeptPerFrame[pd.DataFrame] = KeptPerFrame(kept=8)
+
+
+def selection_surges(frame: pd.DataFrame, selection: Selection,
+                     params: SurgeParams) -> pd.DataFrame:
+    """`detect_surges(selected_rows(frame, selection), params)`, from the selection's kept
+    `PeriodIndex` and names (the map's), and for ROBUST its kept monthly rows."""
+    every_measure = replace(selection, measure=Measure.WEIGHT)
+
+    def months() -> pd.DataFrame:
+        return _MONTHLY.get(frame, every_measure,
+                            lambda: monthly_rows(selected_rows(frame, selection)))
+
+    return surges_from(prepared_index(frame, selection), country_names(frame, selection),
+                       params, months)
+
+
+def monthly_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The monthly rows of the finest frequency (`finest_rows`), only the columns the
+    ROBUST rule reads."""
+    fine = finest_rows(rows)
+    return fine.loc[fine["freq"] == "M", ["country", "period", "net_weight_kg", "source_file",
+                                         "source_line"]]
+
+
+def surges_from(index: PeriodIndex, names: pd.Series, params: SurgeParams,
+                months: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """The `detect_surges` table from the rows' `PeriodIndex` by country, country name by
+    ISO3, and their `monthly_rows` (asked for only by the ROBUST rule's window)."""
     current = index.totals(params.period)
-    reference = (_robust_reference(rows, params) if params.rule == SurgeRule.ROBUST
+    reference = (_robust_reference(months(), params) if params.rule == SurgeRule.ROBUST
                  else _period_reference(index, params))
     table = pd.DataFrame(index=current.index.union(reference.index))
     table["current_kg"] = current["net_weight_kg"].reindex(table.index)
@@ -69,7 +113,6 @@ def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     table["reference_source_rows"] = _text(reference["source_rows"].reindex(table.index))
     table["source_rows"] = _text(current["source_rows"].reindex(table.index))
     _judge(table, params)
-    names = rows.drop_duplicates("country").set_index("country")["country_name"]
     table.insert(0, "country_name", names.reindex(table.index))
     table.index.name = "iso3"
     table = table.sort_values(["flagged", "score", "current_t"], ascending=False,
@@ -151,15 +194,14 @@ def _partial_words(totals: pd.DataFrame) -> pd.Series:
     return totals["coverage"].where(partial, "").astype(object)
 
 
-def _robust_reference(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
+def _robust_reference(months: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     """Per country: robust z of each month of the period against the trailing window.
 
     All months of the period are tested against the same window (the months before the
     period starts), so the period never sits in its own baseline; the highest z is the
     score. reference_t is the window's median month times the months in the period.
+    `months` are the selection's `monthly_rows`.
     """
-    fine = finest_rows(rows)
-    months = fine[fine["freq"] == "M"]
     window, inside = reference_periods(params), month_labels(params.period)
     tonnes = (months.groupby(["country", "period"])["net_weight_kg"].sum(min_count=1)
               .unstack("period") / 1000) if len(months) else pd.DataFrame()

@@ -24,7 +24,12 @@ from dashboard.analytics import (
 )
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.analytics.compare import MEASURE_NAMES, MEASURE_UNITS
-from dashboard.analytics.country_table import Selection, country_table, selected_rows
+from dashboard.analytics.country_table import (
+    Selection,
+    country_table,
+    selected_rows,
+    selected_rows_of_year,
+)
 from dashboard.analytics.orientation import Direction, Perspective
 from dashboard.analytics.period_rows import describe_period
 from dashboard.analytics.timeseries import SeriesMode
@@ -144,17 +149,19 @@ def surge_params(state: ViewState) -> surge_rules.SurgeParams:
         z_threshold=state.number("z"))
 
 
+def all_partner_selection(state: ViewState) -> Selection:
+    """The selection with every partner: what shares and dependency divide by."""
+    return Selection(state.commodity, state.direction, state.selection.perspective, None)
+
+
 def all_partner_rows(state: ViewState, data: Dataset) -> pd.DataFrame:
-    """The selection's rows with every partner: what shares and dependency divide by."""
-    selection = Selection(state.commodity, state.direction,
-                          state.selection.perspective, None)
-    return selected_rows(data.frame, selection)
+    return selected_rows(data.frame, all_partner_selection(state))
 
 
 def surge_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                 view_url: str = "", narrow: bool = False) -> ChartView:
     params = surge_params(state)
-    table = surges.detect_surges(selected_rows(data.frame, state.selection), params)
+    table = surges.selection_surges(data.frame, state.selection, params)
     words = describe_selection(state, catalogue)
     caption = caption_for(state, data, catalogue,
                           f"Import surges: {surge_text.rule_words(params)}", view_url,
@@ -194,7 +201,8 @@ def surge_series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 def gauges_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                 view_url: str = "", narrow: bool = False) -> ChartView:
     focus = state.focus or ""
-    shares = dependency.supplier_shares(all_partner_rows(state, data), focus, state.period)
+    shares = dependency.selection_supplier_shares(data.frame, state.selection, focus,
+                                                  state.period)
     metrics = dependency.dependency_metrics(shares)
     if metrics is not None and state.perspective == Perspective.REPORTER:
         metrics = dependency.with_allocation(metrics, dependency.own_world_allocation(
@@ -221,7 +229,8 @@ def gauges_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 def ranking_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                 view_url: str = "", narrow: bool = False) -> ChartView:
     supplier = state.partner or DEFAULT_SUPPLIER
-    ranking = dependency.dependency_ranking(all_partner_rows(state, data), state.period, supplier)
+    ranking = dependency.dependency_ranking(selected_rows_of_year(
+        data.frame, all_partner_selection(state), state.period), state.period, supplier)
     supplier_name = catalogue.countries.get(supplier, supplier)
     caption = caption_for(state, data, catalogue,
                           f"Who depends most on {supplier_name}", view_url, narrow=narrow)
@@ -238,7 +247,8 @@ def ranking_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 def sankey_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                 view_url: str = "", narrow: bool = False) -> ChartView:
     direction = state.direction
-    flows = bilateral.top_flows(selected_rows(data.frame, state.selection), state.period,
+    flows = bilateral.top_flows(selected_rows_of_year(data.frame, state.selection,
+                                                      state.period), state.period,
                                 int(state.number("top")), direction)
     caption = caption_for(state, data, catalogue, "Who ships to whom", view_url,
                           narrow=narrow)
