@@ -115,23 +115,18 @@ def explanation(row: pd.Series, params: SurgeParams) -> str:
     return f"{text} {verdict}"
 
 
-def safeguard_detail(params: SurgeParams, kg: pd.Series) -> str:
-    """The safeguard reference with each year's volume; "" when a year lacks data."""
-    if kg.isna().any():
-        return ""
-    each = ", ".join(f"{describe_period(label)} {tonnes_text(v)}"
-                     for label, v in kg.items())
-    return f"{reference_label(params)}: {tonnes_text(kg.mean())} ({each})"
+def safeguard_detail(reference: str, volumes: list[tuple[str, float]], mean_kg: float) -> str:
+    """The safeguard reference (`reference_label`) with each year's volume: `volumes` pairs
+    a year's words with its kilograms, `mean_kg` is their mean."""
+    each = ", ".join(f"{words} {tonnes_text(kg)}" for words, kg in volumes)
+    return f"{reference}: {tonnes_text(mean_kg)} ({each})"
 
 
-def robust_detail(params: SurgeParams, now: pd.Series, z: pd.Series, past: pd.Series) -> str:
-    """The robust rule's peak month against the window's median and MAD (volumes in t)."""
-    if z.notna().sum() == 0 or past.notna().sum() == 0:
-        return ""
-    peak = z.idxmax()
-    median = past.median()
-    mad = (past - median).abs().median()
-    return (f"highest month {describe_period(peak)} {tonnes_text(now[peak] * 1000)} against"
-            f" a median of {tonnes_text(median * 1000)} a month (MAD {tonnes_text(mad * 1000)})"
-            f" over the {params.window_months} months before ({past.notna().sum()} with data):"
-            f" robust z {z[peak]:,.1f}")
+def robust_detail(params: SurgeParams, peak_month: str, peak_t: float, peak_z: float,
+                  median_t: float, mad_t: float, months_with_data: int) -> str:
+    """The robust rule's peak month (its words, volume and z) against the window's median
+    month and MAD; volumes in t."""
+    return (f"highest month {peak_month} {tonnes_text(peak_t * 1000)} against a median of"
+            f" {tonnes_text(median_t * 1000)} a month (MAD {tonnes_text(mad_t * 1000)}) over"
+            f" the {params.window_months} months before ({months_with_data} with data):"
+            f" robust z {peak_z:,.1f}")

@@ -175,16 +175,28 @@ def _period_reference(period_index: PeriodIndex, params: SurgeParams) -> pd.Data
         out["gap"] = ""
     coarse = pd.concat([t["annual_only"].reindex(countries).fillna(False) for t in totals],
                        axis=1).any(axis=1)
-    out["detail"] = [safeguard_detail(params, kg.loc[iso]) if history_rule else ""
-                     for iso in countries]
+    out["detail"] = _safeguard_details(params, kg) if history_rule else ""
     partial = pd.concat([_partial_words(t).reindex(countries).fillna("").map(
-        lambda words, label=label: f"{describe_period(label)}: {words}" if words else "")
-        for label, t in zip(labels, totals)], axis=1)
-    out["reference_partial"] = ["; ".join(w for w in words if w)
-                                for words in partial.itertuples(index=False)]
+        lambda lacks, word=word: f"{word}: {lacks}" if lacks else "")
+        for word, t in zip(words, totals, strict=True)], axis=1)
+    out["reference_partial"] = ["; ".join(w for w in parts if w)
+                                for parts in partial.itertuples(index=False)]
     out.loc[coarse & out["reference_t"].isna(), "detail"] = (
         f"{reference_label(params)}: only annual data, too coarse to compare")
     return out
+
+
+def _safeguard_details(params: SurgeParams, kg: pd.DataFrame) -> list[str]:
+    """Per country (row of `kg`, kilograms per reference period): `safeguard_detail`, or ""
+    when a year lacks data."""
+    reference, words = reference_label(params), [describe_period(p) for p in kg.columns]
+    # Summed along each contiguous row, as Series.mean sums one country's years: the same
+    # order of additions, so the same last digit as the reference definition.
+    volumes = np.ascontiguousarray(kg.to_numpy(dtype=float))
+    means = volumes.sum(axis=1) / volumes.shape[1]
+    whole = ~np.isnan(volumes).any(axis=1)
+    return [safeguard_detail(reference, list(zip(words, row, strict=True)), mean) if ok else ""
+            for ok, row, mean in zip(whole, volumes, means, strict=True)]
 
 
 def _partial_words(totals: pd.DataFrame) -> pd.Series:
@@ -203,6 +215,8 @@ def _robust_reference(months: pd.DataFrame, params: SurgeParams) -> pd.DataFrame
     `months` are the selection's `monthly_rows`.
     """
     window, inside = reference_periods(params), month_labels(params.period)
+    # Only the months read below: the groupby over every month was most of the cost.
+    months = months[months["period"].isin([*window, *inside])]
     tonnes = (months.groupby(["country", "period"])["net_weight_kg"].sum(min_count=1)
               .unstack("period") / 1000) if len(months) else pd.DataFrame()
     past = tonnes.reindex(columns=window)
@@ -221,12 +235,33 @@ def _robust_reference(months: pd.DataFrame, params: SurgeParams) -> pd.DataFrame
                           [f"{n} months with data in the window, {MIN_WINDOW_MONTHS} needed"
                            for n in counts], "")
     out.loc[now.notna().sum(axis=1) == 0, "gap"] = "no monthly rows in the period"
-    out["detail"] = [robust_detail(params, now.loc[c], z.loc[c], past.loc[c])
-                     for c in out.index]
+    out["detail"] = _robust_details(params, now, z, past, median)
     in_window = months[months["period"].isin(window)]
     traces = source_traces(in_window, "country")
     out["source_rows"] = traces.reindex(out.index).fillna("")
     return out
+
+
+def _robust_details(params: SurgeParams, now: pd.DataFrame, z: pd.DataFrame,
+                    past: pd.DataFrame, median: pd.Series) -> list[str]:
+    """Per country: `robust_detail` for its peak month, or "" without a z or a window.
+
+    The peak is `Series.idxmax` of the country's z: the first highest month with a z, even
+    when every z is -inf (a flat window and only falls).
+    """
+    z_values = z.to_numpy(dtype=float)
+    missing = np.isnan(z_values)
+    counts = past.notna().sum(axis=1).to_numpy()
+    has_detail = (~missing).any(axis=1) & (counts > 0)
+    peak = np.where(missing, -np.inf, z_values).argmax(axis=1)
+    rows = np.arange(len(peak))
+    peak = np.where(missing[rows, peak], (~missing).argmax(axis=1), peak)
+    mad = past.sub(median, axis=0).abs().median(axis=1)
+    words = [describe_period(label) for label in z.columns]
+    return [robust_detail(params, words[p], t, pz, m, d, n) if ok else ""
+            for ok, p, t, pz, m, d, n in zip(
+                has_detail, peak, now.to_numpy(dtype=float)[rows, peak], z_values[rows, peak],
+                median.to_numpy(), mad.to_numpy(), counts, strict=True)]
 
 
 def _robust_z(now: pd.DataFrame, past: pd.DataFrame, median: pd.Series) -> pd.DataFrame:
