@@ -244,7 +244,7 @@ def test_a_loader_waits_for_the_one_building_and_uses_its_entry(folder, tmp_path
         for path, result in zip(files, dataset._read_raw(files, None), strict=True):
             details = {"stats": result.stats, "layouts": result.layouts}
             entry = frame_cache.Entry(result.frame, result.problems, details)
-            frame_cache.write(cache_dir, path, options, entry)
+            frame_cache.write(cache_dir, path, frame_cache.fingerprint(path, options), entry)
     waiter.join(30)
     assert len(loaded) == 1
     assert raw_reads["files"] == 2  # read once, by the builder
@@ -262,3 +262,27 @@ def test_the_data_fingerprint_changes_when_only_a_value_does():
     assert data.fingerprint() == before  # stable for the same data
     data.frame.loc[data.frame.index[7], "value_usd"] += 1.0
     assert data.fingerprint() != before
+
+
+def test_a_file_replaced_while_it_is_read_is_never_cached_as_the_new_one(folder, tmp_path,
+                                                                        monkeypatch):
+    """The entry's key is the file as it was when reading began: a file replaced during a
+    raw read (a fetch writing into the served folder) must be read again next time, not
+    served forever as the old frame under the new file's key."""
+    cache_dir = tmp_path / "cache"
+    real = readers.read_file
+    replaced = []
+
+    def read_then_replace(path, **options):
+        result = real(path, **options)
+        if path.name == "a.csv" and not replaced:  # a fetch replaces it meanwhile
+            path.write_bytes((path.parent / "b.csv").read_bytes())  # other rows
+            os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+            replaced.append(path)
+        return result
+
+    monkeypatch.setattr(readers, "read_file", read_then_replace)
+    dataset.load([folder], cache_dir=cache_dir)
+    assert replaced
+    fresh = dataset.load([folder])  # no cache: what the files hold now
+    assert_same(dataset.load([folder], cache_dir=cache_dir), fresh)

@@ -106,15 +106,17 @@ def load(paths: list[Path], cache_dir: Path | None = None,
     progress, if given, hears about raw reads only.
     """
     files = trade_files(paths)
-    merged = _merged_from_cache(files, paths, cache_dir, limits) if cache_dir else None
+    # Taken before anything is read: a file replaced meanwhile makes the entry a miss.
+    merged_key = frame_cache.merged_key(files, _read_options(limits))
+    entry = frame_cache.read_merged(cache_dir, paths, merged_key) if cache_dir else None
+    merged = _result(entry) if entry is not None else None
     if merged is None:
         results = (_cached_or_read(files, paths, cache_dir, progress, limits) if cache_dir
                    else _read_raw(files, progress, limits))
         merged = readers.merge_results(results, max_problems=limits.max_problems)
         del results
         if cache_dir:
-            frame_cache.write_merged(cache_dir, paths, files, _read_options(limits),
-                                     _entry(merged))
+            frame_cache.write_merged(cache_dir, paths, merged_key, _entry(merged))
     frame = one_chunk_per_column(merged.frame)
     # Arrow keeps freed buffers for reuse: after a raw read that is gigabytes a long-lived
     # worker would hold for nothing (1.5 GB -> 0.3 GB RSS at 1M rows).
@@ -159,18 +161,12 @@ def _cached_or_read(files: list[Path], paths: list[Path], cache_dir: Path,
         with frame_cache.lock(cache_dir, paths):
             found |= {f: frame_cache.read(cache_dir, f, options) for f in missing}
             missing = [f for f in missing if found[f] is None]
+            keys = {f: frame_cache.fingerprint(f, options) for f in missing}  # before reading
             for path, result in zip(missing, _read_raw(missing, progress, limits), strict=True):
                 entry = _entry(result)
-                frame_cache.write(cache_dir, path, options, entry)
+                frame_cache.write(cache_dir, path, keys[path], entry)
                 found[path] = entry
     return [_result(found[f]) for f in files]
-
-
-def _merged_from_cache(files: list[Path], paths: list[Path], cache_dir: Path,
-                       limits: ReadLimits) -> readers.ReadResult | None:
-    """The merged result of these files when none changed since it was written."""
-    entry = frame_cache.read_merged(cache_dir, paths, files, _read_options(limits))
-    return _result(entry) if entry is not None else None
 
 
 def _entry(result: readers.ReadResult) -> frame_cache.Entry:

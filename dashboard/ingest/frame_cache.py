@@ -128,16 +128,17 @@ def _read_entry(folder: Path, key: dict) -> Entry | None:
     return Entry(frame, problems, meta["details"])
 
 
-def read_merged(cache_dir: Path, request: list[Path], files: list[Path],
-                options: dict) -> Entry | None:
-    """The merged entry of a requested set of paths when each of its files is unchanged."""
-    return _current_entry(merged_dir(cache_dir, request), merged_key(files, options))
+def read_merged(cache_dir: Path, request: list[Path], key: dict) -> Entry | None:
+    """The merged entry of a requested set of paths when it was written for `key`
+    (`merged_key` of its files: each file unchanged)."""
+    return _current_entry(merged_dir(cache_dir, request), key)
 
 
-def write_merged(cache_dir: Path, request: list[Path], files: list[Path], options: dict,
-                 entry: Entry) -> None:
-    """Store the merged entry (replacing the one of older files); failures are logged."""
-    _write_entry(merged_dir(cache_dir, request), merged_key(files, options), entry)
+def write_merged(cache_dir: Path, request: list[Path], key: dict, entry: Entry) -> None:
+    """Store the merged entry under `key`, taken before its files were read (a file
+    replaced during the read then makes it a miss, never the old frame under the new
+    file's key); it replaces the one of older files. Failures are logged."""
+    _write_entry(merged_dir(cache_dir, request), key, entry)
 
 
 def merged_dir(cache_dir: Path, request: list[Path]) -> Path:
@@ -148,9 +149,10 @@ def merged_key(files: list[Path], options: dict) -> dict:
     return {"files": [fingerprint(path, options) for path in files]}
 
 
-def write(cache_dir: Path, path: Path, options: dict, entry: Entry) -> None:
-    """Store a file's entry; a failure (read-only disk, full disk) is logged, never raised."""
-    _write_entry(file_entry_dir(cache_dir, path), fingerprint(path, options), entry)
+def write(cache_dir: Path, path: Path, key: dict, entry: Entry) -> None:
+    """Store a file's entry under `key`, its `fingerprint` taken before the file was read
+    (as `write_merged`); a failure (read-only disk, full disk) is logged, never raised."""
+    _write_entry(file_entry_dir(cache_dir, path), key, entry)
 
 
 def _write_entry(folder: Path, key: dict, entry: Entry) -> None:
