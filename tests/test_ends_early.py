@@ -96,3 +96,24 @@ def test_rows_that_stopped_long_before_everyone_else_s_are_not_called_late(demo)
     view = _map(early, baseline="2024-Q1")
     assert "reported_through" not in view.table
     assert view.table.loc["JPN", "percent"] == pytest.approx(-100)
+
+
+def test_a_reporter_whose_annual_row_makes_its_year_whole_is_not_called_late(demo):
+    """Monthly rows stopping in June, but the year's annual row there: the figure is whole."""
+    frame = demo.frame
+    jpn = (frame["reporter"] == "JPN") & (frame["freq"] == "M") & (
+        frame["period"].str.slice(0, 4) == "2025")
+    annual = frame[jpn].groupby(
+        [c for c in frame.columns if c not in ("period", "period_start", "net_weight_kg",
+                                               "value_usd", "source_line", "freq")],
+        observed=True, dropna=False).agg(net_weight_kg=("net_weight_kg", "sum"),
+                                         value_usd=("value_usd", "sum"),
+                                         source_line=("source_line", "min")).reset_index()
+    annual["period"], annual["freq"] = "2025", "A"
+    annual["period_start"] = pd.Timestamp("2025-01-01")
+    kept = frame[~jpn | (frame["period"] <= "2025-06")]
+    data = replace(demo, frame=pd.concat([kept, annual[frame.columns]], ignore_index=True))
+    view = _map(data, period="2025", baseline="2024")
+    assert "reported_through" not in view.table or not view.table.loc[
+        "JPN", "reported_through"]
+    assert not np.isnan(view.table.loc["JPN", "percent"])

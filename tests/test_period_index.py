@@ -113,3 +113,19 @@ def test_kept_values_are_per_frame_and_only_the_last_ones():
     assert kept.get(first, "b", build(3)) == 3  # evicts the oldest: (first, "a")
     assert kept.get(first, "a", build(4)) == 4
     assert builds == [1, 2, 3, 4]
+
+
+def test_kept_values_do_not_keep_a_replaced_frame_alive():
+    import gc
+    import weakref
+
+    from dashboard.analytics.kept import KeptPerFrame
+
+    kept: KeptPerFrame[int] = KeptPerFrame(kept=4)
+    frame = frame_of([])
+    kept.get(frame, "a", lambda: 1)
+    gone = weakref.ref(frame)
+    del frame
+    gc.collect()
+    assert gone() is None  # a reload's old frame is freed, not held by its derived values
+    assert kept.get(frame_of([]), "a", lambda: 2) == 2

@@ -7,7 +7,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.compare import Comparison, Measure, compare_totals, measure_values
+from dashboard.analytics.compare import (
+    COMPLETE,
+    Comparison,
+    Measure,
+    compare_totals,
+    measure_values,
+)
 from dashboard.analytics.freshness import reported_before_end
 from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.orientation import (
@@ -133,23 +139,27 @@ def country_table(frame: pd.DataFrame, selection: Selection, period: str,
     for ours, theirs in (("world_kg", "net_weight_kg"), ("world_usd", "value_usd")):
         table[ours] = world[theirs].reindex(table.index) if world is not None else np.nan
     table.index.name = "iso3"
+    whole = (current if comparison else totals)["coverage"] == COMPLETE
     table = _ends_early(table, frame, prepared, selection, comparison.period if comparison
-                        else period, comparison is not None)
+                        else period, comparison is not None, set(whole.index[whole]))
     return table.sort_values("value", ascending=False, na_position="last")
 
 
 def _ends_early(table: pd.DataFrame, frame: pd.DataFrame, prepared: _Prepared,
-                selection: Selection, period: str, compares: bool) -> pd.DataFrame:
+                selection: Selection, period: str, compares: bool,
+                whole: set[str]) -> pd.DataFrame:
     """Mark the countries whose own reporting ends before `period` does.
 
     Their figure for the period is incomplete (or absent), not a fall: such a country gets
     `reported_through` (its last month), is listed even without rows in the period, and
     has no change against a baseline. Only where the country reported its own figures: a
-    mirror view's figures come from its partners.
+    mirror view's figures come from its partners; and not where its figure for the period
+    is `whole` (complete: an annual row covers a year its monthly rows do not).
     """
     if selection.perspective != Perspective.REPORTER:
         return table
     late = reported_before_end(frame, prepared.names.index, period)
+    late = late[~late.index.isin(list(whole))]
     if late.empty:
         return table
     table = table.reindex(table.index.union(late.index))

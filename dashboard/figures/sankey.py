@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from dashboard.analytics.bilateral import OTHER_SOURCE, OTHER_TARGET
 from dashboard.analytics.orientation import Direction
 from dashboard.figures.caption import WIDE_LABEL, Caption, captioned, middle_cut
-from dashboard.figures.style import MUTED_TEXT, QUALITATIVE, figure_from
+from dashboard.figures.style import MUTED_TEXT, QUALITATIVE, figure_from, message_spec
 from dashboard.figures.text import format_amount, format_share
 
 NODE_COLOURS = QUALITATIVE  # folds are grey
@@ -37,12 +37,8 @@ def sankey_spec(flows: pd.DataFrame, caption: Caption,
     """Sankey figure; link width is net weight in tonnes, hover gives t, USD and source rows."""
     # A plain spec, built once: plotly's add_* and update_* cost milliseconds each.
     if flows.empty:
-        layout = {"annotations": [{
-            "text": "No flows with data for this selection and period.", "xref": "paper",
-            "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
-            "font": {"size": 15, "color": MUTED_TEXT}, "name": "no_data"}],
-            "xaxis": {"visible": False}, "yaxis": {"visible": False}}
-        return captioned({"data": [], "layout": layout}, caption)
+        return captioned(message_spec("No flows with data for this selection and period."),
+                         caption)
     nodes = _nodes(flows)
     index = {(side, code): i for i, (side, code, _, _) in enumerate(nodes)}
     source_colour = {code: colour for side, code, _, colour in nodes if side == "source"}

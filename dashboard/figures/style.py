@@ -112,10 +112,6 @@ def message_spec(text: str) -> dict:
         "xaxis": {"visible": False}, "yaxis": {"visible": False}}}
 
 
-def message_figure(text: str) -> go.Figure:
-    return figure_from(message_spec(text))
-
-
 class SpecFigure(go.Figure):
     """A `go.Figure` whose `to_dict` copies its plain dicts and lists directly.
 
