@@ -24,7 +24,7 @@ from dashboard.analytics.orientation import (
     with_counterpart,
 )
 from dashboard.analytics.period_index import PeriodIndex
-from dashboard.analytics.period_rows import describe_period
+from dashboard.analytics.period_rows import describe_period, rows_of_year
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,11 @@ class Selection:
     perspective: Perspective = Perspective.REPORTER
     partner: str | None = None  # ISO3 of the counterpart, None for all partners
     measure: Measure = Measure.WEIGHT
+
+    def with_every_partner(self) -> Selection:
+        """The same rows with every partner (what shares divide by), any measure: the key
+        under which kept values of that selection are found."""
+        return replace(self, partner=None, measure=Measure.WEIGHT)
 
 
 def selected_rows(frame: pd.DataFrame, selection: Selection) -> pd.DataFrame:
@@ -62,8 +67,7 @@ def selected_rows_of_year(frame: pd.DataFrame, selection: Selection, period: str
     year = period[:4]
 
     def build() -> pd.DataFrame:
-        rows = selected_rows(frame, selection)
-        return rows[rows["period"].str.slice(0, 4) == year]
+        return rows_of_year(selected_rows(frame, selection), year)
 
     return _YEAR_ROWS.get(frame, (replace(selection, measure=Measure.WEIGHT), year), build)
 

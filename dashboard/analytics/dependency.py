@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 # source_traces is the one implementation of the "source rows" text; reused, not copied.
-from dashboard.analytics.compare import Measure, period_totals, source_traces
+from dashboard.analytics.compare import period_totals, source_traces
 from dashboard.analytics.consistency import Allocation, allocation_at
 from dashboard.analytics.country_table import Selection, selected_rows
 from dashboard.analytics.kept import KeptPerFrame
@@ -199,7 +199,7 @@ def selection_supplier_shares(frame: pd.DataFrame, selection: Selection, country
                               period: str) -> pd.DataFrame:
     """`supplier_shares(selected_rows(frame, selection with every partner), country, period)`,
     from the importer's kept `PeriodIndex` (the same table: tests/test_kept_selection.py)."""
-    every_partner = replace(selection, partner=None, measure=Measure.WEIGHT)
+    every_partner = selection.with_every_partner()
 
     def build() -> _Suppliers:
         rows = selected_rows(frame, every_partner)

@@ -150,6 +150,11 @@ def containing_labels(rows: pd.DataFrame, freq: str) -> pd.Series:
     return period
 
 
+def rows_of_year(rows: pd.DataFrame, year: str) -> pd.DataFrame:
+    """The rows whose period falls in `year` ("2025": the year, its quarters and months)."""
+    return rows[rows["period"].str.slice(0, 4) == year]
+
+
 def rows_in_period(rows: pd.DataFrame, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows that make up `label` (finest frequency, counted once), and rows too coarse for it.
 
@@ -158,11 +163,11 @@ def rows_in_period(rows: pd.DataFrame, label: str) -> tuple[pd.DataFrame, pd.Dat
     each series' annual row where it has one (see the module's rules).
     """
     if freq_of(label) == "A" and len(rows):
-        in_year = rows[rows["period"].str.slice(0, 4) == label]
+        in_year = rows_of_year(rows, label)
         return in_year[series_year_flags(in_year)["year_use"].to_numpy()], in_year.iloc[0:0]
     # The year first: the finest-frequency rule is per series and year, so the other years
     # cannot change it, and grouping only this year's rows is several times cheaper.
-    in_year = finest_rows(rows[rows["period"].str.slice(0, 4) == label[:4]])
+    in_year = finest_rows(rows_of_year(rows, label[:4]))
     need = FINENESS[freq_of(label)]
     fine = in_year["freq"].map(FINENESS) <= need
     usable = in_year[fine]

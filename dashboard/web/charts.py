@@ -151,7 +151,7 @@ def surge_params(state: ViewState) -> surge_rules.SurgeParams:
 
 def all_partner_selection(state: ViewState) -> Selection:
     """The selection with every partner: what shares and dependency divide by."""
-    return Selection(state.commodity, state.direction, state.selection.perspective, None)
+    return state.selection.with_every_partner()
 
 
 def all_partner_rows(state: ViewState, data: Dataset) -> pd.DataFrame:
