@@ -153,17 +153,16 @@ def run_fetch(args: argparse.Namespace, client=None) -> int:
         return EXIT_FETCH_STOPPED
     client = client or HttpClient()
     if isinstance(request, comext.ComextRequest):
-        return _fetched(lambda: comext.run(request, client), comext.summary_lines,
-                        request.out, request)
+        return _fetched(lambda: comext.run(request, client), comext.summary_lines, request)
     if not request.key:
         print(f"no key in ${args.key_env}: using the preview endpoint (at most"
               f" {request.cap:,} records a call)", file=sys.stderr)
-    return _fetched(lambda: comtrade.run(request, client), comtrade.summary_lines,
-                    request.out, request)
+    return _fetched(lambda: comtrade.run(request, client), comtrade.summary_lines, request)
 
 
-def _fetched(fetch, summary, out: Path, request) -> int:
+def _fetched(fetch, summary, request) -> int:
     """Run a fetch; print its summary, or why it stopped (never a traceback)."""
+    out = request.out
     from dashboard.fetch.errors import FetchError
 
     try:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from dashboard.ingest import schema
+
 
 def normalise_name(name: str) -> str:
     """Lower-case alphanumerics only: "partner2Code", "partner2_code" -> "partner2code"."""
@@ -43,7 +45,7 @@ def _text(raw: pd.DataFrame, name: str) -> pd.Series:
 
 
 # Staging columns only the tidy layout can fill (a Comext fetch writes them).
-_NOT_GIVEN = {"value_eur": "", "usd_per_eur": "", "eu_trade": ""}
+_NOT_GIVEN = dict.fromkeys(schema.OPTIONAL_COLUMNS, "")
 
 
 def _is_blank_or(series: pd.Series, *accepted: str) -> pd.Series:
