@@ -177,6 +177,65 @@ def test_a_later_run_refetches_pieces_written_without_a_rate_once_the_rate_exist
     assert loaded.frame["value_usd"].sum() == pytest.approx(expected_usd, rel=1e-12)
 
 
+def first_half_of_2024(path: Path) -> bytes:
+    """The real excerpt cut to January-June (a test edit): a folder fetched mid-year."""
+    raw = pd.read_csv(path, dtype=str)
+    return raw[raw["TIME_PERIOD"] <= "2024-06"].to_csv(index=False).encode()
+
+
+def test_update_refetches_a_piece_written_without_a_rate_once_the_rate_exists(tmp_path):
+    routes = {"ecb": [ok(ECB_1999_2019, "application/xml"),
+                      Reply(200, rates_xml_for_test(TEST_RATES_2024))],
+              "comext|32121000": [ok(DE_CN_WORLD)]}
+    replay = Replay(routes, by_service)
+    with ReplayServer(replay) as base_url:
+        first = comext.run(request(tmp_path, base_url), client())
+        update = comext.run(request(tmp_path, base_url, update=True), client())
+    assert not first.complete
+    # nothing newer than 2024-12 is held, yet the piece waiting for its rates is fetched
+    assert (update.fetched, update.complete) == (1, True)
+    assert any("written without a rate" in note for note in update.notes)
+    rows = written(tmp_path)
+    assert rows["value_usd"].notna().all() and len(rows) == 24
+    raw = pd.read_csv(DE_CN_WORLD)
+    eur = raw[raw["indicators"] == "VALUE_IN_EUROS"]
+    expected_usd = sum(v * float(TEST_RATES_2024[m]) for v, m in zip(eur.OBS_VALUE,
+                                                                       eur.TIME_PERIOD))
+    assert rows["value_usd"].sum() == pytest.approx(expected_usd, rel=1e-12)
+
+
+def test_update_does_not_fetch_newer_months_twice_when_their_year_is_fetched_again(tmp_path):
+    routes = {"ecb": [ok(ECB_1999_2019, "application/xml"),
+                      Reply(200, rates_xml_for_test(TEST_RATES_2024))],
+              "comext|32121000": [Reply(200, first_half_of_2024(DE_CN_WORLD),
+                                        content_type="text/csv"), ok(DE_CN_WORLD)]}
+    replay = Replay(routes, by_service)
+    with ReplayServer(replay) as base_url:
+        comext.run(request(tmp_path, base_url), client())
+        update = comext.run(request(tmp_path, base_url, update=True), client())
+    comext_calls = [r for r in replay.requests if r["path"] != RATES_PATH]
+    # the year's piece again (its rates arrived), not also a July-December piece
+    assert [c["query"]["startPeriod"] for c in comext_calls] == ["2024-01", "2024-01"]
+    assert update.fetched == 1
+    loaded = dataset.load([tmp_path])
+    assert loaded.problems == [] and loaded.stats["rows_used"] == 24
+    assert len(list(tmp_path.glob("comext_*.csv"))) == 1
+
+
+def test_a_piece_fetched_again_and_empty_removes_its_earlier_file(tmp_path):
+    routes = {"ecb": [ok(ECB_1999_2019, "application/xml"),
+                      Reply(200, rates_xml_for_test(TEST_RATES_2024))],
+              "comext|32121000": [ok(DE_CN_WORLD), Reply(404, b"No results found")]}
+    replay = Replay(routes, by_service)
+    with ReplayServer(replay) as base_url:
+        comext.run(request(tmp_path, base_url), client())
+        assert len(list(tmp_path.glob("comext_*"))) == 2  # the CSV and its sidecar
+        second = comext.run(request(tmp_path, base_url), client())
+    assert second.fetched == 1 and second.rows == 0
+    assert not list(tmp_path.glob("comext_*"))
+    assert any("earlier file" in note and "removed" in note for note in second.notes)
+
+
 def test_intra_eu_rows_are_country_rows_typed_intra_eu_and_counted(tmp_path):
     replay = Replay({"ecb": [Reply(200, rates_xml_for_test(TEST_RATES_2024))],
                      "comext|32121000": [ok(DE_FR)]}, by_service)

@@ -9,7 +9,9 @@ kg and EUR totals, the rate used for each month and its source, the months witho
 the rows not written, by reason. Each row carries its EUR value and rate beside the USD.
 Finished pieces are listed in `fetch-state-comext.jsonl`; a rerun skips them, except pieces
 written without a rate for a month the ECB has published since. `update` asks only for
-months newer than the newest one the folder holds.
+months newer than the newest one the folder holds, and again for the pieces written without
+a rate that the ECB has published since. A piece fetched again that comes back empty
+removes its earlier file (the service no longer holds those rows).
 """
 
 from __future__ import annotations
@@ -76,17 +78,24 @@ def run(request: ComextRequest, client: HttpClient,
     report = RunReport()
     state = RunState.open(request.out, "comext")
     months = query.months_of(request.first_year, request.last_year)
+    waiting: list[query.Piece] = []
     if request.update:
         months = _newer_than_held(months, state, report)
-    if not months:
+        waiting = _waiting_for_rate(state, report)
+    asked = sorted({*months, *(m for piece in waiting for m in piece.months)})
+    if not asked:
         return report
     try:
-        rates = ecb_rates.fetch(client, request.rates_url, months[0], months[-1])
+        rates = ecb_rates.fetch(client, request.rates_url, asked[0], asked[-1])
     except FetchError as error:
         raise _no_key_needed(error) from None
     if rates.note:
         report.notes.append(rates.note)
-    pieces = query.plan(months, request.codes, request.codes_per_call)
+    # A piece fetched again for its rate also brings its months' newer rows: the newer
+    # months' own pieces under it are not asked for (their rows would be written twice).
+    again = [p for p in waiting if _rate_arrived_since(state.entries[p.piece_id], rates)]
+    pieces = waiting + [p for p in query.plan(months, request.codes, request.codes_per_call)
+                        if not any(_covers(bigger, p) for bigger in again)]
     request.out.mkdir(parents=True, exist_ok=True)
     for number, piece in enumerate(pieces, start=1):
         place = f"[{number}/{len(pieces)}] {piece.piece_id}"
@@ -110,6 +119,26 @@ def _newer_than_held(months: tuple[str, ...], state: RunState,
     report.notes.append(f"update: the folder holds months up to {latest};"
                         f" asking for {len(newer)} newer month(s)")
     return newer
+
+
+def _waiting_for_rate(state: RunState, report: RunReport) -> list[query.Piece]:
+    """Pieces an earlier run wrote without a rate for some month, as they were asked for:
+    an update fetches them again once the rate exists (the run's loop decides)."""
+    waiting = []
+    for piece_id, entry in sorted(state.entries.items()):
+        if not entry.get("months_without_rate") or not entry.get("months"):
+            continue
+        piece = query.Piece(tuple(entry["codes"]), entry["months"][0], entry["months"][-1])
+        if piece.piece_id == piece_id:  # an entry of another layout is left as it is
+            waiting.append(piece)
+    if waiting:
+        report.notes.append(f"update: {len(waiting)} piece(s) were written without a rate"
+                            " for some month; fetched again where the rate now exists")
+    return waiting
+
+
+def _covers(bigger: query.Piece, piece: query.Piece) -> bool:
+    return set(piece.codes) <= set(bigger.codes) and set(piece.months) <= set(bigger.months)
 
 
 def _rate_arrived_since(done: dict, rates: ecb_rates.Rates) -> bool:
@@ -142,7 +171,9 @@ def _fetch_piece(piece: query.Piece, request: ComextRequest, client: HttpClient,
     converted = comext_rows.convert(body, rates.rate)
     retrieved = datetime.now(UTC)
     file = None
-    if converted.rows:
+    if not converted.rows:
+        _remove_earlier_file(piece, request, state, report)
+    else:
         file = request.out / f"{piece.piece_id}.csv"
         write_atomic(file, comext_rows.to_csv(converted.rows))
         sidecar = _sidecar(piece, request, rates, converted, retrieved)
@@ -162,6 +193,20 @@ def _fetch_piece(piece: query.Piece, request: ComextRequest, client: HttpClient,
         report.set_aside[reason] = report.set_aside.get(reason, 0) + count
     for reporter, found in converted.arrived.items():
         report.arrived.setdefault(reporter, set()).update(found)
+
+
+def _remove_earlier_file(piece: query.Piece, request: ComextRequest, state: RunState,
+                         report: RunReport) -> None:
+    """A piece that held rows and now comes back empty: its old file would go on being
+    served as the service's figures, so it goes, and the run says so."""
+    earlier = (state.finished(piece.piece_id) or {}).get("file")
+    if not earlier:
+        return
+    old = request.out / earlier
+    for path in (old, sidecar_path(old)):
+        path.unlink(missing_ok=True)
+    report.notes.append(f"{piece.piece_id}: fetched again and empty now; its earlier file"
+                        f" {earlier} was removed")
 
 
 def _no_results(error: FetchError) -> bool:
