@@ -237,6 +237,21 @@ def test_the_decimal_mark_is_the_files_however_it_is_cut_into_chunks(tmp_path, c
     assert result.problems == []
 
 
+@pytest.mark.parametrize("chunk_rows", [1, 50_000])
+def test_euros_alone_can_show_the_files_decimal_comma_for_every_chunk(tmp_path, chunk_rows):
+    # Only the euro column shows the mark ("1.234,5"); the weights ("1.500", "2.500") could
+    # be either. The second row must be read as the first, even in a chunk of its own.
+    path = tmp_path / "eur.csv"
+    path.write_text("reporter,partner,flow,commodity_code,period,net_weight_kg,value_usd,"
+                    "value_eur,usd_per_eur\n"
+                    'DEU,CHN,import,284690,2025-01,"1.500",,"1.234,5",\n'
+                    'DEU,CHN,import,284690,2025-02,"2.500",,,\n')
+    result = readers.read_file(path, chunk_rows=chunk_rows)
+    assert result.frame["net_weight_kg"].tolist() == [1500.0, 2500.0]
+    assert result.frame["value_eur"].iloc[0] == 1234.5
+    assert result.problems == []
+
+
 def test_a_repeated_column_the_layout_does_not_read_is_harmless(tmp_path):
     columns = [*PLUS_COLUMNS, "customsDesc"]
     rows = [{**plus_row(), "customsDesc": "TOTAL CPC"}]

@@ -201,7 +201,7 @@ def _read_rows(path: Path, table: Table, layout: layouts.Layout, chunk_rows: int
         staging["line"] = lines
         if not settled:
             shown = validate.decimal_evidence(pd.concat(
-                [staging[field] for field in ("weight", "qty", "value")]))
+                [staging[field] for field in validate.NUMBER_FIELDS]))
             if shown is not None:
                 decimal_comma, settled = shown, True
         frame, found, stats = validate.build_frame(staging, file, layout.source_names,

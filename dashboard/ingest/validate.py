@@ -222,16 +222,17 @@ def _eu_trade(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) -
     out["eu_trade"] = scope.fillna("")
 
 
-_NUMBER_FIELDS = ("weight", "qty", "value", "value_eur", "usd_per_eur")
+NUMBER_FIELDS = ("weight", "qty", "value", "value_eur", "usd_per_eur")
+"""The staging columns that hold numbers; together they show how a file writes decimals."""
 
 
 def _quantities(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame,
                 decimal_comma: bool) -> None:
     staging = staging.assign(**{field: _blank_markers(staging[field])
-                                for field in _NUMBER_FIELDS})
+                                for field in NUMBER_FIELDS})
     # A file writes all its numbers one way: the columns that show it decide for the rest.
     decimal_comma = decimal_convention(
-        pd.concat([staging[field] for field in _NUMBER_FIELDS]), decimal_comma)
+        pd.concat([staging[field] for field in NUMBER_FIELDS]), decimal_comma)
     unit = _qty_unit(staging)
     weight, weightless = _weight_kg(staging, collector, unit, decimal_comma)
     value = _checked_number(staging, collector, "value", decimal_comma, MAX_PLAUSIBLE_USD)
