@@ -148,7 +148,8 @@ def test_value_usd_that_is_not_eur_times_rate_is_a_problem_naming_file_line_colu
         "DEU,CHN,import,28469060,2024-02,100,77306,61844,1.25,extra-EU\n"))  # 1 USD off
     [problem] = result.problems
     assert (Path(problem.file).name, problem.line, problem.column, problem.value,
-            problem.reason) == ("tidy.csv", 3, "value_usd", "77306", Reason.BAD_NUMBER)
+            problem.reason) == ("tidy.csv", 3, "value_usd", "77306",
+                              Reason.INCONSISTENT_VALUES)
     assert "61844 x 1.25 = 77,305.00 USD" in problem.message
     assert result.stats["rows_used"] == 1
 

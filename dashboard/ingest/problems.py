@@ -21,6 +21,7 @@ class Reason(StrEnum):
     BAD_ROW = "bad row"  # wrong number of fields, broken quoting
     MISSING_VALUE = "missing value"
     BAD_NUMBER = "bad number"
+    INCONSISTENT_VALUES = "inconsistent values"  # each cell readable, together impossible
     NEGATIVE_QUANTITY = "negative quantity"
     UNKNOWN_COUNTRY = "unknown country"
     UNKNOWN_UNIT = "unknown unit"

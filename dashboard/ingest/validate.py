@@ -268,7 +268,7 @@ def _eur_values(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame,
             "value_usd is not value_eur x usd_per_eur = " + staging["value_eur"] + " x "
             + staging["usd_per_eur"] + " = " + product.map("{:,.2f}".format)
             + " USD (to the whole dollar): one of the three is wrong"))
-        collector.add(off, "value", Reason.BAD_NUMBER, message)
+        collector.add(off, "value", Reason.INCONSISTENT_VALUES, message)
     out["value_eur"], out["usd_per_eur"] = eur, rate
 
 

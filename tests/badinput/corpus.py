@@ -228,6 +228,12 @@ CASES = [
     Case("blank lines between rows keep line numbers", "blank_lines.csv",
          text(tidy(GOOD, "", ",,,,,,", "JPN,CHN,import,284690,2025-01,x,2")),
          (Expect(5, "net_weight_kg", R.BAD_NUMBER, "not a number"),), rows_used=1),
+    Case("dollars that are not the euros times the rate", "eur_usd.csv", text(tidy(
+        "DEU,CHN,import,284690,2024-01,100,77305,61844,1.25",
+        "DEU,CHN,import,284690,2024-02,100,7730,61844,1.25",  # a digit lost from the USD
+        header=TIDY + ",value_eur,usd_per_eur")),
+         (Expect(3, "value_usd", R.INCONSISTENT_VALUES, ("61844 x 1.25", "one of the three")),),
+         rows_used=1, values={"value_usd": [77305.0]}),
     Case("old Mac line endings (CR only)", "cr.csv",
          text(tidy(GOOD, "JPN,CHN,import,284690,2025-01,-1,2").replace("\n", "\r")),
          (Expect(3, "net_weight_kg", R.NEGATIVE_QUANTITY, "cannot be negative"),), rows_used=1),
