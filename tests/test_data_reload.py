@@ -161,26 +161,39 @@ class Clock:
 def test_the_folder_is_looked_at_most_every_check_s(folder, monkeypatch):
     clock, looks = Clock(), []
     real = dataset.source_stamp
+    loaded = dataset.load([folder])
     monkeypatch.setattr(dataset, "source_stamp", lambda paths: looks.append(1) or real(paths))
-    context = Context(dataset.load([folder]),
-                      watch=DataWatch((folder,), None, check_s=30, clock=clock))
-    assert len(looks) == 1  # the stamp of what was loaded
+    context = Context(loaded, watch=DataWatch((folder,), None, check_s=30, clock=clock))
+    assert len(looks) == 0  # the data carries the stamp it was read at
     first = context.bundle(None)
     write_rows(folder / "b.csv", PLUS_COLUMNS, months(7, 9))
     clock.now += 29.9
-    assert context.bundle(None) is first and len(looks) == 1
+    assert context.bundle(None) is first and len(looks) == 0
     clock.now += 0.1
     second = context.bundle(None)
+    # one look, and the reload's own stamp of what it reads
     assert len(looks) == 2 and len(second.data.frame) == len(first.data.frame) + 6
     clock.now += 10
     assert context.bundle(None) is second and len(looks) == 2
 
 
+def test_a_file_written_while_the_server_started_is_loaded_at_the_first_look(folder):
+    """Between the start's load and the watch's first stamp, a fetch may write a file."""
+    clock = Clock()
+    loaded = dataset.load([folder])
+    write_rows(folder / "b.csv", PLUS_COLUMNS, months(7, 9))  # after the read, before serving
+    context = Context(loaded, watch=DataWatch((folder,), None, check_s=30, clock=clock))
+    assert len(context.bundle(None).data.frame) == 12
+    clock.now += 30
+    assert len(context.bundle(None).data.frame) == 18
+
+
 def test_zero_never_looks(folder, monkeypatch):
     looks = []
+    loaded = dataset.load([folder])
     monkeypatch.setattr(dataset, "source_stamp", lambda paths: looks.append(1) or {})
     clock = Clock()
-    context = Context(dataset.load([folder]), watch=DataWatch((folder,), None, 0, clock=clock))
+    context = Context(loaded, watch=DataWatch((folder,), None, 0, clock=clock))
     clock.now += 1e9
     context.bundle(None)
     assert looks == []

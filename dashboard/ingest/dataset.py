@@ -67,6 +67,9 @@ class Dataset:
     layouts: dict[str, str] = field(default_factory=dict)
     reference_facts: pd.DataFrame = field(default_factory=pd.DataFrame)
     policy_events: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # `source_stamp` of the paths, taken before they were read: a file written during the
+    # load differs from it, so a server watching the folder loads that file next.
+    stamp: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False)
 
     @property
     def synthetic(self) -> bool:
@@ -105,6 +108,7 @@ def load(paths: list[Path], cache_dir: Path | None = None,
     limits) and cached. Files are merged afterwards, so the dataset is the same either way.
     progress, if given, hears about raw reads only.
     """
+    stamp = source_stamp(paths)
     files = trade_files(paths)
     # Taken before anything is read: a file replaced meanwhile makes the entry a miss.
     merged_key = frame_cache.merged_key(files, _read_options(limits))
@@ -130,6 +134,7 @@ def load(paths: list[Path], cache_dir: Path | None = None,
         layouts=merged.layouts,
         reference_facts=_reference_table(folders, REFERENCE_FACTS_FILE),
         policy_events=_reference_table(folders, POLICY_EVENTS_FILE),
+        stamp=stamp,
     )
 
 

@@ -85,8 +85,7 @@ class Context:
                  watch: DataWatch | None = None):
         self._embedded = Bundle.of(data)
         self.watch = watch if watch is not None and watch.check_s > 0 else None
-        # Stamped after the load: a file changed between the two is seen at its next change.
-        self._stamp = dataset.source_stamp(list(self.watch.paths)) if self.watch else {}
+        self._stamp = self._loaded_stamp(data) if self.watch else {}
         self._next_check = self.watch.clock() + self.watch.check_s if self.watch else 0.0
         self._reloading = Lock()
         self.cache = cache  # rendered views (web/cache.py: in-process or Redis)
@@ -97,6 +96,12 @@ class Context:
         self.uploads = uploads
         self._bundles: OrderedDict[str, Bundle] = OrderedDict()
         self._kept, self._lock = kept, Lock()
+
+    def _loaded_stamp(self, data: Dataset) -> dict[str, tuple[int, int]]:
+        """The stamp the data was read at (a file written since is loaded at the first
+        look); for data that does not carry one, the folders as they are now."""
+        assert self.watch is not None
+        return data.stamp or dataset.source_stamp(list(self.watch.paths))
 
     @property
     def embedded(self) -> Bundle:
@@ -160,6 +165,7 @@ class Context:
         start = time.perf_counter()
         try:
             data = dataset.load(list(watch.paths), cache_dir=watch.cache_dir)
+            self._stamp = data.stamp or stamp  # what it read: a file written since is next
             if data.problems and not watch.keep_valid_rows:
                 raise DataRefused(f"{len(data.problems):,} problems in the data (serving"
                                   " them needs RARE_EARTH_KEEP_VALID_ROWS=1): run `validate`")
