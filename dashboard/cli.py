@@ -81,6 +81,10 @@ def _add_fetch(commands) -> None:
                           help="the API's address (default https://comtradeapi.un.org)")
     comtrade.add_argument("--max-records", type=int, default=None,
                           help="records a call may return (default: the endpoint's limit)")
+    comtrade.add_argument("--tariff-lines", nargs="?", const="also", default="none",
+                          choices=["none", "also", "only"],
+                          help="also (the flag alone) or only: the reporters' national tariff"
+                               " lines under the HS6 codes (China's 2846.90.15, ...)")
     comext = sources.add_parser("comext", help="Eurostat Comext DS-045409, EU trade by CN8"
                                                " (no key)")
     comext.add_argument("--years", default="2019-2025", help="a year or a range, e.g. 2019-2025")
@@ -210,12 +214,15 @@ def _comtrade_request(args: argparse.Namespace):
     from dashboard.fetch import comtrade_query as query
 
     first_year, last_year = _years(args.years)
-    return comtrade.ComtradeRequest(
+    made = comtrade.ComtradeRequest(
         out=args.out, first_year=first_year, last_year=last_year, freq=args.freq,
         commodities=query.commodity_codes(args.commodities),
         reporters=query.reporter_codes(args.reporters),
         key=comtrade.key_from_env(args.key_env), update=args.update,
-        base_url=args.base_url or query.DEFAULT_BASE_URL, record_cap=args.max_records)
+        base_url=args.base_url or query.DEFAULT_BASE_URL, record_cap=args.max_records,
+        tariff_lines=args.tariff_lines)
+    made.plans()  # a code list tariff lines cannot use (TOTAL) is refused before any call
+    return made
 
 
 def run_validate(paths: list[Path], rejects: Path | None) -> int:

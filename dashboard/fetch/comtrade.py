@@ -6,6 +6,11 @@ query, retrieval time, record counts). A piece that returns no records writes no
 empty file would be a problem when loading) but is recorded as finished. Finished pieces are
 listed in `fetch-state-comtrade.jsonl`; a rerun skips them, `update` asks only for periods
 newer than the newest one the folder holds.
+
+Tariff-line data (`tariff_lines` "also" or "only"): the reporters' national lines under the
+HS6 codes asked for. The response is kept as returned under `raw/` (not read as data); the
+file beside its sidecar holds each national line's totals in the final-data layout
+(`comtrade_tariffline`).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dashboard.fetch import comtrade_query as query
+from dashboard.fetch import comtrade_tariffline as tariffline
 from dashboard.fetch.client import HttpClient
 from dashboard.fetch.errors import Failure, FetchError, FetchFailure
 from dashboard.fetch.state import RunState, write_atomic
@@ -27,6 +33,8 @@ from dashboard.ingest.period_labels import parse_period
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 LICENCE = ("UN Comtrade terms of use (https://comtradeplus.un.org/): for the user's own"
            " analysis; the data may not be redistributed or resold")
+TARIFF_LINE_CHOICES = ("none", "also", "only")
+RAW_FOLDER = "raw"  # tariff-line responses as returned; the readers do not look in folders
 
 
 @dataclass(frozen=True)
@@ -44,10 +52,26 @@ class ComtradeRequest:
     update: bool = False
     record_cap: int | None = None  # None: the endpoint's own limit
     records_per_line: int = query.ESTIMATED_RECORDS_PER_LINE  # the planning estimate
+    tariff_lines: str = "none"  # TARIFF_LINE_CHOICES: beside final data, instead, or not
+    tariff_records_per_line: int = query.ESTIMATED_TARIFF_RECORDS_PER_LINE
 
     @property
     def endpoint(self) -> str:
-        return "final" if self.key else "preview"
+        return query.FINAL if self.key else query.PREVIEW
+
+    @property
+    def tariffline_endpoint(self) -> str:
+        return query.TARIFFLINE if self.key else query.TARIFFLINE_PREVIEW
+
+    def plans(self) -> list[tuple[str, tuple[str, ...], int]]:
+        """(endpoint, commodities, records estimated per line) for each kind of data asked."""
+        found = []
+        if self.tariff_lines != "only":
+            found.append((self.endpoint, self.commodities, self.records_per_line))
+        if self.tariff_lines in ("also", "only"):
+            found.append((self.tariffline_endpoint, query.tariff_line_codes(self.commodities),
+                          self.tariff_records_per_line))
+        return found
 
     @property
     def cap(self) -> int:
@@ -66,6 +90,8 @@ class RunReport:
     partial: list[str] = field(default_factory=list)  # pieces that came back full, unsplittable
     arrived: dict[str, set[str]] = field(default_factory=dict)  # reporter ISO -> periods
     notes: list[str] = field(default_factory=list)
+    tariff_line_rows: int = 0  # national-line totals written
+    set_aside: dict[str, int] = field(default_factory=dict)  # tariff-line records, by reason
 
     @property
     def complete(self) -> bool:
@@ -95,8 +121,9 @@ def run(request: ComtradeRequest, client: HttpClient,
             " final data in far fewer calls")
     if not wanted:
         return report
-    pieces = query.plan(request.endpoint, request.freq, reporters, wanted,
-                        request.commodities, request.cap, request.records_per_line)
+    pieces = [piece for endpoint, codes, per_line in request.plans()
+              for piece in query.plan(endpoint, request.freq, reporters, wanted, codes,
+                                      request.cap, per_line)]
     request.out.mkdir(parents=True, exist_ok=True)
     for number, piece in enumerate(pieces, start=1):
         _fetch_piece(piece, request, client, state, report, log, f"{number}/{len(pieces)}")
@@ -139,7 +166,10 @@ def _fetch_piece(piece: query.Piece, request: ComtradeRequest, client: HttpClien
         for part in parts:
             _fetch_piece(part, request, client, state, report, log, place + "+")
         return
-    _keep(piece, request, body, answer, records, state, report)
+    if piece.tariff_lines:
+        _keep_tariff_lines(piece, request, body, answer, records, state, report)
+    else:
+        _keep(piece, request, body, answer, records, state, report)
     log(f"[{place}] {piece.piece_id}: {len(records):,} record{'' if len(records) == 1 else 's'}")
 
 
@@ -184,6 +214,58 @@ def _keep(piece: query.Piece, request: ComtradeRequest, body: bytes, answer: obj
         report.arrived.setdefault(reporter, set()).update(found)
 
 
+def _keep_tariff_lines(piece: query.Piece, request: ComtradeRequest, body: bytes,
+                       answer: object, records: list[dict], state: RunState,
+                       report: RunReport) -> None:
+    """Keep the response as returned under raw/, write its national-line totals and their
+    sidecar, then mark the piece finished."""
+    converted = tariffline.convert(body) if records else tariffline.Converted()
+    retrieved = datetime.now(UTC)
+    file = None
+    if records:
+        raw = request.out / RAW_FOLDER / f"{piece.piece_id}.json"
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(raw, body)
+    if converted.records:
+        file = request.out / f"{piece.piece_id}.json"
+        write_atomic(file, converted.body())
+        sidecar = _sidecar(piece, request, answer, len(records), retrieved)
+        sidecar |= _tariff_line_account(piece, converted)
+        if len(records) >= request.cap:
+            sidecar["partial"] = (f"the call returned {len(records):,} records, its limit:"
+                                  " more may exist that this file lacks")
+            report.partial.append(piece.piece_id)
+        write_atomic(sidecar_path(file), json.dumps(sidecar, indent=2).encode("utf-8"))
+        report.files.append(file)
+    state.record({"piece": piece.piece_id, "freq": piece.freq, "periods": list(piece.periods),
+                  "reporters": list(piece.reporters), "commodities": list(piece.commodities),
+                  "records": len(records), "rows": len(converted.records),
+                  "file": file.name if file else None,
+                  "rows_not_written": converted.set_aside,
+                  "arrived": {k: sorted(v) for k, v in converted.arrived.items()},
+                  "finished": retrieved.isoformat(timespec="seconds")})
+    report.fetched += 1
+    report.records += len(records)
+    report.tariff_line_rows += len(converted.records)
+    for reason, count in converted.set_aside.items():
+        report.set_aside[reason] = report.set_aside.get(reason, 0) + count
+    for reporter, found in converted.arrived.items():
+        report.arrived.setdefault(reporter, set()).update(found)
+
+
+def _tariff_line_account(piece: query.Piece, converted: tariffline.Converted) -> dict:
+    return {
+        "rows": len(converted.records),
+        "raw_response": f"{RAW_FOLDER}/{piece.piece_id}.json",
+        "conversion": ("tariff-line records summed into one total per period, reporter,"
+                       " flow, partner and national line (customs C00, transport 0, second"
+                       " partner 0); a published total is used where there is one"),
+        "records_summed": converted.summed,
+        "records_beside_a_published_total": converted.beside_total,
+        "rows_not_written": converted.set_aside,
+    }
+
+
 def _arrived(records: list[dict]) -> dict[str, set[str]]:
     """Reporter (ISO, else code) -> the periods its records cover."""
     found: dict[str, set[str]] = {}
@@ -195,12 +277,14 @@ def _arrived(records: list[dict]) -> dict[str, set[str]]:
 
 def _sidecar(piece: query.Piece, request: ComtradeRequest, answer: object, count: int,
              retrieved: datetime) -> dict:
-    kind = "final data" if piece.endpoint == "final" else "preview (no key, at most 500 a call)"
+    kind = _KIND[piece.endpoint]
     stated = answer.get("count") if isinstance(answer, dict) else None
+    under = "national lines under HS" if piece.tariff_lines else "HS"
     return {
-        "title": (f"UN Comtrade {kind}: HS {', '.join(piece.commodities)},"
+        "title": (f"UN Comtrade {kind}: {under} {', '.join(piece.commodities)},"
                   f" {', '.join(piece.periods)}"),
-        "source": f"UN Comtrade, {kind}, comtradeapi.un.org",
+        "source": f"UN Comtrade, {kind}, comtradeapi.un.org{piece.path}",
+        "endpoint": piece.path,
         "licence": LICENCE,
         "retrieved": retrieved.date().isoformat(),
         "retrieved_at": retrieved.isoformat(timespec="seconds"),
@@ -212,12 +296,25 @@ def _sidecar(piece: query.Piece, request: ComtradeRequest, answer: object, count
     }
 
 
+_KIND = {
+    query.FINAL: "final data",
+    query.PREVIEW: "final data preview (no key, at most 500 records a call)",
+    query.TARIFFLINE: "tariff-line data",
+    query.TARIFFLINE_PREVIEW: "tariff-line data preview (no key, at most 500 records a call)",
+}
+
+
 def summary_lines(report: RunReport, request: ComtradeRequest) -> list[str]:
     """What a person reads at the end: counts, arrivals per reporter, what is missing."""
     lines = list(report.notes)
     lines.append(f"fetched {report.fetched} piece(s), {report.records:,} records,"
                  f" {len(report.files)} file(s) in {request.out};"
                  f" {report.skipped} piece(s) done earlier were skipped")
+    if request.tariff_lines != "none":
+        lines.append(f"tariff lines: {report.tariff_line_rows:,} national-line total(s)"
+                     f" written; responses as returned in {request.out / RAW_FOLDER}")
+        lines += [f"  not written: {count:,} record(s), {reason}"
+                  for reason, count in sorted(report.set_aside.items())]
     for reporter in sorted(report.arrived):
         months = ", ".join(_period_label(p) for p in sorted(report.arrived[reporter]))
         lines.append(f"  {reporter}: {months}")

@@ -1,11 +1,16 @@
 """UN Comtrade queries: the rare-earth set, reporters as Comtrade codes, and pieces that fit
 under the service's limits.
 
-Limits (UN Comtrade API, as documented for `comtradeapicall`): the preview endpoint, used
-without a key, returns at most 500 records a call; final data with a free key at most
-250,000; a call names at most 12 months. Pieces are planned from an estimate of records
-per (reporter, period, commodity) and split further at run time when a piece comes back
-full (see `split`).
+Limits (UN Comtrade API, as documented for `comtradeapicall`): the preview endpoints, used
+without a key, return at most 500 records a call; final and tariff-line data with a free
+key at most 250,000; a call names at most 12 months. Pieces are planned from an estimate of
+records per (reporter, period, commodity) and split further at run time when a piece comes
+back full (see `split`).
+
+Endpoints (paths as `comtradeapicall.PreviewGet.getPreviewData` builds them): final data
+`/data/v1/get`, its preview `/public/v1/preview`; tariff-line data `/data/v1/getTariffline`,
+its preview `/public/v1/previewTariffline`. A tariff-line cmdCode is matched as a prefix: an
+HS code returns the reporter's national lines under it.
 """
 
 from __future__ import annotations
@@ -28,14 +33,22 @@ MAX_MONTHS_PER_CALL = 12
 # Records one reporter publishes for one code and period, totals only, both flows: about
 # 40 partners x 2 flows in the rare-earth lines. Only plans pieces; a full answer splits.
 ESTIMATED_RECORDS_PER_LINE = 100
+# Tariff lines: a few national lines per HS6, each split by transport mode and customs
+# procedure (the totals are not published), so several times more.
+ESTIMATED_TARIFF_RECORDS_PER_LINE = 400
 DEFAULT_BASE_URL = "https://comtradeapi.un.org"
+FINAL, PREVIEW = "final", "preview"
+TARIFFLINE, TARIFFLINE_PREVIEW = "tariffline", "tariffline-preview"
+TARIFF_LINE_ENDPOINTS = frozenset({TARIFFLINE, TARIFFLINE_PREVIEW})
+_PATHS = {FINAL: "/data/v1/get", PREVIEW: "/public/v1/preview",
+          TARIFFLINE: "/data/v1/getTariffline", TARIFFLINE_PREVIEW: "/public/v1/previewTariffline"}
 
 
 @dataclass(frozen=True)
 class Piece:
     """One call: reporters (Comtrade codes; empty = every reporter), periods, commodities."""
 
-    endpoint: str  # "final" (with a key) or "preview"
+    endpoint: str  # FINAL or TARIFFLINE (with a key), PREVIEW or TARIFFLINE_PREVIEW
     freq: str  # "A" or "M"
     reporters: tuple[int, ...]
     periods: tuple[str, ...]  # "2024" or "202401"
@@ -53,17 +66,22 @@ class Piece:
 
     @property
     def path(self) -> str:
-        if self.endpoint == "final":
-            return f"/data/v1/get/C/{self.freq}/HS"
-        return f"/public/v1/preview/C/{self.freq}/HS"
+        return f"{_PATHS[self.endpoint]}/C/{self.freq}/HS"
+
+    @property
+    def tariff_lines(self) -> bool:
+        return self.endpoint in TARIFF_LINE_ENDPOINTS
 
     def params(self, record_cap: int) -> dict[str, str]:
-        """Query parameters: totals only (customs C00, transport 0, no second partner), so no
-        row double counts and the record limit goes to partners, not breakdowns."""
+        """Query parameters. Final data: totals only (customs C00, transport 0, no second
+        partner), so no row double counts and the record limit goes to partners. Tariff
+        lines: every breakdown, since reporters publish them without totals (the fetch sums
+        them, `comtrade_tariffline`)."""
         found = {"period": ",".join(self.periods), "cmdCode": ",".join(self.commodities),
-                 "flowCode": "M,X", "partner2Code": "0", "customsCode": "C00",
-                 "motCode": "0", "maxRecords": str(record_cap), "format": "JSON",
+                 "flowCode": "M,X", "maxRecords": str(record_cap), "format": "JSON",
                  "includeDesc": "true"}
+        if not self.tariff_lines:
+            found |= {"partner2Code": "0", "customsCode": "C00", "motCode": "0"}
         if self.reporters:
             found["reporterCode"] = ",".join(map(str, self.reporters))
         return found
@@ -79,6 +97,23 @@ def commodity_codes(text: str) -> tuple[str, ...]:
         raise ValueError(f"not HS codes: {', '.join(bad) or text!r} (give 2-6 digits, e.g."
                          " 284690, or rare-earths)")
     return tuple(c.upper() for c in codes)
+
+
+def tariff_line_codes(commodities: tuple[str, ...]) -> tuple[str, ...]:
+    """The codes to ask tariff lines for: those no other code asked for extends, since a
+    tariff-line cmdCode is a prefix and a heading beside its subheading would return the
+    subheading's lines twice. TOTAL is refused (every national line of every good).
+
+    >>> tariff_line_codes(RARE_EARTHS)
+    ('280530', '284610', '284690', '850511')
+    >>> tariff_line_codes(("2846", "850511"))
+    ('2846', '850511')
+    """
+    if "TOTAL" in commodities:
+        raise ValueError("tariff lines need HS codes: TOTAL would ask for every national line"
+                         " of every good")
+    return tuple(c for c in commodities
+                 if not any(o != c and o.startswith(c) for o in commodities))
 
 
 def reporter_codes(text: str) -> tuple[int, ...]:

@@ -2,8 +2,9 @@
 
 Accepted, saved as returned or gzipped (the format is told from the bytes, not the name):
 
-- the response object of the final-data (``/data/v1/get/...``), preview
-  (``/public/v1/preview/...``) and tariffline endpoints:
+- the response object of the final-data (``/data/v1/get/...``) and preview
+  (``/public/v1/preview/...``) endpoints (a raw tariff-line answer lacks refYear and
+  refMonth and matches no layout: `fetch comtrade --tariff-lines` writes its totals):
   ``{"elapsedTime": ..., "count": N, "data": [{record}, ...], "error": ""}``
   (other top-level keys, such as a client's saved ``url``, are ignored);
 - a plain JSON list of records.
