@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from factories import LEGACY_COLUMNS, plus_row, write_rows
 
+from dashboard.analytics.catalogue import Catalogue
 from dashboard.ingest import commodities, readers
 from dashboard.ingest.commodities import (
     ancestors,
@@ -170,10 +171,27 @@ def test_plus_file_reads_every_level(plus_file, snake_case):
     assert frame["hs6"].tolist() == [hs6 for *_, hs6 in LEVELS]
     assert [level(c) for c in frame["commodity_code"]] == [lv for _, _, lv, _, _ in LEVELS]
     assert frame["commodity_name"].tolist()[:2] == ["All products", describe("28").name]
-    assert frame["commodity_name"].iloc[4] == "Dysprosium oxide"
+    # Korea's rows (the factory's reporter): its 2846.90.15 is its own line, not China's
+    assert frame["commodity_name"].iloc[4] == "Under HS 2846.90: Other rare-earth compounds"
     # Each level keeps its own figures: nothing is summed into its parent.
     assert frame["net_weight_kg"].tolist() == [1000.0, 2000.0, 3000.0, 4000.0, 5000.0]
     assert frame["value_usd"].tolist() == [50000.0, 100000.0, 150000.0, 200000.0, 250000.0]
+
+
+def test_chinas_named_lines_are_named_so_only_in_chinas_rows(plus_file):
+    rows = [{**plus_row(reporter="156", partner="410", flow="X", cmd="28469015"),
+             "aggrLevel": "8"},
+            {**plus_row(reporter="410", cmd="28469015", cmd_desc="", month=2), "aggrLevel": "8"},
+            {**plus_row(reporter="392", cmd="28469015", cmd_desc="Japan's own words", month=3),
+             "aggrLevel": "8"}]
+    frame = readers.read_file(plus_file(rows)).frame
+    assert frame["commodity_name"].tolist() == [
+        "Dysprosium oxide", "Under HS 2846.90: Other rare-earth compounds", "Japan's own words"]
+    # the menu: China's name only while China alone reports the digits
+    assert Catalogue.of(frame.iloc[:1]).commodities["28469015"] == (
+        "Dysprosium oxide (China 2846.90.15)")
+    assert Catalogue.of(frame).commodities["28469015"] == (
+        "Under HS 2846.90: Other rare-earth compounds (national 2846.90.15)")
 
 
 def test_plus_file_uses_the_file_description_for_uncatalogued_codes(plus_file):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from dashboard.analytics.period_rows import describe_period, period_bits
-from dashboard.ingest.commodities import describe, sort_key
+from dashboard.ingest.commodities import describe, national_owner, sort_key
 from dashboard.ingest.countries import DRAWN_AS
 from dashboard.ingest.period_labels import freq_of, month_labels, months_in, quarter_of_month
 
@@ -73,8 +73,23 @@ class Catalogue:
         names = (frame[["commodity_code", "commodity_name"]].drop_duplicates("commodity_code")
                  .set_index("commodity_code"))
         commodities = {c: describe(c, names.at[c, "commodity_name"]).label for c in codes}
+        commodities |= _shared_national_lines(frame, codes)
         return cls(commodities, _periods(frame), _countries(frame), _latest_month(frame),
                    _months_by_year(frame))
+
+
+def _shared_national_lines(frame: pd.DataFrame, codes: list[str]) -> dict[str, str]:
+    """Labels of the national lines named for one country (China's 2846.90.15) that other
+    reporters' rows also carry: the digits are each reporter's own goods, so the menu names
+    the HS6 they fall under, not China's line."""
+    owned = [c for c in codes if national_owner(c)]
+    if not owned:
+        return {}
+    rows = frame.loc[frame["commodity_code"].isin(owned), ["commodity_code", "reporter"]]
+    reporters = rows.drop_duplicates().groupby("commodity_code", observed=True)["reporter"]
+    return {code: describe(code, "", frozenset(found)).label
+            for code, found in reporters.agg(frozenset).items()
+            if not found <= {national_owner(code)}}
 
 
 def _periods(frame: pd.DataFrame) -> tuple[str, ...]:

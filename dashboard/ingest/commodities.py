@@ -265,16 +265,38 @@ def sort_key(code: str) -> tuple[int, int, str]:
     return (0 if rare_earth_family(code) else 1, rank, code)
 
 
-def describe(code: str, fallback_name: str = "") -> Commodity:
+# A national line's digits mean that country's goods only: the country whose lines KNOWN
+# names, by scheme (another reporter's 2846.90.15 is not China's dysprosium oxide).
+_SCHEME_COUNTRY = {"China 8-digit": "CHN"}
+
+
+def national_owner(code: str) -> str | None:
+    """The ISO3 country whose national line KNOWN names for this code, else None."""
+    known = KNOWN.get(code)
+    return _SCHEME_COUNTRY.get(known.scheme) if known else None
+
+
+def describe(code: str, fallback_name: str = "",
+             reporters: frozenset[str] | None = None) -> Commodity:
     """The commodity for a normalised code: named from the catalogue, else the file's own
-    description, else the HS chapter it falls under ("Under HS chapter 32: Tanning or
-    dyeing extracts..."; the chapter's name alone would read as the line's), else
-    "HS <code>"."""
-    if code in KNOWN:
+    description, else the HS6 or chapter it falls under ("Under HS 2846.90: Other
+    rare-earth compounds", "Under HS chapter 32: Tanning or dyeing extracts..."; the
+    parent's name alone would read as the line's), else "HS <code>".
+
+    reporters: who reported the rows; a national line the catalogue names for one country
+    is named so only when no other reporter uses its digits.
+    """
+    owner = national_owner(code)
+    if code in KNOWN and (owner is None or reporters is None or reporters <= {owner}):
         return KNOWN[code]
     scheme = "national" if level(code) == "national" else "HS"
-    chapter = chapter_names().get(code[:2], "")
-    if len(code) > 2 and chapter:
-        chapter = f"Under HS chapter {code[:2]}: {chapter}"
-    name = fallback_name.strip() or chapter or f"HS {code}"
+    name = fallback_name.strip() or _under_parent(code) or f"HS {code}"
     return Commodity(code, name, scheme)
+
+
+def _under_parent(code: str) -> str:
+    hs6 = _HS.get(code[:6]) if level(code) == "national" else None
+    if hs6:
+        return f"Under HS {code[:4]}.{code[4:6]}: {hs6[0]}"
+    chapter = chapter_names().get(code[:2], "")
+    return f"Under HS chapter {code[:2]}: {chapter}" if len(code) > 2 and chapter else chapter

@@ -100,6 +100,7 @@ def build_frame(
     _commodity(staging, collector, out)
     _period(staging, collector, out)
     _parties(staging, collector, out)
+    _foreign_national_names(staging, out)
     _eu_trade(staging, collector, out)
     _quantities(staging, collector, out, decimal_comma)
     keep = ~collector.bad
@@ -145,6 +146,18 @@ def _commodity(staging: pd.DataFrame, collector: _Collector, out: pd.DataFrame) 
     out["commodity_code"] = [c.code if c else "" for c in found]
     out["hs6"] = [c.hs6 if c else "" for c in found]
     out["commodity_name"] = [c.name if c else "" for c in found]
+
+
+def _foreign_national_names(staging: pd.DataFrame, out: pd.DataFrame) -> None:
+    """A national line the catalogue names for one country (China's 2846.90.15), in another
+    reporter's rows, is that reporter's own line: named from its file, else its HS6."""
+    owner = out["commodity_code"].map(commodities.national_owner)
+    foreign = owner.notna() & (owner != out["reporter"])
+    if foreign.any():
+        out.loc[foreign, "commodity_name"] = [
+            commodities.describe(code, desc, frozenset({reporter})).name for code, desc, reporter
+            in zip(out.loc[foreign, "commodity_code"], staging.loc[foreign, "cmd_desc"],
+                   out.loc[foreign, "reporter"])]
 
 
 def _checked_commodity(raw: str, desc: str,
