@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.ingest import layouts, schema, sources, sources_text, validate
+from dashboard.ingest import layouts, number_text, schema, sources, sources_text, validate
 from dashboard.ingest.limits import DEFAULT_LIMITS, ReadLimits
 from dashboard.ingest.problems import LayoutError, Problem, ProblemLog, Reason, shorten
 from dashboard.ingest.sources import Table, fail, over_limit
@@ -200,7 +200,7 @@ def _read_rows(path: Path, table: Table, layout: layouts.Layout, chunk_rows: int
         staging = layout.to_staging(raw[pick].set_axis(reads, axis=1))
         staging["line"] = lines
         if not settled:
-            shown = validate.decimal_evidence(pd.concat(
+            shown = number_text.decimal_evidence(pd.concat(
                 [staging[field] for field in validate.NUMBER_FIELDS]))
             if shown is not None:
                 decimal_comma, settled = shown, True
