@@ -51,6 +51,8 @@ class PeriodIndex:
         self.file_labels = [PurePath(str(name)).name for name in file_names]
         self.run = self.group.astype(np.int64) * max(len(file_names), 1) + self.file
         self.line = line[order]
+        # Each kept row's position in `rows`: other columns of the rows, in this order.
+        self.position = np.flatnonzero(keep)[order]
         labels, periods = pd.factorize(finest["period"])
         freqs = finest["freq"].to_numpy(dtype=object, na_value="")
         parsed = np.array([_parse(str(p)) for p in periods], dtype=np.int64).reshape(-1, 3)
@@ -136,6 +138,13 @@ class PeriodIndex:
         table["coverage"] = pd.Series(coverage_texts(table, label), index=table.index,
                                       dtype=object)
         return table[TOTALS_COLUMNS]
+
+    def traces_by_key(self, rows: np.ndarray) -> np.ndarray:
+        """The source-row text of each key's rows among `rows` (a mask), "" for keys without
+        (`source_rows` of `totals`, for any set of rows)."""
+        texts = np.full(len(self.keys), "", dtype=object)
+        texts[np.bincount(self.group[rows], minlength=len(self.keys)) > 0] = self._traces(rows)
+        return texts
 
     def _of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.group[rows], self.weight[rows]

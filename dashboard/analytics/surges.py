@@ -99,58 +99,86 @@ def monthly_rows(rows: pd.DataFrame) -> pd.DataFrame:
 def surges_from(index: PeriodIndex, names: pd.Series, params: SurgeParams,
                 months: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     """The `detect_surges` table from the rows' `PeriodIndex` by country, country name by
-    ISO3, and their `monthly_rows` (asked for only by the ROBUST rule's window)."""
+    ISO3, and their `monthly_rows` (asked for only by the ROBUST rule's window).
+
+    Columns are computed as arrays over the countries and the table is built once (the
+    steps in pandas: `surges_reference`, tested equal).
+    """
     current = index.totals(params.period)
     reference = (_robust_reference(months(), params) if params.rule == SurgeRule.ROBUST
                  else _period_reference(index, params))
-    table = pd.DataFrame(index=current.index.union(reference.index))
-    table["current_kg"] = current["net_weight_kg"].reindex(table.index)
-    table.loc[~table.index.isin(current.index), "current_kg"] = 0.0  # no rows: none reported
-    table["current_t"] = table["current_kg"] / 1000
-    table["current_partial"] = _partial_words(current).reindex(table.index).fillna("")
-    table = table.join(reference[["reference_t", "reference_kg", "score", "gap", "detail",
-                                  "reference_partial"]])
-    table["reference_source_rows"] = _text(reference["source_rows"].reindex(table.index))
-    table["source_rows"] = _text(current["source_rows"].reindex(table.index))
-    _judge(table, params)
-    table.insert(0, "country_name", names.reindex(table.index))
-    table.index.name = "iso3"
-    table = table.sort_values(["flagged", "score", "current_t"], ascending=False,
-                              na_position="last")
-    return table[["country_name", "current_t", "reference_t", "ratio", "score", "threshold",
-                  "flagged", "status", "explanation", "source_rows", "reference_source_rows"]]
+    countries = current.index.union(reference.index)
+    now, ref = current.index.get_indexer(countries), reference.index.get_indexer(countries)
+    current_kg = _taken(current["net_weight_kg"], now, 0.0)  # no rows: none reported
+    columns = {"current_kg": current_kg, "current_t": current_kg / 1000,
+               "current_partial": _taken(_partial_words(current), now, ""),
+               **{name: _taken(reference[name], ref, np.nan)
+                  for name in ("reference_t", "reference_kg", "score")},
+               **{name: _taken(reference[name], ref, "")
+                  for name in ("gap", "detail", "reference_partial")}}
+    _judge(columns, params)
+    iso3 = countries.rename("iso3")
+    table = pd.DataFrame({
+        "country_name": names.reindex(countries).array,
+        **{name: columns[name] for name in ("current_t", "reference_t", "ratio", "score")},
+        "threshold": np.full(len(countries), threshold(params)),
+        "flagged": columns["status"] == SurgeStatus.SURGE.value,
+        "status": pd.array(columns["status"], dtype="str"),
+        # Objects, not inferred as "str": the text columns of the pandas steps.
+        "source_rows": pd.Series(_taken(current["source_rows"], now, ""), index=iso3,
+                                 dtype=object),
+        "reference_source_rows": pd.Series(_taken(reference["source_rows"], ref, ""),
+                                           index=iso3, dtype=object)}, index=iso3)
+    table.insert(8, "explanation", columns["explanation"])  # a list: its dtype inferred
+    return table.sort_values(["flagged", "score", "current_t"], ascending=False,
+                             na_position="last")
 
 
-def _judge(table: pd.DataFrame, params: SurgeParams) -> None:
-    """Add ratio, threshold, status, flagged and explanation (in place)."""
-    table["gap"], table["detail"] = _text(table["gap"]), _text(table["detail"])
-    table["reference_partial"] = _text(table["reference_partial"])
+def _taken(column: pd.Series, at: np.ndarray, missing: object) -> np.ndarray:
+    """`column`'s values at positions `at` (-1: `missing`); text columns as objects, with
+    `missing` for their missing values too."""
+    text = isinstance(missing, str)
+    values = column.to_numpy(dtype=object if text else float)
+    out = values[at] if len(values) else np.full(len(at), missing, dtype=values.dtype)
+    out[at < 0] = missing
+    if text:
+        out[pd.isna(out)] = missing
+    return out
+
+
+def _judge(columns: dict[str, np.ndarray], params: SurgeParams) -> None:
+    """Add ratio, score, status and explanation (arrays over the countries, in place)."""
+    gap, current_t, reference_t = columns["gap"], columns["current_t"], columns["reference_t"]
     if params.rule in (SurgeRule.SAFEGUARD, SurgeRule.ROBUST):  # rules that need history
-        absent = table["gap"].eq("") & table["reference_t"].isna()
-        table.loc[absent, "gap"] = "no rows in the reference periods"
+        gap[(gap == "") & np.isnan(reference_t)] = "no rows in the reference periods"
     # From kilograms, not tonnes: 0.3 t / 0.1 t is 2.9999999999999996 in floating point,
     # so a period exactly at the threshold would not be flagged by "at least 3x".
     # reference_kg sums the reference periods (ROBUST: the median month x the months).
     periods = 1 if params.rule == SurgeRule.ROBUST else len(reference_periods(params))
-    reference_kg = table["reference_kg"].where(table["reference_kg"] > 0)
-    table["ratio"] = table["current_kg"] * periods / reference_kg
+    reference_kg = columns["reference_kg"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = columns["current_kg"] * periods / np.where(reference_kg > 0, reference_kg,
+                                                           np.nan)
+    columns["ratio"] = ratio
     if params.rule != SurgeRule.ROBUST:
-        table["score"] = table["ratio"]
-    table["threshold"] = threshold(params)
-    over = (table["score"] >= table["threshold"] if params.rule == SurgeRule.YEAR_EARLIER
-            else table["score"] > table["threshold"])
+        columns["score"] = ratio
+    score, limit = columns["score"], threshold(params)
+    over = score >= limit if params.rule == SurgeRule.YEAR_EARLIER else score > limit
     # A period that lacks months is a lower bound, so a flag on it still holds (and says it
     # is partial); a reference that lacks months is understated, so no flag can rest on it.
     status = np.select(
-        [table["current_t"].isna(), table["current_t"] < params.floor_t, table["gap"] != "",
-         table["reference_partial"] != "", table["score"].isna(), over],
+        [np.isnan(current_t), current_t < params.floor_t, gap != "",
+         columns["reference_partial"] != "", np.isnan(score), over],
         [SurgeStatus.NOT_ENOUGH_HISTORY, SurgeStatus.BELOW_FLOOR, SurgeStatus.NOT_ENOUGH_HISTORY,
          SurgeStatus.PARTIAL_REFERENCE, SurgeStatus.NO_REFERENCE, SurgeStatus.SURGE],
-        default=SurgeStatus.BELOW_THRESHOLD)
-    table["status"] = pd.Series(status, index=table.index).astype(str)
-    table["flagged"] = table["status"] == SurgeStatus.SURGE
-    # Row dicts, not iterrows: a Series per row costs more than the sentence built from it.
-    table["explanation"] = [explanation(row, params) for row in table.to_dict("records")]
+        default=SurgeStatus.BELOW_THRESHOLD).astype(str)
+    columns["status"] = status
+    # Row dicts from the columns: a Series per row costs more than the sentence built.
+    words = ("current_t", "current_partial", "reference_t", "detail", "ratio", "status",
+             "gap", "reference_partial")
+    columns["explanation"] = [explanation(dict(zip(words, row)), params)
+                              for row in zip(*(columns[w].tolist() if w != "status"
+                                               else status.tolist() for w in words))]
 
 
 def _period_reference(period_index: PeriodIndex, params: SurgeParams) -> pd.DataFrame:
@@ -158,45 +186,45 @@ def _period_reference(period_index: PeriodIndex, params: SurgeParams) -> pd.Data
     labels = reference_periods(params)
     totals = [period_index.totals(label) for label in labels]
     countries = pd.Index(sorted(set().union(*(t.index for t in totals))), name="country")
-    kg = pd.DataFrame({label: t["net_weight_kg"].reindex(countries)
-                       for label, t in zip(labels, totals)})
-    out = pd.DataFrame(index=countries)
-    out["reference_t"] = kg.mean(axis=1, skipna=False) / 1000
-    out["reference_kg"] = kg.sum(axis=1, skipna=False)  # of all reference periods: the ratio
-    out["score"] = np.nan
-    out["source_rows"] = ["; ".join(s for s in parts if isinstance(s, str) and s)
-                          for parts in zip(*(t["source_rows"].reindex(countries) for t in totals))]
+    at = [t.index.get_indexer(countries) for t in totals]
+    # One row per country, one column per period: summed along rows, in the periods'
+    # order, as pandas sums a row of a frame (the same last digit as the pandas steps).
+    kg = np.ascontiguousarray(np.column_stack(
+        [_taken(t["net_weight_kg"], a, np.nan) for t, a in zip(totals, at, strict=True)]
+        ).reshape(len(countries), len(labels)))
     words = [describe_period(label) for label in labels]
-    out["gap"] = ["" if not any(gaps) else "no usable rows for " + ", ".join(
-        word for word, gap in zip(words, gaps, strict=True) if gap)
-        for gaps in kg.isna().to_numpy().tolist()]
+    gaps = np.isnan(kg)
+    reference_t = kg.sum(axis=1) / len(labels) / 1000
     history_rule = params.rule == SurgeRule.SAFEGUARD
-    if not history_rule:  # a missing single reference is "no reference", not a history gap
-        out["gap"] = ""
-    coarse = pd.concat([t["annual_only"].reindex(countries).fillna(False) for t in totals],
-                       axis=1).any(axis=1)
-    out["detail"] = _safeguard_details(params, kg) if history_rule else ""
-    partial = pd.concat([_partial_words(t).reindex(countries).fillna("").map(
-        lambda lacks, word=word: f"{word}: {lacks}" if lacks else "")
-        for word, t in zip(words, totals, strict=True)], axis=1)
-    out["reference_partial"] = ["; ".join(w for w in parts if w)
-                                for parts in partial.itertuples(index=False)]
-    out.loc[coarse & out["reference_t"].isna(), "detail"] = (
+    coarse = np.logical_or.reduce([_taken(t["annual_only"], a, np.nan) == 1
+                                   for t, a in zip(totals, at, strict=True)])
+    detail = (np.array(_safeguard_details(params, kg, words), dtype=object) if history_rule
+              else np.full(len(countries), "", dtype=object))
+    detail[coarse & np.isnan(reference_t)] = (
         f"{reference_label(params)}: only annual data, too coarse to compare")
-    return out
+    partial = [[f"{word}: {lacks}" if lacks else "" for lacks in _taken(_partial_words(t), a, "")]
+               for word, t, a in zip(words, totals, at, strict=True)]
+    traces = [_taken(t["source_rows"], a, "") for t, a in zip(totals, at, strict=True)]
+    return pd.DataFrame({
+        "reference_t": reference_t, "reference_kg": kg.sum(axis=1), "score": np.nan,
+        "source_rows": ["; ".join(s for s in parts if s) for parts in zip(*traces)],
+        # A missing single reference is "no reference", not a history gap.
+        "gap": ["" if not history_rule or not gap.any() else "no usable rows for " + ", ".join(
+            word for word, missing in zip(words, gap, strict=True) if missing)
+            for gap in gaps],
+        "detail": detail,
+        "reference_partial": ["; ".join(w for w in parts if w) for parts in zip(*partial)]},
+        index=countries)
 
 
-def _safeguard_details(params: SurgeParams, kg: pd.DataFrame) -> list[str]:
-    """Per country (row of `kg`, kilograms per reference period): `safeguard_detail`, or ""
-    when a year lacks data."""
-    reference, words = reference_label(params), [describe_period(p) for p in kg.columns]
-    # Summed along each contiguous row, as Series.mean sums one country's years: the same
-    # order of additions, so the same last digit as the reference definition.
-    volumes = np.ascontiguousarray(kg.to_numpy(dtype=float))
-    means = volumes.sum(axis=1) / volumes.shape[1]
-    whole = ~np.isnan(volumes).any(axis=1)
+def _safeguard_details(params: SurgeParams, kg: np.ndarray, words: list[str]) -> list[str]:
+    """Per country (row of `kg`, kilograms per reference period, labelled `words`):
+    `safeguard_detail`, or "" when a year lacks data."""
+    reference = reference_label(params)
+    means = kg.sum(axis=1) / kg.shape[1]
+    whole = ~np.isnan(kg).any(axis=1)
     return [safeguard_detail(reference, list(zip(words, row, strict=True)), mean) if ok else ""
-            for ok, row, mean in zip(whole, volumes, means, strict=True)]
+            for ok, row, mean in zip(whole, kg.tolist(), means.tolist(), strict=True)]
 
 
 def _partial_words(totals: pd.DataFrame) -> pd.Series:
@@ -275,8 +303,3 @@ def _robust_z(now: pd.DataFrame, past: pd.DataFrame, median: pd.Series) -> pd.Da
     flat = spread.fillna(0) == 0  # a perfectly flat window: any rise is infinitely unusual
     z.loc[flat] = np.sign(excess.loc[flat]).replace({1.0: np.inf, -1.0: -np.inf})
     return z.where(excess.notna())
-
-
-def _text(column: pd.Series) -> pd.Series:
-    """A text column with "" for missing (an all-missing column may come back as floats)."""
-    return column.astype(object).where(column.notna(), "")
