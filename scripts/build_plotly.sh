@@ -10,3 +10,5 @@ cd "$(dirname "$0")/../frontend/plotly-partial"
 # optional dependency).
 npm ci --ignore-scripts --no-audit --no-fund
 npm run build
+# The map's borders simplified to what a page draws (assets/topojson/README.md).
+../../.venv/bin/python ../../scripts/simplify_geometry.py

@@ -45,7 +45,7 @@ def data(data_folder):
 
 def map_request(client, query: str = MAP_QUERY):
     payload = json.loads(MAP_PAYLOAD.read_text())
-    payload["inputs"][0]["value"] = query
+    payload["state"][0]["value"] = query
     return client.post("/_dash-update-component", json=payload)
 
 

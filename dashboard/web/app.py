@@ -12,7 +12,7 @@ from dashboard.figures.style import graph_config
 from dashboard.ingest.dataset import Dataset
 from dashboard.ingest.limits import UPLOAD_LIMITS
 from dashboard.settings import Settings
-from dashboard.web import callbacks, guard, layout, memory, routes
+from dashboard.web import callbacks, first_view, guard, memory, routes
 from dashboard.web.context import Context, DataWatch
 from dashboard.web.uploads import UploadStore
 from dashboard.web.view_cache import make_cache
@@ -48,9 +48,8 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     # Geometry is served from assets/topojson/, never from the plotly CDN.
     config = graph_config(app.get_asset_url("topojson/"))
-    embedded = context.embedded
-    app.layout = layout.page(data, embedded.catalogue, embedded.defaults, config,
-                             settings.max_upload_mb, settings.frame_ancestors)
+    app.layout = first_view.page_layout(context, config, settings.max_upload_mb,
+                                        settings.frame_ancestors)
     callbacks.register(app, context)
     routes.Routes(app, context, settings, route_prefix(settings))
     guard.register(app, settings.debug)

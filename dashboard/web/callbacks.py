@@ -29,6 +29,7 @@ from dashboard.web.links import export_links, upload_link_notice, view_link
 from dashboard.web.uploads import UploadRefused
 from dashboard.web.view_state import (
     FIELDS,
+    ViewState,
     control_value,
     controls_query,
     switched_tab,
@@ -49,15 +50,18 @@ Clicks = int | None
 
 
 def register(app: Dash, context: Context) -> None:
-    # Read in the browser when the page opens; every chart waits for it on the first draw.
+    # In the browser, no round trip: which view the charts are to show, and at what width.
+    # The first layout fills the store with the view it drew (first_view); a store already
+    # holding the view is left as is, so nothing is drawn twice.
     app.clientside_callback(ClientsideFunction(namespace="viewport", function_name="fit"),
-                            Output(ID.VIEWPORT, "data"), Input(ID.URL, "pathname"))
+                            Output(ID.VIEWPORT, "data"), Input(ID.URL, "search"),
+                            Input(ID.DATASET, "data"), State(ID.VIEWPORT, "data"))
     _register_url_sync(app, context)
     _register_dataset(app, context)
     _register_sections(app)
     _register_headings(app, context)
     for tab in TAB_LABELS:
-        _register_tab(app, context, tab, charts_on(tab))
+        _register_tab(app, context, tab)
     _register_focus_and_presets(app, context)
     _register_export_links(app, context)
 
@@ -85,17 +89,22 @@ def _register_url_sync(app: Dash, context: Context) -> None:
 
     @app.callback(Output(ID.URL, "search"), *control_outputs, Output(ID.NOTICE, "children"),
                   Output(ID.NOTICE, "hidden"), *option_outputs, Input(ID.URL, "search"),
-                  *controls, Input(ID.DATASET, "data"),
+                  *controls, Input(ID.DATASET, "data"), State(ID.VIEWPORT, "data"),
                   prevent_initial_call="initial_duplicate")
-    def sync_url_and_controls(search: Text, *values_and_token: Any) -> tuple:
+    def sync_url_and_controls(search: Text, *values_token_viewport: Any) -> tuple:
         """The URL drives the controls on load and on back/forward; controls drive the URL."""
-        *values, token = values_and_token
+        *values, token, viewport = values_token_viewport
         # A new dataset (an upload, or back to the embedded data) re-reads the URL too: the
         # menus and their values must arrive together, or a dropdown drops a value that is
         # not yet in its options (the commodity menu went empty after an upload).
         if ctx.triggered_id in (None, ID.URL, ID.DATASET):
             bundle, state, notices = context.view(search, token)
             shown = [control_value(name, getattr(state, name)) for name in FIELDS]
+            if first_layout_holds(viewport, token, values, shown):
+                # Sending the same values and menus again cost ~0.5 s of the page's
+                # re-rendering before the map was drawn.
+                return (no_update, *[no_update] * len(FIELDS), " ".join(notices), not notices,
+                        *([no_update] * len(OPTION_CONTROLS)))
             return no_update, *shown, " ".join(notices), not notices, *options_for(bundle)
         chosen = dict(zip(FIELDS, values))
         if chosen["commodity"] is None or chosen["period"] is None:
@@ -109,6 +118,14 @@ def _register_url_sync(app: Dash, context: Context) -> None:
                 shown = [control_value(name, getattr(state, name)) for name in FIELDS]
         return (state.to_query(), *shown, no_update, no_update,
                 *([no_update] * len(OPTION_CONTROLS)))
+
+
+def first_layout_holds(viewport: Any, token: Text, values: list, shown: list) -> bool:
+    """The controls are still as the first layout made them for this view, on the embedded
+    data: its marker {"first": True, ...} is in the viewport store until the view or the data
+    first changes (assets/viewport.js writes the store without it)."""
+    first = isinstance(viewport, dict) and viewport.get("first") is True
+    return first and token is None and list(values) == list(shown)
 
 
 def options_for(bundle: Bundle) -> list[list[dict]]:
@@ -180,38 +197,57 @@ def _register_sections(app: Dash) -> None:
         return clicked if clicked else no_update
 
 
-def _register_tab(app: Dash, context: Context, tab: Tab, tab_charts: list[Chart]) -> None:
-    outputs = []
-    for chart in tab_charts:
-        outputs += [Output(graph_id(chart), "figure"), Output(graph_id(chart), "style"),
-                    Output(summary_id(chart), "children"),
-                    Output(table_id(chart), "rowData"), Output(table_id(chart), "columnDefs")]
-    extra = charts.TAB_TEXT_OUTPUTS.get(tab, [])
-    outputs += [Output(component, "children") for component in extra]
+def tab_outputs(tab: Tab) -> list[tuple[str, str]]:
+    """(component id, property) of everything a tab's render fills, in `tab_values` order:
+    the render callback's outputs, and what the first layout fills in (first_view)."""
+    pairs: list[tuple[str, str]] = []
+    for chart in charts_on(tab):
+        pairs += [(graph_id(chart), "figure"), (graph_id(chart), "style"),
+                  (summary_id(chart), "children"), (table_id(chart), "rowData"),
+                  (table_id(chart), "columnDefs")]
+    return pairs + [(component, "children") for component in charts.TAB_TEXT_OUTPUTS.get(tab, [])]
 
-    @app.callback(*outputs, Input(ID.URL, "search"), Input(ID.DATASET, "data"),
-                  Input(ID.VIEWPORT, "data"), State(ID.URL, "href"))
-    def render_tab(search: Text, token: Text, fit: Text, href: Text) -> list:
+
+def tab_values(context: Context, tab: Tab, state: ViewState, bundle: Bundle, href: Text,
+               narrow: bool) -> list:
+    """What a tab shows for a view, in `tab_outputs` order, through the render cache."""
+    # Drawn into each figure (it survives a download); an upload is not in it.
+    link = view_link(context.page_url(href), state, uploaded=bundle.uploaded)
+
+    def compute() -> list:
+        out = []
+        for chart in charts_on(tab):
+            view = charts.render(chart, state, bundle.data, bundle.catalogue, link, narrow)
+            height = view.figure_height() if narrow else None
+            out += [view.figure_json(), layout.graph_style(chart, height),
+                    view.summary, view.grid_rows(), view.columns]
+        return out + charts.tab_texts(tab, state, bundle.catalogue)
+
+    return view_cache.cached(context.cache, view_cache.key("tab", tab, state.to_query(), link,
+                                                           bundle.fingerprint, NARROW * narrow),
+                             compute)
+
+
+def _register_tab(app: Dash, context: Context, tab: Tab) -> None:
+    outputs = [Output(component, prop) for component, prop in tab_outputs(tab)]
+
+    # Triggered by the viewport store alone, never by the layout's own value: a graph waits
+    # to draw while a callback for it is pending, so the view the first layout drew must not
+    # be asked for again. assets/viewport.js sets the store when the view, the data or the
+    # width changes, and on mounting when the layout drew nothing.
+    @app.callback(*outputs, Input(ID.VIEWPORT, "data"), State(ID.URL, "search"),
+                  State(ID.DATASET, "data"), State(ID.URL, "href"), prevent_initial_call=True)
+    def render_tab(viewport: Any, search: Text, token: Text, href: Text) -> list:
         bundle, state, _ = context.view(search, token)
-        narrow = fit == NARROW
         if state.tab != tab:
             raise PreventUpdate  # hidden tabs are not computed
-        # Drawn into each figure (it survives a download); an upload is not in it.
-        link = view_link(context.page_url(href), state, uploaded=bundle.uploaded)
+        return tab_values(context, tab, state, bundle, href, fit_of(viewport) == NARROW)
 
-        def compute() -> list:
-            out = []
-            for chart in tab_charts:
-                view = charts.render(chart, state, bundle.data, bundle.catalogue, link,
-                                     narrow)
-                height = view.figure_height() if narrow else None
-                out += [view.figure_json(), layout.graph_style(chart, height),
-                        view.summary, view.grid_rows(), view.columns]
-            return out + charts.tab_texts(tab, state, bundle.catalogue)
 
-        return view_cache.cached(context.cache, view_cache.key("tab", tab, state.to_query(), link,
-                                                     bundle.fingerprint, NARROW * narrow),
-                            compute)
+def fit_of(viewport: Any) -> Text:
+    """"wide" or "narrow" from the viewport store ({"fit": ..., "search": ...,
+    "token": ...}, see assets/viewport.js), or the word itself."""
+    return viewport.get("fit") if isinstance(viewport, dict) else viewport
 
 
 def _register_focus_and_presets(app: Dash, context: Context) -> None:

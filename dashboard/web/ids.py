@@ -39,7 +39,9 @@ class ID(StrEnum):
     SURGE_RULE_TEXT = "surge-rule-text"
     HEADER = "page-header"
     DATASET = "session-dataset"  # the upload token, in the tab's session storage
-    VIEWPORT = "viewport-fit"  # "narrow" on a phone, else "wide": how figures are drawn
+    # {"fit": "wide"|"narrow", "search", "token"}: the view the charts show and their
+    # width (assets/viewport.js)
+    VIEWPORT = "viewport-fit"
     UPLOAD = "upload"
     UPLOAD_RESET = "upload-reset"
     UPLOAD_MESSAGE = "upload-message"

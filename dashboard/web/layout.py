@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import dash_ag_grid as dag
 from dash import dcc, html
 
@@ -134,7 +136,20 @@ def header_children(data: Dataset) -> list:
             html.P(data.source_line, className="source-line"), freshness(data)]
 
 
+_FRESHNESS: list = []  # [weak reference to a frame, its panel]: one frame at a time
+
+
 def freshness(data: Dataset) -> html.Details:
+    """"Data as of", kept for the frame it was made from: the page is built per request
+    (dashboard/web/first_view.py), and this reads the whole frame."""
+    if _FRESHNESS and _FRESHNESS[0]() is data.frame:
+        return _FRESHNESS[1]
+    panel = freshness_panel(data)
+    _FRESHNESS[:] = [weakref.ref(data.frame), panel]
+    return panel
+
+
+def freshness_panel(data: Dataset) -> html.Details:
     """"Data as of": the latest month each reporter covers, those that stop early first, so
     a reporter that has not reported since March does not read as a collapse after March."""
     table = latest_by_reporter(data.frame)
@@ -328,8 +343,10 @@ def folded_panel(title: str, controls: list) -> html.Details:
 
 
 def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: dict,
-         max_upload_mb: float = 50.0, frame_ancestors: tuple[str, ...] = ("'self'",)
-         ) -> html.Div:
+         max_upload_mb: float = 50.0, frame_ancestors: tuple[str, ...] = ("'self'",),
+         viewport: dict | None = None) -> html.Div:
+    """The whole page; `viewport` is the view its charts come drawn for ({"fit": "wide",
+    "search": query, "token": None}: first_view), None when the callbacks draw them."""
     countries = country_options(catalogue)
 
     def blocks(tab: Tab) -> list[html.Div]:
@@ -365,7 +382,7 @@ def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: di
     return html.Div([
         dcc.Location(id=ID.URL, refresh=False),
         dcc.Store(id=ID.DATASET, storage_type="session"),
-        dcc.Store(id=ID.VIEWPORT),
+        dcc.Store(id=ID.VIEWPORT, data=viewport),
         header(data),
         data_notice(data),
         html.Div(id=ID.NOTICE, className="notice", role="alert", hidden=True),

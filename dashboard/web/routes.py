@@ -36,6 +36,7 @@ PLOTLY_BUNDLE = Path(__file__).resolve().parents[2] / "assets" / "plotly" / "plo
 EMBED_ASSETS = {"embed.js": "application/javascript", "host.js": "application/javascript",
                 "embed.css": "text/css"}
 CACHE_SECONDS = 300
+VERSIONED_SECONDS = 365 * 24 * 3600  # an asset URL with Dash's ?m=<mtime> changes with it
 RETRY_AFTER_SECONDS = 10  # said to a client refused because images are busy
 
 
@@ -227,9 +228,16 @@ class Routes:
         headers.setdefault("Content-Security-Policy", self.csp())
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
+        if response.status_code == 200 and self.versioned_asset():
+            # Dash serves assets "no-cache": a repeat visit asked again for each script.
+            headers["Cache-Control"] = f"public, max-age={VERSIONED_SECONDS}, immutable"
         if self.settings.frame_ancestors == ("'self'",):
             headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         return response
+
+    def versioned_asset(self) -> bool:
+        """A file under assets/ asked for by the URL the page names it by (with ?m=)."""
+        return request.path.startswith(f"{self.prefix}assets/") and "m" in request.args
 
     def csp(self) -> str:
         if not hasattr(self, "_csp"):
