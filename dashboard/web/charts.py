@@ -32,6 +32,7 @@ from dashboard.analytics.country_table import (
 )
 from dashboard.analytics.orientation import Direction, Perspective
 from dashboard.analytics.period_rows import describe_period
+from dashboard.analytics.ranking import selection_ranking
 from dashboard.analytics.timeseries import SeriesMode
 from dashboard.figures import sentences
 from dashboard.figures.caption import Caption
@@ -229,8 +230,7 @@ def gauges_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 def ranking_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                 view_url: str = "", narrow: bool = False) -> ChartView:
     supplier = state.partner or DEFAULT_SUPPLIER
-    ranking = dependency.dependency_ranking(selected_rows_of_year(
-        data.frame, all_partner_selection(state), state.period), state.period, supplier)
+    ranking = selection_ranking(data.frame, state.selection, state.period, supplier)
     supplier_name = catalogue.countries.get(supplier, supplier)
     caption = caption_for(state, data, catalogue,
                           f"Who depends most on {supplier_name}", view_url, narrow=narrow)
