@@ -90,7 +90,7 @@ def mirror_gap(frame: pd.DataFrame, commodity_code: str, period: str,
         table = table[table["country"] == country].copy()
     if counterpart:  # the view's partner: the exporter of imports, the importer of exports
         table = table[table["counterpart"] == counterpart].copy()
-    table["note"] = [_note(row, period) for _, row in table.iterrows()]
+    table["note"] = _notes(table, period)
     rank = table["gap_t"].abs().fillna(table["importer_t"].fillna(table["exporter_t"]))
     table = table.assign(_status=table["status"].map(_STATUS_ORDER), _rank=rank)
     table = table.sort_values(["_status", "_rank"], ascending=[True, False])
@@ -103,6 +103,7 @@ class _Side:
 
     index: PeriodIndex  # keyed by "importer<TAB>exporter": a tab sorts before any code
     parties: pd.DataFrame  # code, name, kind of every party in these rows
+    pairs: pd.MultiIndex  # (importer, exporter) of each of the index's keys, in its order
 
 
 # The last commodities' sides, per frame: a mirror view reads all pairs of a commodity, and
@@ -126,22 +127,26 @@ def _build_side(frame: pd.DataFrame, commodity_code: str, flow: Flow) -> _Side:
     parties = pd.concat([
         rows[[f"{side}", f"{side}_name", f"{side}_kind"]].drop_duplicates(side)
         .set_axis(["code", "name", "kind"], axis=1) for side in ("reporter", "partner")])
-    return _Side(PeriodIndex(keyed, "pair"), parties)
+    index = PeriodIndex(keyed, "pair")
+    split = [str(key).split("\t") for key in index.keys]
+    pairs = (pd.MultiIndex.from_tuples(split, names=_PAIR) if split
+             else pd.MultiIndex.from_arrays([[], []], names=_PAIR))
+    return _Side(index, parties, pairs)
 
 
 def _side(prepared: _Side, side: str, period: str) -> pd.DataFrame:
     """One side's figures per (importer, exporter), counted once; coarse-only pairs marked."""
     totals = prepared.index.totals(period)
     coarse = totals["annual_only"].to_numpy()  # pairs with annual rows only for a quarter
-    pairs = [key.split("\t") for key in totals.index]
+    # the pairs split once per commodity (kept), not per request
+    pairs = prepared.pairs[pd.Index(prepared.index.keys).get_indexer(totals.index)]
     out = pd.DataFrame({
         f"{side}_t": totals["net_weight_kg"] / 1000,
         f"{side}_value_usd": totals["value_usd"],
         f"{side}_row_count": totals["row_count"].where(~coarse),
         f"{side}_estimated": totals["estimated"].astype(object).where(~coarse),
         f"{side}_source_rows": totals["source_rows"].astype(object).where(~coarse),
-    }).set_axis(pd.MultiIndex.from_tuples(pairs, names=_PAIR) if pairs
-                else pd.MultiIndex.from_arrays([[], []], names=_PAIR))
+    }).set_axis(pairs)
     out[f"{side}_coarse"] = coarse
     return out.sort_index()
 
@@ -187,7 +192,15 @@ def _add_other_side(table: pd.DataFrame) -> None:
         [table["importer"].isin(importers), table["exporter"].isin(exporters)], default=True)
 
 
-def _note(row: pd.Series, period: str) -> str:
+def _notes(table: pd.DataFrame, period: str) -> list[str]:
+    """`_note` of every row (records, not iterrows: a Series per row costs more)."""
+    columns = ["status", "importer_name", "exporter_name", "importer_kind", "importer_coarse",
+               "exporter_coarse", "other_side_reports", "importer_estimated",
+               "exporter_estimated"]
+    return [_note(row, period) for row in table[columns].to_dict("records")]
+
+
+def _note(row: pd.Series | dict, period: str) -> str:
     """Why the two sides may differ, or why only one side is there."""
     when = describe_period(period)
     year = period[:4]

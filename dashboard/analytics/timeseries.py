@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analytics.compare import COMPLETE, source_traces
+from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.period_rows import (
     FINENESS,
     FREQ_OF_FINENESS,
@@ -168,7 +169,8 @@ def _finish(series: pd.DataFrame, countries: list[str], freq: str,
     scale = per_period if mode == SeriesMode.TONNES else 1.0
     series["average_value"] = series["value"] * scale
     series.loc[coarse, "value"] = np.nan
-    series["period_start"] = [label_start(label) for label in series["period"]]
+    starts = {label: label_start(label) for label in set(series["period"])}  # few labels
+    series["period_start"] = [starts[label] for label in series["period"]]
     order = series["country"].map({c: i for i, c in enumerate(countries)})
     series = series.assign(_order=order).sort_values(["_order", "period_start"])
     return series[SERIES_COLUMNS].reset_index(drop=True)
@@ -245,13 +247,7 @@ def events_in_range(events: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     if events is None or events.empty:
         return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c.endswith("date")
                                           else "object") for c in EVENT_COLUMNS})
-    table = events.reindex(columns=EVENT_COLUMNS)
-    text = [c for c in EVENT_COLUMNS if not c.endswith("date")]
-    table[text] = table[text].fillna("").astype(str).apply(lambda s: s.str.strip())
-    table["date"] = pd.to_datetime(table["date"], format="%Y-%m-%d", errors="coerce")
-    table["end_date"] = pd.to_datetime(table["end_date"].replace("", None), format="%Y-%m-%d",
-                                       errors="coerce")
-    table = table[table["date"].notna()]
+    table = _PARSED_EVENTS.get(events, "parsed", lambda: _parsed_events(events))
     last_day = table["end_date"].fillna(table["date"])
     inside = pd.Series(True, index=table.index)
     if end is not None:
@@ -259,3 +255,18 @@ def events_in_range(events: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     if start is not None:
         inside &= last_day >= pd.Timestamp(start)
     return table[inside].sort_values("date").reset_index(drop=True)
+
+
+# The events table is read once and asked for on every series view: parsed once, kept.
+_PARSED_EVENTS: KeptPerFrame[pd.DataFrame] = KeptPerFrame(kept=2)
+
+
+def _parsed_events(events: pd.DataFrame) -> pd.DataFrame:
+    """`events` with text stripped, dates parsed, rows whose date does not parse dropped."""
+    table = events.reindex(columns=EVENT_COLUMNS)
+    text = [c for c in EVENT_COLUMNS if not c.endswith("date")]
+    table[text] = table[text].fillna("").astype(str).apply(lambda s: s.str.strip())
+    table["date"] = pd.to_datetime(table["date"], format="%Y-%m-%d", errors="coerce")
+    table["end_date"] = pd.to_datetime(table["end_date"].replace("", None), format="%Y-%m-%d",
+                                       errors="coerce")
+    return table[table["date"].notna()]

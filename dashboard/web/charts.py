@@ -17,6 +17,7 @@ from dashboard.analytics import (
     bilateral,
     dependency,
     mirror,
+    series_index,
     surge_rules,
     surge_text,
     surges,
@@ -155,10 +156,6 @@ def all_partner_selection(state: ViewState) -> Selection:
     return state.selection.with_every_partner()
 
 
-def all_partner_rows(state: ViewState, data: Dataset) -> pd.DataFrame:
-    return selected_rows(data.frame, all_partner_selection(state))
-
-
 def surge_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                 view_url: str = "", narrow: bool = False) -> ChartView:
     params = surge_params(state)
@@ -265,10 +262,8 @@ def sankey_view(state: ViewState, data: Dataset, catalogue: Catalogue,
 def series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
                 view_url: str = "", narrow: bool = False) -> ChartView:
     countries = [c for c in [state.focus, *state.peer_list] if c][:5]
-    everything = all_partner_rows(state, data) if state.partner else None
-    series = timeseries.volume_series(selected_rows(data.frame, state.selection), countries,
-                                      freq=state.freq, mode=state.series,
-                                      all_partner_rows=everything)
+    series = series_index.selection_volume_series(data.frame, state.selection, countries,
+                                                  freq=state.freq, mode=state.series)
     caption = caption_for(state, data, catalogue, "Volumes over time, with policy events",
                           view_url, narrow=narrow)
     events = timeseries.events_in_range(data.policy_events, *timeseries.series_span(series))

@@ -1,0 +1,270 @@
+"""Volume series from arrays: what `timeseries.volume_series` computes, from kept rows.
+
+A series view asks for the same selection again and again (other countries, the other
+frequency, tonnes or shares). `SeriesIndex` does once what does not depend on those: the
+selection's rows, the finest-frequency rule (`finest_rows`: per series and year, so it does
+not depend on which countries are drawn), each row's label at every frequency. A request
+is then a mask, a dense table of each (country, year)'s coarsest frequency, one grouped
+sum and a short loop that writes the source traces.
+
+`volume_series` on the selected rows stays the reference definition: a property test
+(tests/test_fast_series_mirror.py) checks that both give the same table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import PurePath
+
+import numpy as np
+import pandas as pd
+
+from dashboard.analytics.compare import MAX_TRACE_LINES, Measure
+from dashboard.analytics.country_table import Selection, selected_rows
+from dashboard.analytics.kept import KeptPerFrame
+from dashboard.analytics.period_rows import FINENESS, containing_labels, finest_rows
+from dashboard.analytics.timeseries import (
+    COARSE_COVERAGE,
+    COMPLETE,
+    MAX_COUNTRIES,
+    SERIES_COLUMNS,
+    SeriesMode,
+    _finish,
+)
+from dashboard.ingest.period_labels import MONTHS, freq_of, is_label, label_start
+
+FREQ_OF_MONTHS = {months: freq for freq, months in MONTHS.items()}
+
+
+class SeriesIndex:
+    """One selection's finest rows as arrays, ready for any countries, frequency and mode."""
+
+    def __init__(self, rows: pd.DataFrame):
+        fine = finest_rows(rows)
+        self.rows = fine  # the share denominators are summed from these, per frequency
+        self.dtypes = {c: fine[c].dtype for c in ("country", "country_name", "period")}
+        codes, countries = pd.factorize(fine["country"])
+        self.country_code = codes
+        self.country_of = {str(c): i for i, c in enumerate(countries)}
+        self.name = fine["country_name"].to_numpy(dtype=object, na_value=None)
+        self.year = fine["period"].str.slice(0, 4).astype(int).to_numpy(dtype=np.int64) \
+            if len(fine) else np.zeros(0, dtype=np.int64)
+        self.fineness = fine["freq"].map(FINENESS).to_numpy(dtype=np.int64)
+        # The row's label at a month (its own), a quarter and a year; a coarser row's label
+        # at a finer frequency is never asked for (a year's target is its coarsest row's).
+        at = [fine["period"], containing_labels(fine, "Q"), containing_labels(fine, "A")]
+        flat = np.concatenate([s.to_numpy(dtype=object, na_value="") for s in at])
+        label_codes, self.labels = pd.factorize(flat)
+        self.label_code = label_codes.reshape(3, -1)
+        self.weight = fine["net_weight_kg"].to_numpy(dtype=np.float64, na_value=np.nan)
+        files, file_names = pd.factorize(fine["source_file"], sort=True)
+        self.file = files
+        self.file_labels = [PurePath(str(name)).name for name in file_names]
+        self.line = fine["source_line"].to_numpy(dtype=np.int64)
+        self._totals: dict[str, dict[str, float]] = {}
+        # Per label: months it spans and its first day (a few dozen labels, parsed once).
+        # A coarse row's label at a finer frequency is not a label ("2024-Q<NA>"), never used.
+        usable = [is_label(str(label)) for label in self.labels]
+        self.label_months = np.array([MONTHS[freq_of(str(label))] if ok else 0
+                                      for label, ok in zip(self.labels, usable, strict=True)],
+                                     dtype=np.int64)
+        self.label_starts = [label_start(str(label)) if ok else pd.NaT
+                             for label, ok in zip(self.labels, usable, strict=True)]
+        self.finished_dtypes = {mode: _finish(self._sample(), ["X"], "M", mode).dtypes
+                                for mode in SeriesMode}
+
+    def _sample(self) -> pd.DataFrame:
+        """A one-row table before `_finish`, with this selection's column types: `_finish`
+        on it gives the types of the reference's table (they follow the frame's)."""
+        return pd.DataFrame({
+            "country": pd.array(["X"], dtype=self.dtypes["country"]),
+            "period": pd.array(["2024-01"], dtype=self.dtypes["period"]),
+            "country_name": pd.array(["x"], dtype=self.dtypes["country_name"]),
+            "weight_t": [1.0], "row_count": np.ones(1, dtype=np.int64), "source_rows": ["f"],
+            "total_t": [np.nan], "value": [1.0]})
+
+    def positions(self, countries: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of `countries` (frame order) and each one's place in `countries`."""
+        place = np.full(len(self.country_of) + 1, -1, dtype=np.int64)
+        for i, country in enumerate(countries):  # a repeated country: its last place
+            if country in self.country_of:
+                place[self.country_of[country]] = i
+        of_row = place[self.country_code]
+        rows = np.flatnonzero(of_row >= 0)
+        return rows, of_row[rows]
+
+    def label_totals(self, freq: str) -> dict[str, float]:
+        """Every country's tonnes per label of `freq`, from rows of that frequency or finer
+        (the share denominator of `volume_series` without a partner)."""
+        if freq not in self._totals:  # a race builds the same dict twice, harmlessly
+            usable = self.rows[self.rows["freq"].map(FINENESS) <= FINENESS[freq]]
+            by_label = usable.groupby(containing_labels(usable, freq))["net_weight_kg"].sum()
+            self._totals[freq] = (by_label / 1000).to_dict()
+        return self._totals[freq]
+
+
+def volume_series_from(index: SeriesIndex, countries: list[str], freq: str = "M",
+                       mode: str = SeriesMode.TONNES,
+                       all_partners: SeriesIndex | None = None) -> pd.DataFrame:
+    """`volume_series(rows, countries, freq, mode, all_partner_rows)` where `index` is
+    `SeriesIndex(rows)` and `all_partners` is `SeriesIndex(all_partner_rows)`."""
+    if len(countries) > MAX_COUNTRIES:
+        raise ValueError(f"at most {MAX_COUNTRIES} countries, got {len(countries)}")
+    if freq not in ("M", "Q"):
+        raise ValueError(f"freq must be 'M' or 'Q', got {freq!r}")
+    mode = SeriesMode(mode)
+    rows, place = index.positions(countries)
+    if not len(rows):
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    theirs = all_partners.positions(countries) if all_partners is not None else None
+    targets = _Targets([(index, rows, place)] + ([(all_partners, *theirs)] if theirs else []),
+                       len(countries), FINENESS[freq])
+    series = _sums(index, rows, place, targets.of(index.year[rows], place), countries)
+    series["total_t"] = np.nan
+    if mode == SeriesMode.SHARE:
+        if all_partners is not None:
+            series["total_t"] = _own_totals(series, all_partners, *theirs, targets, countries)
+        else:
+            totals: dict[str, float] = {}
+            for label_freq in {freq_of(label) for label in series["period"]}:
+                totals |= index.label_totals(label_freq)
+            series["total_t"] = series["period"].map(totals).astype(float)
+        series["value"] = series["weight_t"] / series["total_t"].where(series["total_t"] > 0)
+    else:
+        series["value"] = series["weight_t"]
+    return _finished(index, series, freq, mode)
+
+
+def _finished(index: SeriesIndex, series: pd.DataFrame, freq: str,
+              mode: SeriesMode) -> pd.DataFrame:
+    """`timeseries._finish` from the kept per-label months and starts: coverage, period
+    starts, averages for coarse years, ordered by the country's place, then start."""
+    code, place = series.pop("_label").to_numpy(), series.pop("_place").to_numpy()
+    months = index.label_months[code]
+    coarse = months != MONTHS[freq]
+    dtypes = index.finished_dtypes[mode]
+    months_column = pd.Series(months, dtype=dtypes["months"])
+    # the reference's arithmetic on the same types, so NaN and NA come out as there
+    scale = MONTHS[freq] / months_column if mode == SeriesMode.TONNES else 1.0
+    series["average_value"] = series["value"] * scale
+    series["value"] = series["value"].where(~coarse)
+    series["months"] = months_column
+    series["coverage"] = np.where(coarse, [COARSE_COVERAGE.get(FREQ_OF_MONTHS[m], "")
+                                           for m in months], COMPLETE)
+    starts = [index.label_starts[c] for c in code]
+    series["period_start"] = starts
+    order = np.lexsort((np.array(starts, dtype="datetime64[ns]"), place))
+    table = series.iloc[order].reset_index(drop=True)[SERIES_COLUMNS]
+    return table.astype(dtypes.to_dict())
+
+
+class _Targets:
+    """Fineness to label each (country place, year) at: the chart's, or the coarsest row's."""
+
+    def __init__(self, sides: list[tuple[SeriesIndex, np.ndarray, np.ndarray]], places: int,
+                 chart_fineness: int):
+        years = np.concatenate([side.year[rows] for side, rows, _ in sides])
+        self.first = int(years.min()) if len(years) else 0
+        span = int(years.max()) - self.first + 1 if len(years) else 1
+        self.table = np.full((places, span), chart_fineness, dtype=np.int64)
+        for side, rows, place in sides:
+            np.maximum.at(self.table, (place, side.year[rows] - self.first),
+                          side.fineness[rows])
+
+    def of(self, year: np.ndarray, place: np.ndarray) -> np.ndarray:
+        return self.table[place, year - self.first]
+
+
+def _groups(index: SeriesIndex, rows: np.ndarray, place: np.ndarray,
+            target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row its group number; per group its place and label code. Groups are numbered
+    in order of first appearance, as `groupby(sort=False)` numbers them: pandas' grouped
+    sum takes another path (other last bits) when the numbers are not in that order."""
+    code = index.label_code[target, rows]
+    key = place * len(index.labels) + code
+    unique, first, group = np.unique(key, return_index=True, return_inverse=True)
+    appearance = np.argsort(first)
+    renumber = np.empty_like(appearance)
+    renumber[appearance] = np.arange(len(appearance))
+    unique = unique[appearance]
+    return renumber[group.reshape(-1)], unique // len(index.labels), unique % len(index.labels)
+
+
+def _sums(index: SeriesIndex, rows: np.ndarray, place: np.ndarray, target: np.ndarray,
+          countries: list[str]) -> pd.DataFrame:
+    """`_sum_by_label` (with traces) of the rows, as the table before `_finish`."""
+    group, group_place, group_label = _groups(index, rows, place, target)
+    n = len(group_place)
+    # pandas' grouped sum (compensated, in frame order) so that every bit is the reference's
+    weight_t = pd.Series(index.weight[rows]).groupby(group).sum(min_count=1).to_numpy() / 1000
+    names = index.name[rows]
+    named = np.flatnonzero(pd.notna(names))
+    first_named, at = np.unique(group[named], return_index=True)
+    country_name = np.full(n, None, dtype=object)
+    country_name[first_named] = names[named[at]]
+    return pd.DataFrame({
+        "country": pd.array([countries[p] for p in group_place], dtype=index.dtypes["country"]),
+        "period": pd.array(index.labels[group_label], dtype=index.dtypes["period"]),
+        "country_name": pd.array(country_name, dtype=index.dtypes["country_name"]),
+        "weight_t": weight_t,
+        "row_count": np.bincount(group, minlength=n).astype(np.int64),
+        "source_rows": _traces(index, rows, group, n),
+        "_label": group_label, "_place": group_place,
+    })
+
+
+def _traces(index: SeriesIndex, rows: np.ndarray, group: np.ndarray, n: int) -> list[str]:
+    """`compare.source_traces` per group: "file.csv lines 3, 4 (+2 more)"; files by "; "."""
+    files, lines = index.file[rows], index.line[rows]
+    known = files >= 0
+    group, files, lines = group[known], files[known], lines[known]
+    order = np.lexsort((lines, files, group))
+    group, files, lines = group[order], files[order], lines[order]
+    texts = [""] * n
+    starts = np.flatnonzero(np.r_[True, (group[1:] != group[:-1]) | (files[1:] != files[:-1])])
+    ends = np.r_[starts[1:], len(group)]
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        extra = end - start - MAX_TRACE_LINES
+        part = (f"{index.file_labels[files[start]]} lines "
+                + ", ".join(map(str, lines[start:min(end, start + MAX_TRACE_LINES)].tolist()))
+                + (f" (+{extra} more)" if extra > 0 else ""))
+        at = int(group[start])
+        texts[at] = f"{texts[at]}; {part}" if texts[at] else part
+    return texts
+
+
+def _own_totals(series: pd.DataFrame, index: SeriesIndex, rows: np.ndarray,
+                place: np.ndarray, targets: _Targets, countries: list[str]) -> np.ndarray:
+    """Each series row's country's all-partner tonnes in its period (NaN: none)."""
+    if not len(rows):
+        return np.full(len(series), np.nan)
+    group, group_place, group_label = _groups(index, rows, place,
+                                              targets.of(index.year[rows], place))
+    weight_t = pd.Series(index.weight[rows]).groupby(group).sum(min_count=1).to_numpy() / 1000
+    lookup = {(countries[p], index.labels[code]): total
+              for p, code, total in zip(group_place.tolist(), group_label.tolist(), weight_t)}
+    return np.array([lookup.get(key, np.nan) for key in zip(series["country"], series["period"])],
+                    dtype=np.float64)
+
+
+# The last selections' series rows, per frame: a change of countries, frequency or mode then
+# costs array work on the kept rows, not a selection of the whole frame and a pandas pass.
+_SERIES: KeptPerFrame[SeriesIndex] = KeptPerFrame(kept=8)
+
+
+def series_index(frame: pd.DataFrame, selection: Selection) -> SeriesIndex:
+    """`SeriesIndex(selected_rows(frame, selection))`, kept (any measure)."""
+    key = replace(selection, measure=Measure.WEIGHT)
+    return _SERIES.get(frame, key, lambda: SeriesIndex(selected_rows(frame, key)))
+
+
+def selection_volume_series(frame: pd.DataFrame, selection: Selection, countries: list[str],
+                            freq: str = "M", mode: str = SeriesMode.TONNES) -> pd.DataFrame:
+    """`volume_series(selected_rows(frame, selection), countries, freq, mode,
+    all_partner_rows=...)`, the all-partner rows given when the selection has a partner;
+    from the kept `SeriesIndex`es (the same table: tests/test_fast_series_mirror.py)."""
+    everything = (series_index(frame, selection.with_every_partner())
+                  if selection.partner else None)
+    return volume_series_from(series_index(frame, selection), countries, freq, mode,
+                              everything)
+
