@@ -7,10 +7,29 @@ Every request is logged with its path, query and headers.
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+
+def reachable(host: str) -> bool:
+    """Whether the machine reaches a service (live tests run only where it does)."""
+    try:
+        socket.create_connection((host, 443), timeout=3).close()
+        return True
+    except OSError:
+        return False
+
+
+# A live UN Comtrade test: with a key in COMTRADE_KEY and the service reachable.
+live_comtrade = pytest.mark.skipif(
+    not os.environ.get("COMTRADE_KEY") or not reachable("comtradeapi.un.org"),
+    reason="live test: needs COMTRADE_KEY and network")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fetch_server import Replay, ReplayServer, Reply
+from fetch_server import Replay, ReplayServer, Reply, reachable
 
 from dashboard.cli import main
 from dashboard.fetch import comext, comext_rows, ecb_rates
@@ -74,6 +74,13 @@ def pandas_totals(path: Path) -> dict[str, float]:
     raw = pd.read_csv(path)
     sums = raw.groupby("indicators")["OBS_VALUE"].sum()
     return {"kg": sums["QUANTITY_IN_100KG"] * 100, "eur": sums["VALUE_IN_EUROS"]}
+
+
+def usd_at_test_rates(path: Path) -> float:
+    """Dollars of an SDMX-CSV file's euros at TEST_RATES_2024, with nothing but pandas."""
+    raw = pd.read_csv(path)
+    eur = raw[raw["indicators"] == "VALUE_IN_EUROS"]
+    return sum(v * float(TEST_RATES_2024[m]) for v, m in zip(eur.OBS_VALUE, eur.TIME_PERIOD))
 
 
 def written(folder: Path) -> pd.DataFrame:
@@ -154,20 +161,22 @@ def test_conversion_with_a_test_rate_table_is_eur_times_the_months_rate():
     assert got[("CHN", "2024-01")]["net_weight_kg"] == "2375"
 
 
-def test_a_later_run_refetches_pieces_written_without_a_rate_once_the_rate_exists(tmp_path):
+@pytest.mark.parametrize("update", [False, True], ids=["rerun", "update"])
+def test_a_later_run_refetches_pieces_written_without_a_rate_once_the_rate_exists(tmp_path,
+                                                                                 update):
     routes = {"ecb": [ok(ECB_1999_2019, "application/xml"),
                       Reply(200, rates_xml_for_test(TEST_RATES_2024))],
               "comext|32121000": [ok(DE_CN_WORLD)]}
     replay = Replay(routes, by_service)
     with ReplayServer(replay) as base_url:
         comext.run(request(tmp_path, base_url), client())
-        second = comext.run(request(tmp_path, base_url), client())
+        second = comext.run(request(tmp_path, base_url, update=update), client())
+    # with update: nothing newer than 2024-12 is held, yet the piece waiting for its rates
+    # is fetched again
     assert (second.fetched, second.skipped, second.complete) == (1, 0, True)
+    assert any("written without a rate" in note for note in second.notes) == update
     rows = written(tmp_path)
-    raw = pd.read_csv(DE_CN_WORLD)
-    eur = raw[raw["indicators"] == "VALUE_IN_EUROS"]
-    expected_usd = sum(v * float(TEST_RATES_2024[m]) for v, m in zip(eur.OBS_VALUE,
-                                                                       eur.TIME_PERIOD))
+    expected_usd = usd_at_test_rates(DE_CN_WORLD)
     assert rows["value_usd"].sum() == pytest.approx(expected_usd, rel=1e-12)
     meta = sidecar(tmp_path)
     assert meta["exchange_rate"]["usd_per_eur_by_month"]["2024-07"] == "1.5"
@@ -181,27 +190,6 @@ def first_half_of_2024(path: Path) -> bytes:
     """The real excerpt cut to January-June (a test edit): a folder fetched mid-year."""
     raw = pd.read_csv(path, dtype=str)
     return raw[raw["TIME_PERIOD"] <= "2024-06"].to_csv(index=False).encode()
-
-
-def test_update_refetches_a_piece_written_without_a_rate_once_the_rate_exists(tmp_path):
-    routes = {"ecb": [ok(ECB_1999_2019, "application/xml"),
-                      Reply(200, rates_xml_for_test(TEST_RATES_2024))],
-              "comext|32121000": [ok(DE_CN_WORLD)]}
-    replay = Replay(routes, by_service)
-    with ReplayServer(replay) as base_url:
-        first = comext.run(request(tmp_path, base_url), client())
-        update = comext.run(request(tmp_path, base_url, update=True), client())
-    assert not first.complete
-    # nothing newer than 2024-12 is held, yet the piece waiting for its rates is fetched
-    assert (update.fetched, update.complete) == (1, True)
-    assert any("written without a rate" in note for note in update.notes)
-    rows = written(tmp_path)
-    assert rows["value_usd"].notna().all() and len(rows) == 24
-    raw = pd.read_csv(DE_CN_WORLD)
-    eur = raw[raw["indicators"] == "VALUE_IN_EUROS"]
-    expected_usd = sum(v * float(TEST_RATES_2024[m]) for v, m in zip(eur.OBS_VALUE,
-                                                                       eur.TIME_PERIOD))
-    assert rows["value_usd"].sum() == pytest.approx(expected_usd, rel=1e-12)
 
 
 def test_update_does_not_fetch_newer_months_twice_when_their_year_is_fetched_again(tmp_path):
@@ -349,17 +337,7 @@ def test_cn8_codes_from_the_command_line():
         query.cn8_codes("284690")
 
 
-def _network() -> bool:
-    import socket
-
-    try:
-        socket.create_connection(("ec.europa.eu", 443), timeout=3).close()
-        return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not os.environ.get("COMEXT_LIVE") or not _network(),
+@pytest.mark.skipif(not os.environ.get("COMEXT_LIVE") or not reachable("ec.europa.eu"),
                     reason="live test: needs COMEXT_LIVE=1 and network")
 def test_live_comext_rare_earth_compounds_load_with_every_row_used(tmp_path):
     made = comext.ComextRequest(tmp_path, 2024, 2024, codes=("28469060",))

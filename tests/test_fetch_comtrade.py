@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from pathlib import Path
 
 import pytest
-from fetch_server import Replay, ReplayServer, Reply
+from fetch_server import Replay, ReplayServer, Reply, live_comtrade
 
 from dashboard.fetch import comtrade
 from dashboard.fetch import comtrade_query as query
@@ -210,16 +209,7 @@ def test_reporters_and_codes_from_the_command_line():
         query.commodity_codes("2846x,28469")
 
 
-def _network() -> bool:
-    try:
-        socket.create_connection(("comtradeapi.un.org", 443), timeout=3).close()
-        return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not os.environ.get("COMTRADE_KEY") or not _network(),
-                    reason="live test: needs COMTRADE_KEY and network")
+@live_comtrade
 def test_live_final_data_for_china_rare_earth_compounds_loads(tmp_path):
     made = comtrade.ComtradeRequest(tmp_path, 2023, 2023, "A", ("284690",), (156,),
                                     key=os.environ["COMTRADE_KEY"])

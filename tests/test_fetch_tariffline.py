@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from fetch_server import Replay, ReplayServer, Reply
+from fetch_server import Replay, ReplayServer, Reply, live_comtrade
 
 from dashboard import cli
 from dashboard.analytics.catalogue import Catalogue
@@ -206,16 +205,7 @@ def test_the_command_fetches_tariff_lines_from_the_replay(tmp_path, capsys):
     assert "not written: 1 record(s), a code of 9 digits" in out
 
 
-def _network() -> bool:
-    try:
-        socket.create_connection(("comtradeapi.un.org", 443), timeout=3).close()
-        return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not os.environ.get("COMTRADE_KEY") or not _network(),
-                    reason="live test: needs COMTRADE_KEY and network")
+@live_comtrade
 def test_live_tariff_lines_for_china_rare_earth_compounds_load(tmp_path):
     made = comtrade.ComtradeRequest(tmp_path, 2023, 2023, "A", ("284690",), (156,),
                                     key=os.environ["COMTRADE_KEY"], tariff_lines="only")
