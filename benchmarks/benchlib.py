@@ -118,3 +118,121 @@ def cache_for(rows: int | None, workdir: Path = WORKDIR, code: Path | None = Non
     other = code is not None and code.resolve() != REPO
     tag = f"_{hashlib.sha256(str(code.resolve()).encode()).hexdigest()[:6]}" if other else ""
     return workdir / (f"cache_{rows}{tag}" if rows else f"cache_other{tag}")
+
+
+# -- callback requests in the page's shapes ------------------------------------------------
+# Since cf39314 the render callbacks listen to the viewport store alone
+# ({"fit": "wide"|"narrow", "search": "?...", "token": ...}, assets/viewport.js) and read the
+# URL's search, the dataset token and the href as State; the first layout draws the view the
+# page opens on, so opening a page sends no render request: /_dash-layout, asked with the
+# page's address as Referer and the width in a cookie, builds the view itself.
+PAGE_HREF = "http://127.0.0.1:8050/"
+FIT_COOKIE = "viewport-fit"  # dashboard/web/first_view.FIT_COOKIE, written by viewport.js
+VIEWPORT_STORE = "viewport-fit"  # ID.VIEWPORT: the store the render callbacks listen to
+LAYOUT = "/_dash-layout"
+TAB_GRAPHS = {"map": "map", "surges": "chart-surges", "dependency": "chart-gauges",
+              "flows": "chart-sankey", "series": "chart-series", "mirror": "chart-mirror"}
+
+
+def _items(body: dict) -> list[dict]:
+    """The inputs and state of a request (a pattern-matching input is a list: skipped)."""
+    return [i for i in body.get("inputs", []) + body.get("state", []) if isinstance(i, dict)]
+
+
+def search_of(body: dict) -> str | None:
+    """The URL search a callback request is for: `url.search` among its inputs or its state,
+    else the viewport store's; None for a request that does not depend on the view."""
+    items = _items(body)
+    search = next((i.get("value") for i in items
+                   if i.get("id") == "url" and i.get("property") == "search"), None)
+    if search is None:
+        store = next((i.get("value") for i in items if i.get("id") == VIEWPORT_STORE), None)
+        search = store.get("search") if isinstance(store, dict) else None
+    return search
+
+
+def with_search(body: dict, search: str, page: str = PAGE_HREF) -> dict:
+    """A copy of a callback request for another view: the URL's search, the href and the
+    viewport store's search all say `search`, as the page would send them."""
+    copy = json.loads(json.dumps(body))
+    for item in _items(copy):
+        if item.get("id") == "url" and item.get("property") == "search":
+            item["value"] = search
+        elif item.get("id") == "url" and item.get("property") == "href":
+            item["value"] = page + search
+        elif item.get("id") == VIEWPORT_STORE and isinstance(item.get("value"), dict):
+            item["value"] = {**item["value"], "search": search}
+    return copy
+
+
+def tab_of(search: str) -> str:
+    """The tab a URL search opens ("map" when it names none)."""
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(search.lstrip("?"), keep_blank_values=True)).get("tab") or "map"
+
+
+def render_body(app, search: str, fit: str = "wide", token: str | None = None,
+                page: str = PAGE_HREF) -> dict:
+    """The request the page sends to draw the view `search` (its tab's render callback),
+    built from the app's callback map, the viewport store as assets/viewport.js sets it
+    when the view changes."""
+    graph = f"{TAB_GRAPHS[tab_of(search)]}.figure"
+    output = next((name for name in app.callback_map
+                   if graph in name.strip(".").split("...")
+                   and any(d["id"] == VIEWPORT_STORE for d in app.callback_map[name]["inputs"])),
+                  None)
+    if output is None:
+        raise LookupError(f"no callback draws {graph} on a change of the viewport store: the "
+                          "page's callbacks changed shape again (see benchlib's header)")
+    return body_for(app, output, {
+        ("url", "search"): search, ("url", "href"): page + search,
+        ("session-dataset", "data"): token,
+        (VIEWPORT_STORE, "data"): {"fit": fit, "search": search, "token": token}})
+
+
+def body_for(app, output: str, values: dict[tuple[str, str], object],
+             changed: list[str] | None = None) -> dict:
+    """The request of the callback `output` with every input and state it declares today,
+    values by (component id, property); `changed` defaults to every input."""
+    spec = app.callback_map[output]
+
+    def items(part: str) -> list[dict]:
+        return [{"id": str(d["id"]), "property": d["property"],
+                 "value": values.get((str(d["id"]), d["property"]))} for d in spec[part]]
+
+    declared = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
+    inputs = items("inputs")
+    names = [f"{i['id']}.{i['property']}" for i in inputs]
+    return {"output": output, "inputs": inputs, "state": items("state"),
+            "outputs": [{"id": str(o.component_id), "property": o.component_property}
+                        for o in declared],
+            "changedPropIds": [n for n in names if n in (changed or names)] or names}
+
+
+def migrated(app, body: dict) -> dict:
+    """A request recorded before its callback's inputs changed, in today's shape: the same
+    values by (component id, property), the viewport store from the old width word and the
+    URL's search (the shape before cf39314). A request already in today's shape, of a
+    callback the app no longer has, or with pattern-matching ids comes back as it was."""
+    spec = app.callback_map.get(body.get("output"))
+    sent = body.get("inputs", []) + body.get("state", [])
+    if spec is None or not all(isinstance(i, dict) and isinstance(i.get("id"), str)
+                               for i in sent):
+        return body
+    declared = [(str(d["id"]), d["property"]) for d in spec["inputs"] + spec["state"]]
+    if declared == [(i["id"], i.get("property")) for i in sent]:
+        return body
+    values = {(i["id"], i.get("property")): i.get("value") for i in sent}
+    store = values.get((VIEWPORT_STORE, "data"))
+    if not isinstance(store, dict) and (VIEWPORT_STORE, "data") in declared:
+        values[(VIEWPORT_STORE, "data")] = {
+            "fit": store or "wide", "search": values.get(("url", "search")) or "",
+            "token": values.get(("session-dataset", "data"))}
+    return body_for(app, body["output"], values, body.get("changedPropIds"))
+
+
+def layout_headers(search: str, fit: str = "wide", page: str = PAGE_HREF) -> dict[str, str]:
+    """What the page's fetch of /_dash-layout carries: its own address (the view) as Referer
+    and the width cookie. With both, the layout request builds the view's figures."""
+    return {"Referer": page + search, "Cookie": f"{FIT_COOKIE}={fit}"}

@@ -12,6 +12,18 @@ PAYLOADS.json comes from benchmarks/record_callbacks.py: the bodies the real pag
 - hit: --repeat calls without emptying it: the same view asked again (back button, a second
   visitor), answered from the cache.
 
+Since cf39314 the render callbacks listen to the viewport store alone (`{"fit", "search",
+"token"}`, assets/viewport.js) and read the URL's search as State, and the first layout
+draws the view a page opens on: opening a page (the recording's load and each `goto`) sends
+no render request; its `/_dash-layout` builds the view instead. So the file's "layouts"
+(the views opened as a page) are replayed as GET /_dash-layout with the page's address as
+Referer and the width cookie, cold and hit ("page layout, view drawn": what a page load now
+costs the server, the whole layout with the view's figures), beside the layout without a
+Referer (nothing drawn: what a page load cost before); and each of those views also gets
+the render request the page would send on reaching it from another view (built from the
+callback map), so every chart is measured on the same views as before. Recordings made
+before cf39314 are brought to today's shapes (`benchlib.migrated`).
+
 References are registered on the same app, here only, and measured in the same run:
 - the floor: a trivial callback that returns its input;
 - a naive reference per chart (`naive_views.py`): map, surges, dependency, Sankey, series,
@@ -40,9 +52,20 @@ from pathlib import Path
 import naive_views
 import numpy as np
 import pandas as pd
-from benchlib import cache_for, folder_for, median_p95
+from benchlib import (
+    FIT_COOKIE,
+    LAYOUT,
+    PAGE_HREF,
+    cache_for,
+    folder_for,
+    median_p95,
+    migrated,
+    render_body,
+    search_of,
+)
 from dash import Input, Output
 from naive_views import CHARTS, add_naive_views, naive_body, naive_name
+from record_callbacks import callback_name
 
 import dashboard
 
@@ -54,6 +77,10 @@ ECHO_BODY = {
     "inputs": [{"id": "bench-echo-in", "property": "children", "value": "floor"}],
     "changedPropIds": ["bench-echo-in.children"], "state": [],
 }
+DRAWN = "page layout, view drawn (GET /_dash-layout)"
+PLAIN = "page layout, nothing drawn (no Referer)"
+
+
 def add_echo(app) -> None:
     """The floor: a callback that does nothing but return its input."""
     @app.callback(Output("bench-echo-out", "children"), Input("bench-echo-in", "children"))
@@ -64,7 +91,24 @@ def add_echo(app) -> None:
 def post(client, body: dict) -> dict:
     start = time.perf_counter()
     response = client.post(UPDATE, json=body, headers={"Accept-Encoding": "gzip"})
-    seconds = time.perf_counter() - start
+    return response_figures(response, time.perf_counter() - start)
+
+
+def get_layout(client, search: str | None, fit: str | None) -> dict:
+    """GET /_dash-layout as the page asks for it: its address as Referer and the width
+    cookie (None: without them, the layout draws nothing)."""
+    client.delete_cookie(FIT_COOKIE)
+    headers = {"Accept-Encoding": "gzip"}
+    if fit:
+        client.set_cookie(FIT_COOKIE, fit)  # the test client drops a Cookie header
+    if search is not None:
+        headers["Referer"] = PAGE_HREF + search
+    start = time.perf_counter()
+    response = client.get(LAYOUT, headers=headers)
+    return response_figures(response, time.perf_counter() - start)
+
+
+def response_figures(response, seconds: float) -> dict:
     wire = response.get_data()
     gzipped = response.headers.get("Content-Encoding") == "gzip"
     raw = gzip.decompress(wire) if gzipped else wire
@@ -125,6 +169,36 @@ def replay(app, payloads: list[dict], repeat: int) -> tuple[dict, dict]:
                 results[naive_name(chart)]["cold"] += naive
                 results[naive_name(chart)]["hit"] += naive
     return results, process_first
+
+
+def replay_layouts(app, layouts: list[dict], repeat: int, results: dict) -> None:
+    """Each opened view's first layout, cold and hit, as the page asks for it (its address
+    as Referer, the width cookie): it builds the view's figures. Beside it, the layout the
+    page got before cf39314 (no Referer: nothing drawn, the render callbacks drew)."""
+    client = app.server.test_client()
+    plain = results[PLAIN]
+    plain["cold"] = [get_layout(client, None, None) for _ in range(repeat)]
+    plain["hit"] = list(plain["cold"])
+    for view in layouts:  # a layout recorded without the width cookie drew nothing
+        search, fit = view["search"], view.get("fit")
+        measured = results[DRAWN if fit else PLAIN]
+        for _ in range(repeat):
+            clear_render_cache(app)
+            measured["cold"].append(get_layout(client, search, fit))
+        measured["hit"] += [get_layout(client, search, fit) for _ in range(repeat)]
+
+
+def with_layout_views(app, payloads: list[dict], layouts: list[dict]) -> list[dict]:
+    """The recorded requests in today's shapes (`benchlib.migrated`), and the render request
+    of each view a first layout drew: a page opened on a view sends none since cf39314, but
+    the same view reached from another costs that request, so each chart is still measured
+    on every view the recording reached."""
+    out = [{**p, "body": migrated(app, p["body"])} for p in payloads]
+    for view in layouts:
+        body = render_body(app, view["search"], view.get("fit", "wide"))
+        out.append({"name": callback_name(body), "step": f"{view['step']} (render, built)",
+                    "body": body})
+    return out
 
 
 def report(results: dict[str, dict[str, list]]) -> str:
@@ -191,8 +265,7 @@ def check_naive(data, payloads: list[dict]) -> list[str]:
     lines = []
     for payload in payloads:
         chart = chart_of(payload["body"])
-        search = next((i["value"] for i in payload["body"]["inputs"]
-                       if i["property"] == "search"), None)
+        search = search_of(payload["body"])
         if chart is None or search is None:
             continue
         state, _ = from_query(search or "", defaults, catalogue)
@@ -252,14 +325,18 @@ def main() -> None:
     app = create_app(Settings(data_paths=(folder,), keep_valid_rows=True), data)
     add_echo(app)
     add_naive_views(app, data)
-    payloads = distinct(recorded["payloads"])
+    layouts = recorded.get("layouts", [])
+    payloads = distinct(with_layout_views(app, recorded["payloads"], layouts))
     if args.check:
         print("naive vs real, key numbers per recorded view:")
         print("\n".join(check_naive(data, payloads)), flush=True)
     print(f"{len(recorded['payloads'])} recorded requests ({len(payloads)} distinct; "
-          f"{recorded.get('recorded', '?')}) replayed on {folder} ({len(data.frame):,} rows "
+          f"{recorded.get('recorded', '?')}; {len(layouts)} first layouts, and a render "
+          f"request built for each of their views) replayed on {folder} ({len(data.frame):,} rows "
           f"used), cold x{args.repeat} and hit x{args.repeat} each", flush=True)
     results, process_first = replay(app, payloads, args.repeat)
+    if layouts:
+        replay_layouts(app, layouts, args.repeat, results)
     if process_first:
         print(f"process's first map view (partition index built): "
               f"{process_first['seconds'] * 1e3:.0f} ms")

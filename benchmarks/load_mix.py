@@ -5,6 +5,16 @@ Used by benchmarks/load_test.py. `record_callbacks` drives the page in Debian's 
 changes the commodity, period and measure, and uploads a small file; `build_mix` turns
 them into callbacks (view queries varied so the render cache is not always hit), embeds,
 CSV and PNG exports and uploads; `weighted_schedule` orders them in proportion to MIX.
+
+A page load now costs the server the view it opens on: since cf39314 the first layout
+(GET /_dash-layout, which the page asks with its own address as Referer and the width in a
+cookie) builds the view's figures, and opening a page sends no render callback. So the
+recorded layout request is replayed with those two headers, for the recorded view and 3
+varied ones (as callbacks are varied, so the render cache is not always hit): 4 of the
+"page" kind's requests build a view, the others are the scripts and the dependencies.
+The render callbacks (since cf39314 they listen to the viewport store
+`{"fit", "search", "token"}` and read the URL's search and href as State) are varied in all
+three places at once (`benchlib.with_search`).
 """
 
 from __future__ import annotations
@@ -14,6 +24,8 @@ import random
 import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
+
+from benchlib import LAYOUT, search_of, with_search
 
 CHROMIUM = "/usr/bin/chromium"
 UPDATE = "/_dash-update-component"
@@ -30,6 +42,7 @@ BASELINES = ["2024", "", "2023", "2024-Q1"]
 MEASURES = ["weight", "value", "unit_value"]
 COMMODITIES = ["28469015", "28469016", "280530", "284690"]
 CHARTS = ["map", "surges", "gauges", "ranking", "sankey", "series", "mirror"]
+PAGE = "http://127.0.0.1/"  # the page's address in replayed requests (its href, Referer)
 
 
 @dataclass
@@ -64,7 +77,9 @@ def record_callbacks(base: str) -> list[dict]:
         path = request.url[len(base):]
         if request.method == "GET" and step[0] == "load" and (
                 path == "/" or path.startswith(PAGE_PREFIXES)):
-            bodies.append({"step": "page", "path": path})
+            headers = request.all_headers() if path.startswith(LAYOUT) else {}
+            bodies.append({"step": "page", "path": path,
+                           "referer": headers.get("referer"), "cookie": headers.get("cookie")})
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM,
@@ -133,11 +148,6 @@ def is_upload(body: dict) -> bool:
                for i in body.get("inputs", []))
 
 
-def search_of(body: dict) -> str | None:
-    return next((i.get("value") for i in body.get("inputs", [])
-                 if i.get("id") == "url" and i.get("property") == "search"), None)
-
-
 def varied(query: str, rng: random.Random) -> str:
     """The same view with another period, baseline, measure or commodity."""
     params = dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))
@@ -157,8 +167,12 @@ def build_mix(bodies: list[dict], seed: int = 7) -> list[Request]:
     headers = {"Content-Type": "application/json"}
     requests: list[Request] = []
     token_free = []
-    for path in dict.fromkeys(e["path"] for e in bodies if e["step"] == "page"):
-        requests.append(Request("page", "GET", path))
+    pages = {e["path"]: e for e in bodies if e["step"] == "page"}
+    for path, entry in pages.items():
+        if path.startswith(LAYOUT):
+            requests += layout_requests(path, entry, rng)
+        else:
+            requests.append(Request("page", "GET", path))
     for entry in bodies:
         if entry["step"] == "page":
             continue
@@ -177,13 +191,7 @@ def build_mix(bodies: list[dict], seed: int = 7) -> list[Request]:
         search = search_of(body)
         if search is not None:  # the same callback on other views: 3 variants each
             for _ in range(3):
-                copy = json.loads(json.dumps(body))
-                for item in copy["inputs"]:
-                    if item.get("id") == "url" and item.get("property") == "search":
-                        item["value"] = varied(search, rng)
-                for item in copy.get("state", []):
-                    if item.get("id") == "url" and item.get("property") == "href":
-                        item["value"] = "http://127.0.0.1/" + varied(search, rng)
+                copy = with_search(body, varied(search, rng), PAGE)
                 requests.append(Request("callback", "POST", UPDATE,
                                         json.dumps(copy).encode(), headers))
     base_query = "?tab=map&period=2025-Q1&baseline=2024"
@@ -201,6 +209,18 @@ def build_mix(bodies: list[dict], seed: int = 7) -> list[Request]:
         if not any(r.kind == kind for r in requests):
             raise SystemExit(f"no {kind} request was recorded")
     return requests
+
+
+def layout_requests(path: str, entry: dict, rng: random.Random) -> list[Request]:
+    """The page's layout request with the headers the browser sent (its address as Referer,
+    the width cookie: with both it builds the view), and the same for 3 other views."""
+    referer, cookie = entry.get("referer"), entry.get("cookie")
+    if not referer:
+        return [Request("page", "GET", path)]
+    search = "?" + referer.partition("?")[2] if "?" in referer else ""
+    views = [search] + [varied(search, rng) for _ in range(3)]
+    return [Request("page", "GET", path, headers={
+        "Referer": PAGE + view, **({"Cookie": cookie} if cookie else {})}) for view in views]
 
 
 def weighted_schedule(requests: list[Request], size: int = 2000,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from benchlib import search_of
 from dash import Input, Output
 
 from dashboard.analytics.catalogue import Catalogue
@@ -36,12 +37,15 @@ def naive_name(chart: str) -> str:
 
 
 def naive_body(chart: str, real_body: dict) -> dict:
-    """The naive callback's request for the URL search of a recorded real request."""
-    search = next(i for i in real_body["inputs"] if i["property"] == "search")
+    """The naive callback's request for the URL search of a recorded real request (the real
+    render callbacks read it as State, the naive ones as their input)."""
+    search = search_of(real_body)
+    if search is None:
+        raise ValueError(f"no URL search in the request of {real_body.get('output')}")
     return {"output": f"..bench-naive-{chart}.figure...bench-naive-{chart}-table.rowData..",
             "outputs": [{"id": f"bench-naive-{chart}", "property": "figure"},
                         {"id": f"bench-naive-{chart}-table", "property": "rowData"}],
-            "inputs": [{"id": "url", "property": "search", "value": search["value"]}],
+            "inputs": [{"id": "url", "property": "search", "value": search}],
             "changedPropIds": ["url.search"], "state": []}
 
 

@@ -12,9 +12,17 @@ is a JSON list of steps, each one of:
     {"click": "CSS selector"}     {"fill": ["CSS selector", "text"]}
     {"press": ["CSS selector", "Enter"]}     {"goto": "/?query"}
 
+Since cf39314 the first layout draws the view the page opens on (dashboard/web/
+first_view.py): opening a page (the first load, each `goto`) sends no render request, its
+GET /_dash-layout builds the view's figures instead, and the render callbacks run only when
+the view, the data or the width changes. So every /_dash-layout the page asks for is kept
+too, under "layouts" (the view from its Referer, the width from its cookie), for
+callbacks.py to replay as what a page load costs the server.
+
 It also prints the first page load as the browser saw it: requests and encoded bytes per
 resource type (scripts loaded later, such as plotly.js, included), counting only requests
-to the app itself.
+to the app itself; the layout's share of it (now the figures of the opened view) is named
+on its own line.
 """
 
 from __future__ import annotations
@@ -26,8 +34,9 @@ import threading
 import time
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from benchlib import build_app, cache_for, folder_for
+from benchlib import FIT_COOKIE, LAYOUT, build_app, cache_for, folder_for
 from werkzeug.serving import make_server
 
 import dashboard
@@ -46,12 +55,16 @@ class Recorder:
     def __init__(self, base: str):
         self.base, self.step = base, "initial load"
         self.payloads: list[dict] = []
+        self.layouts: list[dict] = []
+        self.first_layout_bytes = 0
         self.weight: dict[str, list[int]] = defaultdict(lambda: [0, 0])
 
     def on_request(self, request) -> None:
         if request.url.startswith(self.base) and request.url.split("?")[0].endswith(UPDATE):
             body = request.post_data_json
             self.payloads.append({"name": callback_name(body), "step": self.step, "body": body})
+        elif request.url.startswith(self.base + LAYOUT):
+            self.layouts.append({"step": self.step, **layout_view(request.all_headers())})
 
     def on_finished(self, request) -> None:
         if self.step == "initial load" and request.url.startswith(self.base):
@@ -59,6 +72,8 @@ class Recorder:
             entry = self.weight[request.resource_type]
             entry[0] += 1
             entry[1] += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+            if request.url.startswith(self.base + LAYOUT):
+                self.first_layout_bytes += sizes["responseBodySize"]
 
 
 def callback_name(body: dict) -> str:
@@ -70,6 +85,15 @@ def callback_name(body: dict) -> str:
     ident = json.dumps(ident, sort_keys=True) if isinstance(ident, dict) else ident
     more = f" (+{len(outputs) - 1})" if len(outputs) > 1 else ""
     return f"{ident}.{first.get('property')}{more}"
+
+
+def layout_view(headers: dict[str, str]) -> dict:
+    """The view a layout request draws: the page's query from its Referer, the width from
+    assets/viewport.js's cookie (None: the layout drew nothing, the callbacks did)."""
+    query = urlsplit(headers.get("referer", "")).query
+    cookies = dict(part.strip().split("=", 1) for part in headers.get("cookie", "").split(";")
+                   if "=" in part)
+    return {"search": f"?{query}" if query else "", "fit": cookies.get(FIT_COOKIE)}
 
 
 def run_steps(page, recorder: Recorder, steps: list[dict]) -> None:
@@ -106,7 +130,7 @@ def explore(page, recorder: Recorder, limit: int) -> None:
         page.wait_for_load_state("networkidle")
 
 
-def record(app, path: str, steps: list[dict] | None, limit: int) -> tuple[list, dict, float]:
+def record(app, path: str, steps: list[dict] | None, limit: int) -> tuple[Recorder, float]:
     from playwright.sync_api import sync_playwright
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
@@ -127,7 +151,7 @@ def record(app, path: str, steps: list[dict] | None, limit: int) -> tuple[list, 
             browser.close()
     finally:
         server.shutdown()
-    return recorder.payloads, dict(recorder.weight), load_seconds
+    return recorder, load_seconds
 
 
 def main() -> None:
@@ -142,12 +166,16 @@ def main() -> None:
     folder = folder_for(args.data, args.rows)
     app = build_app(folder, cache_for(args.rows, code=Path(dashboard.__file__).parents[1]))
     steps = json.loads(args.actions.read_text()) if args.actions else None
-    payloads, weight, load_seconds = record(app, args.path, steps, args.max_clicks)
+    recorder, load_seconds = record(app, args.path, steps, args.max_clicks)
+    payloads, weight = recorder.payloads, dict(recorder.weight)
     args.out.write_text(json.dumps({"recorded": time.strftime("%Y-%m-%d %H:%M"),
                                     "data": str(folder), "path": args.path,
-                                    "payloads": payloads}, indent=1))
+                                    "payloads": payloads, "layouts": recorder.layouts},
+                                   indent=1))
+    drawn = sum(1 for view in recorder.layouts if view["fit"])
     print(f"{len(payloads)} callback requests from {len({p['name'] for p in payloads})} "
-          f"callbacks written to {args.out}")
+          f"callbacks and {len(recorder.layouts)} page layouts ({drawn} drawing their view) "
+          f"written to {args.out}")
     print(f"first page load as Chromium saw it ({load_seconds:.1f} s to network idle; "
           f"encoded bytes incl. headers):")
     for kind, (count, size) in sorted(weight.items(), key=lambda kv: -kv[1][1]):
@@ -155,6 +183,8 @@ def main() -> None:
     total = sum(size for _, size in weight.values())
     print(f"  {'total':<12} {sum(c for c, _ in weight.values()):>3} requests "
           f"{total / 1024:>9,.0f} KB")
+    print(f"  of which /_dash-layout (the opened view's figures included): "
+          f"{recorder.first_layout_bytes / 1024:,.0f} KB")
 
 
 if __name__ == "__main__":

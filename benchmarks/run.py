@@ -8,10 +8,16 @@ a fresh process loads from the cache, creates the app and listens; the clock run
 spawning it until GET / is answered (median and p95 over --runs); the worker's memory is
 read from /proc after the page; (3) bytes of the first page with gzip: GET / and every
 script and stylesheet it references, plus /_dash-layout and /_dash-dependencies, which
-the page always fetches next. Results also go to .cache/benchmarks/results-*.json.
+the page always fetches next. The layout is asked for as the page asks for it (its address
+as Referer, the width cookie of assets/viewport.js): since cf39314 it then builds the
+opened view's figures (the default view here), so "then /_dash-layout s" is the server's
+share of a page load, the map included, and the layout's bytes carry the map.
+Results also go to .cache/benchmarks/results-*.json.
 With --payloads (recorded by benchmarks/record_callbacks.py) each start-up run also POSTs
 those callback requests once and reads the worker's memory again: memory in use, not idle
-(once RSS stops falling: the app releases freed memory after each response is sent).
+(once RSS stops falling: the app releases freed memory after each response is sent); the
+recording's page layouts (the views its pages opened on) are fetched too, each drawing
+its view.
 Requests the app refuses (4xx: a recording older than a change of the page) are counted.
 
 The machine may be shared: figures are medians and p95, the load average is printed, and
@@ -43,6 +49,7 @@ from benchlib import (
     WORKDIR,
     cache_for,
     data_folder,
+    layout_headers,
     median_p95,
     probe,
     process_cpu_seconds,
@@ -53,13 +60,14 @@ from benchlib import (
 FIRST_PAGE_JSON = ["/_dash-layout", "/_dash-dependencies"]
 
 
-def fetch(url: str) -> tuple[int, int, bytes]:
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, int, bytes]:
     """Bytes on the wire and uncompressed bytes of one GET, and the body.
 
     Asks for "gzip, deflate" as Chromium does over plain HTTP: flask-compress sends files
     from assets/ (the plotly.js bundle) as deflate, never gzip.
     """
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip, deflate"})
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip, deflate",
+                                                   **(headers or {})})
     with urllib.request.urlopen(request, timeout=120) as response:
         wire = response.read()
         encoding = response.headers.get("Content-Encoding")
@@ -79,7 +87,7 @@ def first_page_bytes(base: str) -> dict:
     start = time.perf_counter()
     for kind, urls in (("scripts", scripts), ("links", links), ("dash_json", FIRST_PAGE_JSON)):
         for url in urls:
-            got_wire, got_raw, _ = fetch(base + html.unescape(url))
+            got_wire, got_raw, _ = fetch(base + html.unescape(url), page_headers(base, url))
             parts[kind] = [parts[kind][0] + got_wire, parts[kind][1] + got_raw,
                            parts[kind][2] + 1]
     return {"parts": parts, "seconds_to_fetch_all": time.perf_counter() - start,
@@ -87,10 +95,21 @@ def first_page_bytes(base: str) -> dict:
             "raw_bytes": sum(p[1] for p in parts.values())}
 
 
-def post_callbacks(base: str, payloads: list[dict]) -> tuple[float, int]:
-    """POST each recorded callback request once; seconds for all of them, and how many the
-    app refused with a 4xx (a recording older than a change of the page's callbacks)."""
+def page_headers(base: str, url: str, search: str = "", fit: str | None = "wide") -> dict:
+    """What the page's own fetch of `url` carries: for the layout, the page's address (the
+    view) and the width cookie, with which the layout draws the view."""
+    return layout_headers(search, fit, base + "/") if url == "/_dash-layout" and fit else {}
+
+
+def post_callbacks(base: str, payloads: list[dict],
+                   layouts: list[dict] = ()) -> tuple[float, int]:
+    """POST each recorded callback request once and fetch each recorded page layout (it
+    draws its view); seconds for all of them, and how many the app refused with a 4xx (a
+    recording older than a change of the page's callbacks)."""
     start, refused = time.perf_counter(), 0
+    for view in layouts:
+        fetch(base + "/_dash-layout",
+              page_headers(base, "/_dash-layout", view["search"], view.get("fit")))
     for payload in payloads:
         request = urllib.request.Request(
             base + "/_dash-update-component", data=json.dumps(payload["body"]).encode(),
@@ -120,7 +139,7 @@ def settled_memory_mb(pid: int, seconds: float = 3.0) -> dict[str, float]:
 
 
 def startup_run(folder: Path, cache_dir: Path, env: dict, with_bytes: bool,
-                payloads: list[dict]) -> dict:
+                payloads: list[dict], layouts: list[dict] = ()) -> dict:
     """Spawn a server from the cache; seconds until GET / is answered, memory, page bytes."""
     with tempfile.TemporaryFile("w+") as errors:
         start = time.perf_counter()
@@ -138,7 +157,8 @@ def startup_run(folder: Path, cache_dir: Path, env: dict, with_bytes: bool,
             seconds = time.perf_counter() - start
             cpu_seconds = process_cpu_seconds(child.pid)
             mark = time.perf_counter()
-            layout_wire, layout_raw, _ = fetch(base + "/_dash-layout")
+            layout_wire, layout_raw, _ = fetch(base + "/_dash-layout",
+                                               page_headers(base, "/_dash-layout"))
             result = {"seconds": seconds, "cpu_seconds": cpu_seconds,
                       "layout_seconds": time.perf_counter() - mark, "layout_wire": layout_wire,
                       "layout_raw": layout_raw, **info, **process_memory_mb(child.pid)}
@@ -146,7 +166,7 @@ def startup_run(folder: Path, cache_dir: Path, env: dict, with_bytes: bool,
                 result["page"] = first_page_bytes(base)
             if payloads:
                 result["callbacks_seconds"], result["callbacks_refused"] = post_callbacks(
-                    base, payloads)
+                    base, payloads, layouts)
                 used = settled_memory_mb(child.pid)
                 result.update(used_rss_mb=used["rss_mb"], used_peak_mb=used["peak_mb"])
             return result
@@ -155,7 +175,8 @@ def startup_run(folder: Path, cache_dir: Path, env: dict, with_bytes: bool,
             child.wait(timeout=30)
 
 
-def measure(rows: int, args: argparse.Namespace, env: dict, payloads: list[dict]) -> dict:
+def measure(rows: int, args: argparse.Namespace, env: dict, payloads: list[dict],
+            layouts: list[dict] = ()) -> dict:
     folder = data_folder(rows, args.workdir)
     print(f"\n== {rows:,} rows: {folder}", flush=True)
     cache_dir = cache_for(rows, args.workdir, args.code)
@@ -169,9 +190,11 @@ def measure(rows: int, args: argparse.Namespace, env: dict, payloads: list[dict]
         print(f"cold start (read + write cache): {built['seconds']:.1f} s", flush=True)
     starts = []
     for run in range(args.runs):
-        starts.append(startup_run(folder, cache_dir, env, run == args.runs - 1, payloads))
+        starts.append(startup_run(folder, cache_dir, env, run == args.runs - 1, payloads,
+                                  layouts))
         last = starts[-1]
-        used = (f"; after {len(payloads)} callbacks ({last['callbacks_refused']} refused) RSS"
+        used = (f"; after {len(payloads)} callbacks and {len(layouts)} page layouts"
+                f" ({last['callbacks_refused']} refused) RSS"
                 f" {last['used_rss_mb']:.0f} MB, peak {last['used_peak_mb']:.0f} MB"
                 if payloads else "")
         print(f"start-up from cache, run {run + 1}: {last['seconds']:.2f} s, "
@@ -251,8 +274,9 @@ def main() -> None:
     if args.code:
         env["PYTHONPATH"] = f"{args.code.resolve()}:{env.get('PYTHONPATH', '')}"
     load_before = os.getloadavg()
-    payloads = json.loads(args.payloads.read_text())["payloads"] if args.payloads else []
-    results = [measure(rows, args, env, payloads) for rows in args.rows]
+    recorded = json.loads(args.payloads.read_text()) if args.payloads else {}
+    payloads, layouts = recorded.get("payloads", []), recorded.get("layouts", [])
+    results = [measure(rows, args, env, payloads, layouts) for rows in args.rows]
     summary = [summarise(r) for r in results]
     print(f"\n{os.cpu_count()} cores; load average {load_before[0]:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after (other work on the machine skews these figures)")

@@ -4,10 +4,14 @@
 
 Writes the same file as `record_callbacks.py` (a list of labelled bodies POSTed to
 /_dash-update-component), for `callbacks.py` to replay: for each view below, the request of
-the render callback of the view's tab, with every input the callback declares (the URL's
-search, the dataset token, `viewport-fit.data` "wide" or "narrow") and its state (the href).
-Built the way `tests/callback_requests.py` builds its bodies, so a callback that gains an
-input keeps working; the views are those `page_actions.json` reaches (each tab, the
+the render callback of the view's tab, with every input and state the callback declares
+(since cf39314: the viewport store `{"fit": "wide"|"narrow", "search", "token"}` as input;
+the URL's search, the dataset token and the href as state), as the page sends it when it
+changes to that view; and, under "layouts", the same views opened as a page: the first
+layout (`/_dash-layout` with the page's address as Referer and the width cookie) draws the
+opened view itself, no render request is sent. Built from the callback map the way
+`tests/callback_requests.py` builds its bodies, so a callback that gains an input keeps
+working; the views are those `page_actions.json` reaches (each tab, the
 comparison presets, perspective, measure, commodity, period, focus, surge rules, top N,
 series mode and frequency, mirror). Only the render callbacks: the cheap ones (URL sync,
 links, headings) are measured from a Chromium recording (`record_callbacks.py`).
@@ -20,10 +24,9 @@ import json
 import time
 from pathlib import Path
 
+from benchlib import render_body
 from record_callbacks import callback_name
 
-REPO = Path(__file__).resolve().parents[1]
-HREF = "http://127.0.0.1:8050/"
 VIEWS = [
     "", "?baseline=2024&basis=total", "?baseline=2024&basis=average",
     "?perspective=reporter", "?measure=value", "?commodity=280530",
@@ -40,30 +43,11 @@ VIEWS = [
 
 
 def render_bodies(app, views: list[str], fit: str) -> list[dict]:
-    """One labelled body per view: the render callback of the view's tab."""
+    """One labelled body per view: the render callback of the view's tab, as the page sends
+    it when it changes to that view (`benchlib.render_body`)."""
     out = []
     for query in views:
-        tab = dict(part.split("=", 1) for part in query.lstrip("?").split("&") if part).get(
-            "tab", "map")
-        first = "map.figure" if tab == "map" else {
-            "surges": "chart-surges.figure", "dependency": "chart-gauges.figure",
-            "flows": "chart-sankey.figure", "series": "chart-series.figure",
-            "mirror": "chart-mirror.figure"}[tab]
-        output = next(name for name in app.callback_map if name.lstrip(".").startswith(first))
-        spec = app.callback_map[output]
-        values = {("url", "search"): query, ("url", "href"): HREF + query,
-                  ("viewport-fit", "data"): fit}
-
-        def items(part: str, values=values, spec=spec) -> list[dict]:
-            return [{"id": str(d["id"]), "property": d["property"],
-                     "value": values.get((str(d["id"]), d["property"]))} for d in spec[part]]
-
-        declared = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
-        inputs = items("inputs")
-        body = {"output": output, "inputs": inputs, "state": items("state"),
-                "outputs": [{"id": str(o.component_id), "property": o.component_property}
-                            for o in declared],
-                "changedPropIds": ["url.search"]}
+        body = render_body(app, query, fit)
         out.append({"name": callback_name(body), "step": f"view {query or '/'}", "body": body})
     return out
 
@@ -78,11 +62,15 @@ def main() -> None:
     from dashboard.web.app import create_app
 
     app = create_app(Settings(data_paths=(DEFAULT_DATA,)), dataset.load([DEFAULT_DATA]))
-    payloads = render_bodies(app, VIEWS, "narrow" if args.narrow else "wide")
+    fit = "narrow" if args.narrow else "wide"
+    payloads = render_bodies(app, VIEWS, fit)
+    layouts = [{"step": f"open {query or '/'}", "search": query, "fit": fit} for query in VIEWS]
     args.out.write_text(json.dumps({"recorded": time.strftime("%Y-%m-%d %H:%M"),
                                     "data": "built from the callback map",
-                                    "path": "/", "payloads": payloads}, indent=1))
-    print(f"{len(payloads)} render requests for {len(VIEWS)} views written to {args.out}")
+                                    "path": "/", "payloads": payloads, "layouts": layouts},
+                                   indent=1))
+    print(f"{len(payloads)} render requests and {len(layouts)} first layouts for "
+          f"{len(VIEWS)} views written to {args.out}")
 
 
 if __name__ == "__main__":
