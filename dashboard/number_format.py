@@ -137,10 +137,24 @@ def round_to_unit(values: pd.Series, unit: str) -> pd.Series:
     >>> list(round_to_unit(pd.Series([0.95123456, 733.33333, float("nan")]), "%"))
     [0.9512, 733.3, nan]
     """
+    if values.dtype == np.float64:  # the common case, on the array (no pandas per column)
+        return pd.Series(rounded_to_unit(values.to_numpy(), unit), index=values.index,
+                         name=values.name)
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     if unit in FILE_DECIMALS:
         return numbers.round(FILE_DECIMALS[unit]) + 0.0  # + 0.0: no "-0.0"
     return numbers.map(_significant, na_action="ignore")
+
+
+def rounded_to_unit(numbers: np.ndarray, unit: str) -> np.ndarray:
+    """`round_to_unit` of a float array, as a new float array.
+
+    >>> rounded_to_unit(np.array([0.95123456, -0.0001, float("nan")]), "t").tolist()
+    [0.951, 0.0, nan]
+    """
+    if unit in FILE_DECIMALS:
+        return np.round(numbers, FILE_DECIMALS[unit]) + 0.0  # + 0.0: no "-0.0"
+    return np.array([_significant(number) for number in numbers.tolist()], dtype=float)
 
 
 def _significant(number: float) -> float:

@@ -120,52 +120,124 @@ def country_table(frame: pd.DataFrame, selection: Selection, period: str,
     reported_by_text, world_kg, world_usd (the country's own World row for the period, NaN
     where it has none: the partners may then sum to less, the rest not allocated), and
     `reported_through` when a reporter's data ends before the period does (see
-    `_ends_early`).
+    `_with_late_reporters`). Sorted by value, largest first, missing last.
+
+    Built once from its columns (inserting and reindexing column by column cost more than
+    the sums); `country_table_reference.country_table_reference` is the same table
+    built the direct way.
     """
     prepared = _prepared(frame, selection)
+    label = comparison.period if comparison else period
+    totals = prepared.index.totals(label)
     if comparison is not None:
-        current = prepared.index.totals(comparison.period)
-        base = prepared.index.totals(comparison.baseline)
-        table = compare_totals(current, base, comparison, selection.measure)
-        table["row_count"] = current["row_count"].reindex(table.index).fillna(0).astype(int)
+        compared = compare_totals(totals, prepared.index.totals(comparison.baseline),
+                                  comparison, selection.measure)
+        index, columns = compared.index, dict(compared.items())
+        columns["row_count"] = _aligned(totals["row_count"].to_numpy(np.int64),
+                                        totals.index.get_indexer(index), 0)
     else:
-        totals = prepared.index.totals(period)
         converted = ["converted_eur", "converted_usd"] if (
             totals["converted_usd"] > 0).any() else []  # Comext's rows, in euros at first
-        table = totals[["row_count", "estimated", "coverage", "value_without_weight_usd",
-                        *converted, "source_rows"]].copy()
-        table.insert(0, "value", measure_values(totals, selection.measure))
-    table.insert(0, "country_kind", prepared.kinds.reindex(table.index))
-    table.insert(0, "country_name", prepared.names.reindex(table.index))
-    table["reported_by_text"] = prepared.reported_by_text
-    world = (prepared.world.totals(comparison.period if comparison else period)
-             if prepared.world is not None else None)
-    for ours, theirs in (("world_kg", "net_weight_kg"), ("world_usd", "value_usd")):
-        table[ours] = world[theirs].reindex(table.index) if world is not None else np.nan
-    table.index.name = "iso3"
-    whole = (current if comparison else totals)["coverage"] == COMPLETE
-    table = _ends_early(table, frame, prepared, selection, comparison.period if comparison
-                        else period, comparison is not None, set(whole.index[whole]))
+        index = totals.index
+        columns = {"value": measure_values(totals, selection.measure), **{
+            name: totals[name] for name in ("row_count", "estimated", "coverage",
+                                            "value_without_weight_usd", *converted,
+                                            "source_rows")}}
+    columns = {"country_name": _taken(prepared.names, index),
+               "country_kind": _taken(prepared.kinds, index), **columns,
+               "reported_by_text": prepared.reported_by_text}
+    columns |= _world_sums(prepared.world, label, index)
+    whole = totals["coverage"] == COMPLETE
+    late = _late_reporters(frame, prepared, selection, label, set(whole.index[whole]))
+    if late.empty:  # sorted as arrays, the frame built once
+        order = descending_order(np.asarray(columns["value"], dtype=float))
+        index = index.take(order).rename("iso3")
+        return pd.DataFrame({name: _in_order(values, order, index)
+                             for name, values in columns.items()}, index=index)
+    table = pd.DataFrame(columns, index=index.rename("iso3"))
+    table = _with_late_reporters(table, prepared, late, label, comparison is not None)
     return table.sort_values("value", ascending=False, na_position="last")
 
 
-def _ends_early(table: pd.DataFrame, frame: pd.DataFrame, prepared: _Prepared,
-                selection: Selection, period: str, compares: bool,
-                whole: set[str]) -> pd.DataFrame:
-    """Mark the countries whose own reporting ends before `period` does.
+def _world_sums(world: PeriodIndex | None, label: str, index: pd.Index) -> dict:
+    """world_kg and world_usd per key of `index`: the sums of `world.totals(label)`'s
+    net_weight_kg and value_usd (NaN where a key has none), without the rest of totals
+    (coverage words, source traces), which the table does not show for World rows."""
+    if world is None:
+        return {"world_kg": np.nan, "world_usd": np.nan}
+    used, _ = world.masks(label)
+    group = world.group[used]
+    positions = {key: at for at, key in enumerate(world.keys.tolist())}
+    at = np.array([positions.get(key, -1) for key in index.tolist()], dtype=np.int64)
+    sums = {}
+    for ours, values in (("world_kg", world.weight[used]), ("world_usd", world.value[used])):
+        known = ~np.isnan(values)  # as totals' sums: NaN where a key has no value (min_count 1)
+        total = np.bincount(group[known], weights=values[known],
+                            minlength=len(world.keys)).astype(float)
+        total[np.bincount(group[known], minlength=len(world.keys)) == 0] = np.nan
+        sums[ours] = _aligned(total, at, np.nan)
+    return sums
+
+
+def descending_order(values: np.ndarray) -> np.ndarray:
+    """Positions sorting `values` largest first, NaN last: the order
+    `sort_values(ascending=False, na_position="last")` gives a float column, ties included
+    (pandas' `nargsort`: its default quicksort on the reversed values, reversed back).
+
+    >>> descending_order(np.array([1.0, np.nan, 3.0, 2.0])).tolist()
+    [2, 3, 0, 1]
+    """
+    missing = np.isnan(values)
+    present = np.flatnonzero(~missing)[::-1]
+    ordered = present[values[present].argsort(kind="quicksort")][::-1]
+    return np.concatenate([ordered, np.flatnonzero(missing)])
+
+
+def _taken(series: pd.Series, index: pd.Index):
+    """`series.reindex(index)`'s values (missing where `series` has no such key)."""
+    return series.array.take(series.index.get_indexer(index), allow_fill=True)
+
+
+def _aligned(values: np.ndarray, at: np.ndarray, missing) -> np.ndarray:
+    """values[at], with `missing` where at is -1; NaN as missing makes a float array."""
+    out = values[np.where(at >= 0, at, 0)] if len(values) else np.zeros(len(at), values.dtype)
+    if isinstance(missing, float):
+        out = out.astype(float)
+    out[at < 0] = missing
+    return out
+
+
+def _in_order(values, order: np.ndarray, index: pd.Index):
+    """A column's values taken in `order`, its dtype kept (a scalar stays a scalar)."""
+    if isinstance(values, pd.Series) and values.dtype == object:  # not inferred as str
+        return pd.Series(values.to_numpy()[order], index=index, dtype=object)
+    if isinstance(values, pd.Series):
+        values = values.array
+    return values.take(order) if hasattr(values, "take") else values
+
+
+def _late_reporters(frame: pd.DataFrame, prepared: _Prepared, selection: Selection,
+                    period: str, whole: set[str]) -> pd.Series:
+    """The last month of each country whose own reporting ends before `period` does.
+
+    Only where the country reported its own figures (a mirror view's figures come from its
+    partners), and not where its figure for the period is `whole` (complete: an annual
+    row covers a year its monthly rows do not).
+    """
+    if selection.perspective != Perspective.REPORTER:
+        return pd.Series([], dtype=object)
+    late = reported_before_end(frame, prepared.names.index, period)
+    return late[~late.index.isin(list(whole))]
+
+
+def _with_late_reporters(table: pd.DataFrame, prepared: _Prepared, late: pd.Series,
+                         period: str, compares: bool) -> pd.DataFrame:
+    """Mark the countries whose own reporting ends before `period` does (`late`).
 
     Their figure for the period is incomplete (or absent), not a fall: such a country gets
     `reported_through` (its last month), is listed even without rows in the period, and
-    has no change against a baseline. Only where the country reported its own figures: a
-    mirror view's figures come from its partners; and not where its figure for the period
-    is `whole` (complete: an annual row covers a year its monthly rows do not).
+    has no change against a baseline.
     """
-    if selection.perspective != Perspective.REPORTER:
-        return table
-    late = reported_before_end(frame, prepared.names.index, period)
-    late = late[~late.index.isin(list(whole))]
-    if late.empty:
-        return table
     table = table.reindex(table.index.union(late.index))
     table.index.name = "iso3"
     table["country_name"] = prepared.names.reindex(table.index)

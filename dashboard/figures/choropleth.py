@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,8 +19,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 
-from dashboard.analytics.consistency import UNALLOCATED, beyond_rounding
 from dashboard.figures.caption import Caption, caption_layout, narrow_height
+from dashboard.figures.map_rows import SHAPE, drawn_rows, ends_early_flags, hover_texts
 from dashboard.figures.style import (
     BORDER_COLOUR,
     DIVERGING_SCALE,
@@ -32,7 +33,7 @@ from dashboard.figures.style import (
     TEXT_COLOUR,
     figure_from,
 )
-from dashboard.figures.text import format_amount, format_change, format_share
+from dashboard.figures.text import format_amount, format_change, is_missing
 from dashboard.ingest.countries import DRAWN_AS, CountryLookupError, from_iso
 
 # As lists: plotly.js knows few scale names ("cividis_r" is plotly.py's), and the map's
@@ -73,16 +74,21 @@ def build_map(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> go.Figure
 def choropleth_spec(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> dict:
     """Choropleth figure; table holds country rows only (aggregates filtered upstream).
 
-    Assembled as one plain spec (the map is the page's most frequent render).
+    Assembled as one plain spec (the map is the page's most frequent render), from the
+    drawable rows as plain Python values (`map_rows.drawn_rows`).
     """
-    table = drawable(table)
-    missing = table[spec.column].isna() | ends_early(table)
-    shown, gaps = table[~missing], table[missing]
-    colouring = _colouring(shown[spec.column], spec) if len(shown) else {}
+    rows = drawn_rows(table, spec.column)
+    through = [row.get("reported_through") for row in rows]
+    missing = [is_missing(row[spec.column]) or early
+               for row, early in zip(rows, ends_early_flags(through), strict=True)]
+    shown = [row for row, gap in zip(rows, missing, strict=True) if not gap]
+    gaps = [row for row, gap in zip(rows, missing, strict=True) if gap]
+    colouring = _colouring(np.array([row[spec.column] for row in shown], dtype=float),
+                           spec) if shown else {}
     traces = []
-    if len(gaps):
+    if gaps:
         traces.append(_gap_trace(gaps, spec))
-    if len(shown):
+    if shown:
         traces.append(_value_trace(shown, spec, colouring))
     # On a phone the focus callout sits above the map (over it, it hid East Asia).
     callout_room = NARROW_CALLOUT_PX if caption.narrow and spec.focus else 0
@@ -90,8 +96,9 @@ def choropleth_spec(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> dic
     annotations = [*annotations, no_data_key(gaps, spec)]
     if spec.focus:
         shape = DRAWN_AS.get(spec.focus, spec.focus)
-        traces += _focus_traces(shape, list(shown.index), set(gaps.index), colouring)
-        annotations.append(_focus_callout(shape, table, spec, caption.narrow))
+        traces += _focus_traces(shape, [row[SHAPE] for row in shown],
+                                {row[SHAPE] for row in gaps}, colouring)
+        annotations.append(_focus_callout(shape, rows, spec, caption.narrow))
     height = narrow_height(layout, NARROW_MAP_PX) if caption.narrow else 480
     layout |= {"height": height, "dragmode": False, "hoverlabel": {"align": "left"},
                "geo": GEO, "annotations": annotations}
@@ -102,118 +109,26 @@ def choropleth_spec(table: pd.DataFrame, spec: MapSpec, caption: Caption) -> dic
     return {"data": traces, "layout": layout}
 
 
-def ends_early(table: pd.DataFrame) -> pd.Series:
-    """Countries whose own data ends before the period does: drawn as gaps, not as figures
-    (a partial period coloured like a whole one reads as a fall)."""
-    through = table.get("reported_through")
-    return through.fillna("").astype(str).ne("") if through is not None else pd.Series(
-        False, index=table.index)
-
-
-def drawable(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows the map can draw, indexed by the ISO3 shape each is drawn on.
-
-    Countries on their own shape; an area drawn as a country (Other Asia, nes -> Taiwan)
-    on that country's shape unless the country has its own row; nothing else.
-    """
-    kinds = table["country_kind"] if "country_kind" in table else pd.Series(
-        "country", index=table.index)
-    shapes = pd.Series(table.index.map(lambda code: DRAWN_AS.get(str(code), str(code))),
-                       index=table.index)
-    own = set(table.index[kinds == "country"])
-    keep = (kinds == "country") | (table.index.isin(list(DRAWN_AS)) & ~shapes.isin(own))
-    drawn = table[keep.to_numpy()].copy()
-    drawn["listed_as"] = drawn.index
-    drawn.index = pd.Index(shapes[keep.to_numpy()], name=table.index.name)
-    return drawn
-
-
-def _hover(table: pd.DataFrame, spec: MapSpec) -> list[str]:
-    texts = []
-    for iso, row in table.iterrows():
-        code = row.get("listed_as", iso)
-        lines = [f"<b>{row['country_name']}</b> ({code})"]
-        if code != iso:
-            lines.append(f"Published by UN Comtrade under this area, not under {iso}'s own code;"
-                         f" drawn on {iso}'s shape")
-        lines.append(f"{spec.measure_name}, {spec.period_text}, {spec.counterpart_text}")
-        lines.append(f"Value: {format_amount(row['value'], spec.unit)}")
-        if "baseline" in row and not pd.isna(row.get("baseline", np.nan)):
-            lines.append(f"Baseline: {format_amount(row['baseline'], spec.unit)}")
-        if spec.column in ("absolute", "percent", "ratio"):
-            lines.append(_change_text(row, spec.unit))
-        if row.get("estimated"):
-            lines.append("Includes estimated weights (flagged by the reporter)")
-        if row.get("coverage", "complete") != "complete":
-            lines.append(f"Coverage: {row['coverage']}")
-        if row.get("reported_through"):
-            lines.append(f"Its rows end at {row['reported_through']}: {spec.period_text} may"
-                         " not be reported yet (incomplete, not a fall)")
-        lines += _allocation_lines(row, spec)
-        lines += _converted_lines(row)
-        lines.append(f"Reported by: {row.get('reported_by_text', '')}")
-        lines.append(f"Source rows: {row.get('row_count', 0)}")
-        texts.append("<br>".join(lines))
-    return texts
-
-
-def _allocation_lines(row: pd.Series, spec: MapSpec) -> list[str]:
-    """What the partner sum leaves out: value without weight, World not allocated."""
-    lines = []
-    without = row.get("value_without_weight_usd", 0.0)
-    if without and without > 0 and spec.unit != "USD":
-        lines.append(f"Value reported without a weight, left out: {format_amount(without, 'USD')}")
-    # World in kg or USD, the units the rounding rule is stated in; shown in display units.
-    world, per_unit = {"t": (row.get("world_kg", np.nan), 1000.0),
-                       "USD": (row.get("world_usd", np.nan), 1.0)}.get(spec.unit, (np.nan, 1.0))
-    if spec.column == "value" and not pd.isna(world) and not pd.isna(row["value"]):
-        gap = world - row["value"] * per_unit
-        if gap > 0 and beyond_rounding(gap, world):
-            lines.append(f"World total reported: {format_amount(world / per_unit, spec.unit)};"
-                         f" {format_amount(gap / per_unit, spec.unit)}"
-                         f" ({format_share(gap / world)}) {UNALLOCATED}")
-    return lines
-
-
-def _converted_lines(row: pd.Series) -> list[str]:
-    """How much of the value was reported in euros (Comext) and at what rate it became USD."""
-    usd, eur = row.get("converted_usd", 0.0), row.get("converted_eur", 0.0)
-    if pd.isna(usd) or pd.isna(eur) or not usd > 0 or not eur > 0:
-        return []
-    return [f"Converted from {format_amount(eur, 'EUR')}: {format_amount(usd, 'USD')} of it,",
-            f"at the ECB's monthly average rates ({usd / eur:.4f} USD per EUR overall)"]
-
-
-def _change_text(row: pd.Series, unit: str) -> str:
-    note = f" ({row['change_note']})" if row.get("change_note") else ""
-    if pd.isna(row["absolute"]):
-        return f"Change: n/a{note}"
-    difference = f"Change: {format_change(row['absolute'], unit)}"
-    if pd.isna(row["ratio"]):
-        return difference + note
-    return (f"{difference}; {format_change(row['percent'], '%')};"
-            f" ratio {format_amount(row['ratio'], 'x')}{note}")
-
-
-def _value_trace(table: pd.DataFrame, spec: MapSpec, colouring: dict) -> dict:
-    return {"type": "choropleth", "locations": [str(iso) for iso in table.index],
+def _value_trace(rows: list[dict], spec: MapSpec, colouring: dict) -> dict:
+    return {"type": "choropleth", "locations": [row[SHAPE] for row in rows],
             "locationmode": "ISO-3", **colouring,
             "marker": {"line": {"color": BORDER_COLOUR, "width": 0.4}},
-            "text": _hover(table, spec), "hovertemplate": "%{text}<extra></extra>",
-            "customdata": [float(v) for v in table[spec.column]], "name": "value"}
+            "text": hover_texts(rows, spec), "hovertemplate": "%{text}<extra></extra>",
+            "customdata": [float(row[spec.column]) for row in rows], "name": "value"}
 
 
-def _gap_trace(table: pd.DataFrame, spec: MapSpec) -> dict:
-    return {"type": "choropleth", "locations": [str(iso) for iso in table.index],
-            "locationmode": "ISO-3", "z": [0] * len(table),
+def _gap_trace(rows: list[dict], spec: MapSpec) -> dict:
+    return {"type": "choropleth", "locations": [row[SHAPE] for row in rows],
+            "locationmode": "ISO-3", "z": [0] * len(rows),
             "colorscale": [[0, GAP_COLOUR], [1, GAP_COLOUR]], "showscale": False,
             "marker": {"line": {"color": GAP_BORDER_COLOUR, "width": 0.8}},
-            "text": _hover(table, spec), "hovertemplate": "%{text}<extra></extra>",
+            "text": hover_texts(rows, spec), "hovertemplate": "%{text}<extra></extra>",
             "name": "coarser data only"}
 
 
-def no_data_key(gaps: pd.DataFrame, spec: MapSpec) -> dict:
-    """The key to the marks that are not on the colour bar, naming why figures are missing."""
+def no_data_key(gaps: list[dict], spec: MapSpec) -> dict:
+    """The key to the marks that are not on the colour bar, naming why figures are missing
+    (`gaps`: the grey rows, as `drawn_rows` gives them)."""
     lines = [f"<span style='color:{NO_DATA_COLOUR}'>■</span> light grey: no rows in this"
              " selection"]
     reasons = _gap_reasons(gaps, spec)
@@ -224,20 +139,28 @@ def no_data_key(gaps: pd.DataFrame, spec: MapSpec) -> dict:
     return {**NO_DATA_KEY, "text": "<br>".join(lines)}
 
 
-def _gap_reasons(gaps: pd.DataFrame, spec: MapSpec) -> list[str]:
+def _text_or_blank(value) -> str:
+    """A cell as `fillna("").astype(str)` makes it."""
+    return "" if is_missing(value) else str(value)
+
+
+def _gap_reasons(gaps: list[dict], spec: MapSpec) -> list[str]:
     """Why the grey countries have no figure, in a fixed order (hover says it per country)."""
-    blank = pd.Series("", index=gaps.index)
-    notes = gaps.get("change_note", blank).fillna("").astype(str)
-    coverage = gaps.get("coverage", blank).fillna("").astype(str)
-    coarse = coverage.str.contains("data only") | notes.str.contains("only annual")
-    new = notes.str.startswith("new:") if spec.column != "value" else blank.astype(bool)
-    early = ends_early(gaps)
-    found = {"annual data only": (coarse & coverage.str.contains("annual")).any()
-             | notes.str.contains("only annual").any(),
-             "quarterly data only": (coarse & coverage.str.contains("quarterly")).any(),
-             "new trade: no baseline to compare with": new.any(),
-             "the reporter's rows end before the period's (not reported yet?)": early.any(),
-             "measure not reported": (~coarse & ~new & ~early).any()}
+    notes = [_text_or_blank(row.get("change_note", "")) for row in gaps]
+    coverage = [_text_or_blank(row.get("coverage", "")) for row in gaps]
+    coarse = ["data only" in cover or "only annual" in note
+              for cover, note in zip(coverage, notes, strict=True)]
+    new = [spec.column != "value" and note.startswith("new:") for note in notes]
+    early = ends_early_flags([row.get("reported_through") for row in gaps])
+    rest = zip(coarse, new, early, strict=True)
+    found = {"annual data only": any(c and "annual" in cover
+                                     for c, cover in zip(coarse, coverage, strict=True))
+             or any("only annual" in note for note in notes),
+             "quarterly data only": any(c and "quarterly" in cover
+                                        for c, cover in zip(coarse, coverage, strict=True)),
+             "new trade: no baseline to compare with": any(new),
+             "the reporter's rows end before the period's (not reported yet?)": any(early),
+             "measure not reported": any(not (c or n or e) for c, n, e in rest)}
     return [reason for reason, present in found.items() if present]
 
 
@@ -264,7 +187,7 @@ def _focus_traces(shape: str, shown: list[str], gaps: set[str], colouring: dict)
     return [ring, fill]
 
 
-def _focus_callout(shape: str, table: pd.DataFrame, spec: MapSpec,
+def _focus_callout(shape: str, rows: list[dict], spec: MapSpec,
                    narrow: bool = False) -> dict:
     """The focus country's name and figure, in the map's top-right corner.
 
@@ -273,7 +196,7 @@ def _focus_callout(shape: str, table: pd.DataFrame, spec: MapSpec,
     longitude. The corner is empty at every width: natural earth's rounded edge leaves the
     domain's corners blank, and what lies under them is the Arctic Ocean.
     """
-    row = table.loc[shape] if shape in table.index else None
+    row = next((row for row in rows if row[SHAPE] == shape), None)
     name = row["country_name"] if row is not None else _country_name(shape)
     return {"text": f"<b>{html.escape(str(name))}</b> (outlined)<br>"
                     f"{html.escape(_focus_figure(row, spec))}",
@@ -291,7 +214,7 @@ def _country_name(shape: str) -> str:
         return shape
 
 
-def _focus_figure(row: pd.Series | None, spec: MapSpec) -> str:
+def _focus_figure(row: Mapping | None, spec: MapSpec) -> str:
     """"+9.4% (now 41.2 t)": the figure the map colours the country by."""
     if row is None:
         return "no rows in this selection"
@@ -306,8 +229,9 @@ def _focus_figure(row: pd.Series | None, spec: MapSpec) -> str:
     return f"{change} (now {now})"
 
 
-def _colouring(values: pd.Series, spec: MapSpec) -> dict:
-    """Trace settings for colour: z, its range, the scale and the colour bar.
+def _colouring(values: np.ndarray, spec: MapSpec) -> dict:
+    """Trace settings for colour: z, its range, the scale and the colour bar (`values`:
+    the shown rows' figures, none missing).
 
     Every change scale puts its white ("no change") at 0% / 1x / 0 t whatever the range,
     and a clipped end says so ("+300% or more").
@@ -316,7 +240,7 @@ def _colouring(values: pd.Series, spec: MapSpec) -> dict:
         return _ratio_colouring(values)
     if spec.column == "percent":
         # A fall cannot pass -100%: the scale runs -100..+limit.
-        limit = nice_ceiling(max(float(np.nanpercentile(values.clip(lower=0), 95)), 100.0))
+        limit = nice_ceiling(max(float(np.nanpercentile(np.clip(values, 0, None), 95)), 100.0))
         ticks = [-100, -50, 0, limit / 2, limit]
         labels = [format_change(t, "%") for t in ticks]
         return _diverging(values, -100, limit, ticks, labels, "change (%)")
@@ -328,12 +252,12 @@ def _colouring(values: pd.Series, spec: MapSpec) -> dict:
     return _log_ticks(values, base=10, title=spec.unit)
 
 
-def _ratio_colouring(values: pd.Series) -> dict:
+def _ratio_colouring(values: np.ndarray) -> dict:
     """Ratios on a log2 scale, symmetric (a halving as strong as a doubling), clipped at
     the 95th percentile of |log2| so one 1,000x outlier does not wash out the rest."""
     positive = values[values > 0]
     floor = positive.min() / 2 if len(positive) else 0.5  # trade that stopped (0x)
-    logs = np.log2(values.where(values > 0, floor))
+    logs = np.log2(np.where(values > 0, values, floor))
     bound = max(1, math.ceil(float(np.nanpercentile(np.abs(logs), 95))))
     step = max(1, math.ceil(bound / 3))
     half = [*range(step, bound, step), bound]
@@ -342,7 +266,7 @@ def _ratio_colouring(values: pd.Series) -> dict:
     return _diverging(logs, -bound, bound, ticks, labels, "ratio (x)")
 
 
-def _diverging(z: pd.Series, low: float, high: float, ticks: list, labels: list[str],
+def _diverging(z: np.ndarray, low: float, high: float, ticks: list, labels: list[str],
                title: str) -> dict:
     """A diverging colouring with its white at z=0, values beyond low..high clipped and the
     clipped end labelled "or less" / "or more" (plotly ignores zmid once zmin and zmax are
@@ -352,7 +276,7 @@ def _diverging(z: pd.Series, low: float, high: float, ticks: list, labels: list[
         labels[0] += " or less"
     if (z > high).any():
         labels[-1] += " or more"
-    return {"z": [float(v) for v in z.clip(low, high)], "zmin": low, "zmax": high,
+    return {"z": np.clip(z, low, high).tolist(), "zmin": low, "zmax": high,
             "colorscale": centred_scale(SCALES[DIVERGING_SCALE], low, high),
             "colorbar": {**_colorbar(title), "tickvals": ticks, "ticktext": labels}}
 
@@ -383,19 +307,19 @@ def centred_scale(scale: list, low: float, high: float, mid: float = 0.0) -> lis
              colour] for p, colour in scale]
 
 
-def _log_ticks(values: pd.Series, base: int, title: str) -> dict:
+def _log_ticks(values: np.ndarray, base: int, title: str) -> dict:
     """Log colour (trade sizes span orders of magnitude) with ticks in real units."""
     positive = values[values > 0]
     floor = positive.min() / base if len(positive) else 1.0
-    logs = np.log(values.where(values > 0, floor)) / np.log(base)
-    low, high = int(np.floor(logs.min())), int(np.ceil(logs.max()))
+    logs = np.log(np.where(values > 0, values, floor)) / np.log(base)
+    low, high = int(np.floor(np.nanmin(logs))), int(np.ceil(np.nanmax(logs)))
     high = max(high, low + 1)
     ticks = list(range(low, high + 1))
     labels = [format_amount(base**t, "") for t in ticks]
     if len(positive) < len(values):
         labels[0] = f"0 / <{labels[0]}"
     colorbar = {**_colorbar(title), "tickvals": ticks, "ticktext": labels}
-    return {"z": [float(v) for v in logs], "zmin": low, "zmax": high, "colorbar": colorbar,
+    return {"z": logs.tolist(), "zmin": low, "zmax": high, "colorbar": colorbar,
             "colorscale": SCALES[SEQUENTIAL_SCALE]}
 
 

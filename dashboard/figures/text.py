@@ -7,7 +7,10 @@ here for the figures and the web. This module imports nothing from web or dash.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from dashboard.analytics.country_table import descending_order
 
 # The number formatters live below every layer (analytics words numbers too); the figures
 # and the web take them from here.
@@ -23,6 +26,7 @@ from dashboard.number_format import (  # noqa: F401  (re-exported)
     format_share,
     is_missing,
     round_to_unit,
+    rounded_to_unit,
     unit_of_header,
 )
 
@@ -48,16 +52,17 @@ def ranking_sentence(table: pd.DataFrame, column: str, unit: str, role: str,
 
     `table` has `country_name` and the column; role is "importer" or "exporter".
     """
-    ranked = table[table[column].notna() & (table[column] > 0)].sort_values(column,
-                                                                             ascending=False)
-    if ranked.empty:
+    values = table[column].to_numpy(dtype=float, na_value=np.nan)
+    ranked = np.flatnonzero(~np.isnan(values) & (values > 0))
+    if not len(ranked):
         return f"No {role} of {what} has data for {when}."
-    first, rest = ranked.iloc[0], ranked.iloc[1:top]
-    sentence = (f"In {when} the largest {role} of {what} was {first['country_name']} "
-                f"({format_amount(first[column], unit)})")
+    ranked = ranked[descending_order(values[ranked])]
+    names = table["country_name"].to_numpy(dtype=object)
+    first, rest = ranked[0], ranked[1:top]
+    sentence = (f"In {when} the largest {role} of {what} was {names[first]} "
+                f"({format_amount(values[first], unit)})")
     if len(rest):
-        others = ", ".join(f"{r['country_name']} ({format_amount(r[column], unit)})"
-                           for _, r in rest.iterrows())
+        others = ", ".join(f"{names[at]} ({format_amount(values[at], unit)})" for at in rest)
         sentence += f", followed by {others}"
     return sentence + f"; {plural(len(ranked), 'country')} had data."
 
@@ -72,30 +77,35 @@ def change_sentence(table: pd.DataFrame, comparison_text: str, what: str,
 
     The floor (in t, as the surge rules use it) applies when the map shows tonnes: a 3 kg
     to 25 kg change must not lead the sentence. `change` is absolute, percent or ratio.
+    On the columns as arrays (the map's request: pandas per small frame cost more than
+    the sentence); `text_reference.change_sentence_reference` is the same in pandas.
     """
     column = change if change in CHANGE_WORDS else "ratio"
-    considered = table[table["value"] >= floor] if floor > 0 and unit == "t" else table
-    rising = considered[considered["absolute"] > 0].dropna(subset=[column])
-    rising = rising.sort_values(column, ascending=False)
-    new = considered[considered["ratio"].isna() & (considered["value"] > 0)]
+    value, absolute, ratio, shown = (table[name].to_numpy(dtype=float, na_value=np.nan)
+                                     for name in ("value", "absolute", "ratio", column))
+    considered = value >= floor if floor > 0 and unit == "t" else np.ones(len(table), bool)
+    rising = np.flatnonzero(considered & (absolute > 0) & ~np.isnan(shown))
+    rising = rising[descending_order(shown[rising])]
+    new = int((considered & np.isnan(ratio) & (value > 0)).sum())
     parts = [f"Comparing {comparison_text} for {what}:"]
-    if rising.empty:
+    if not len(rising):
         parts.append("no country rose.")
     else:
-        listed = ", ".join(f"{r['country_name']} ({_change_text(r, column, unit)})"
-                           for _, r in rising.head(3).iterrows())
+        names = table["country_name"].to_numpy(dtype=object)
+        listed = ", ".join(f"{names[at]} ({_change_text_of(shown[at], column, unit)})"
+                           for at in rising[:3])
         parts.append(f"{plural(len(rising), 'country')} rose; {CHANGE_WORDS[column]}: "
                      f"{listed}.")
-    if len(new):
-        parts.append(f"{plural(len(new), 'country')} had no trade in the baseline.")
-    left_out = len(table) - len(considered)
+    if new:
+        parts.append(f"{plural(new, 'country')} had no trade in the baseline.")
+    left_out = len(table) - int(considered.sum())
     if left_out:
         parts.append(f"{plural(left_out, 'country')} under the {format_amount(floor, 't')}"
                      " floor in the period are left out, as in the surge rules.")
     return " ".join(parts)
 
 
-def _change_text(row: pd.Series, column: str, unit: str) -> str:
+def _change_text_of(number: float, column: str, unit: str) -> str:
     if column == "ratio":
-        return format_amount(row["ratio"], "x")
-    return format_change(row[column], "%" if column == "percent" else unit)
+        return format_amount(number, "x")
+    return format_change(number, "%" if column == "percent" else unit)

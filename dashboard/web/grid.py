@@ -3,6 +3,7 @@ once to the source precision so the grid, the chart and the CSV hold the same nu
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
@@ -13,7 +14,7 @@ import pandas as pd
 from pandas.core.dtypes.cast import maybe_box_native
 
 from dashboard.analytics.compare import MEASURE_NAMES, MEASURE_UNITS
-from dashboard.figures.text import round_to_unit, unit_of_header
+from dashboard.figures.text import round_to_unit, rounded_to_unit, unit_of_header
 from dashboard.web.view_state import ViewState
 
 
@@ -24,10 +25,19 @@ def rounded_table(table: pd.DataFrame, columns: list[dict]) -> pd.DataFrame:
     significant digits (figures.text.round_to_unit); other float columns the same way.
     """
     units = _units(columns)
-    out = table.copy()
-    for column in out.columns:
-        if pd.api.types.is_float_dtype(out[column]):
-            out[column] = round_to_unit(out[column], units.get(column) or _unit_of(column))
+    if not table.columns.is_unique:
+        out = table.copy()
+        for column in out.columns:
+            if pd.api.types.is_float_dtype(out[column]):
+                out[column] = round_to_unit(out[column], units.get(column) or _unit_of(column))
+        return out
+    # One frame built from the columns: a column set at a time cost more than the rounding.
+    cells = {column: round_to_unit(values, units.get(column) or _unit_of(column))
+             if pd.api.types.is_float_dtype(values) else values
+             for column, values in table.items()}
+    out = pd.DataFrame(cells, index=table.index)
+    out.columns = table.columns
+    out.attrs = copy.deepcopy(table.attrs)
     return out
 
 
@@ -64,6 +74,14 @@ def _cells(values: pd.Series, unit: str) -> list:
     rounded to the unit (`rounded_table`), dates as YYYY-MM-DD."""
     if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biu":  # never missing
         return values.to_numpy().tolist()
+    if values.dtype == np.float64:  # the common case, on the array
+        numbers = rounded_to_unit(values.to_numpy(), unit)
+        cells = numbers.tolist()
+        for position in np.flatnonzero(np.isnan(numbers)).tolist():
+            cells[position] = None
+        return cells
+    if isinstance(values.dtype, pd.StringDtype):  # str cells, or missing
+        return values.to_numpy(dtype=object, na_value=None).tolist()
     if pd.api.types.is_float_dtype(values):
         values = round_to_unit(values, unit)
     elif pd.api.types.is_datetime64_any_dtype(values):
