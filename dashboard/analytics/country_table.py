@@ -165,18 +165,10 @@ def _world_sums(world: PeriodIndex | None, label: str, index: pd.Index) -> dict:
     (coverage words, source traces), which the table does not show for World rows."""
     if world is None:
         return {"world_kg": np.nan, "world_usd": np.nan}
-    used, _ = world.masks(label)
-    group = world.group[used]
     positions = {key: at for at, key in enumerate(world.keys.tolist())}
     at = np.array([positions.get(key, -1) for key in index.tolist()], dtype=np.int64)
-    sums = {}
-    for ours, values in (("world_kg", world.weight[used]), ("world_usd", world.value[used])):
-        known = ~np.isnan(values)  # as totals' sums: NaN where a key has no value (min_count 1)
-        total = np.bincount(group[known], weights=values[known],
-                            minlength=len(world.keys)).astype(float)
-        total[np.bincount(group[known], minlength=len(world.keys)) == 0] = np.nan
-        sums[ours] = _aligned(total, at, np.nan)
-    return sums
+    weight, value = world.sums(label)
+    return {"world_kg": _aligned(weight, at, np.nan), "world_usd": _aligned(value, at, np.nan)}
 
 
 def descending_order(values: np.ndarray) -> np.ndarray:

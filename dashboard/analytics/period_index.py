@@ -139,6 +139,14 @@ class PeriodIndex:
                                       dtype=object)
         return table[TOTALS_COLUMNS]
 
+    def sums(self, label: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per key (`self.keys`): net weight (kg) and value (USD) of the rows of `label`,
+        NaN where a key has none: `totals(label)`'s two sums without the rest."""
+        used, _ = self.masks(label)
+        group, n = self.group[used], len(self.keys)
+        return (_sum_min_count_1(group, self.weight[used], n),
+                _sum_min_count_1(group, self.value[used], n))
+
     def traces_by_key(self, rows: np.ndarray) -> np.ndarray:
         """The source-row text of each key's rows among `rows` (a mask), "" for keys without
         (`source_rows` of `totals`, for any set of rows)."""
