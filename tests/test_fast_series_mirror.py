@@ -1,9 +1,9 @@
 """The series and mirror fast paths give the tables of their reference functions.
 
 `series_index.selection_volume_series` (kept `SeriesIndex`es) against
-`timeseries.volume_series` on the selected rows; `mirror.mirror_gap` (kept sides, array
-work) against `mirror.mirror_gap_reference` (the pandas definition); the figure builders'
-hover text against per-row reference formatting. Demo data and generated trade: annual
+`timeseries.volume_series` on the selected rows; the mirror's notes from columns
+against the per-row notes (`mirror.mirror_gap` itself: tests/test_mirror_fast.py); the figure
+builders' hover text against per-row reference formatting. Demo data and generated trade: annual
 rows beside months, quarters, missing weights, several files, countries without rows.
 """
 
@@ -15,8 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_analytics_properties import PROPERTY, frame_of, trade
 
-from dashboard.analytics import mirror
+from dashboard.analytics import mirror, mirror_reference
 from dashboard.analytics.country_table import Selection, selected_rows
+from dashboard.analytics.mirror_reference import mirror_gap_reference
 from dashboard.analytics.orientation import Direction, Perspective
 from dashboard.analytics.series_index import (
     SeriesIndex,
@@ -92,23 +93,23 @@ MIRROR_VIEWS = [(commodity, period, direction)
                 for direction in (Direction.IMPORTS, Direction.EXPORTS)]
 
 
-def test_mirror_notes_from_records_are_the_per_row_notes(demo_data, monkeypatch):
-    """`_notes` (row dicts) against `_note` on each row as a Series (the plain definition),
-    on the tables `mirror_gap` writes its notes for."""
-    fast_notes, compared = mirror._notes, 0
+def test_mirror_notes_from_columns_are_the_per_row_notes(demo_data, monkeypatch):
+    """`_notes` (columns zipped into rows) against `_note` on each row as a Series (the
+    plain definition), on the tables the reference writes its notes for."""
+    notes_of, compared = mirror._notes, 0
 
     def checked(table: pd.DataFrame, period: str) -> list[str]:
         nonlocal compared
-        notes = fast_notes(table, period)
+        notes = notes_of(table, period)
         assert notes == [mirror._note(row, period) for _, row in table.iterrows()]
         compared += len(notes)
         return notes
 
-    monkeypatch.setattr(mirror, "_notes", checked)
+    monkeypatch.setattr(mirror_reference, "_notes", checked)
     for commodity, period, direction in MIRROR_VIEWS:
         for partner in (None, "CHN"):
-            mirror.mirror_gap(demo_data.frame, commodity, period, direction,
-                              counterpart=partner)
+            mirror_gap_reference(demo_data.frame, commodity, period, direction,
+                                 counterpart=partner)
     assert compared > 100
 
 
@@ -118,12 +119,10 @@ def test_kept_pairs_are_the_split_keys(demo_data):
     from dashboard.ingest.schema import Flow
 
     for commodity, period, _ in MIRROR_VIEWS:
-        for flow in Flow:
-            if flow not in (Flow.IMPORT, Flow.EXPORT):
-                continue
+        for flow in (Flow.IMPORT, Flow.EXPORT):
             side = mirror._prepared_side(demo_data.frame, commodity, flow)
             totals = side.index.totals(period)
             split = [tuple(key.split("\t")) for key in totals.index]
-            table = mirror._side(side, "importer", period)
+            table = mirror_reference._side(side, "importer", period)
             assert sorted(table.index.tolist()) == sorted(split)
             assert table.index.names == ["importer", "exporter"]

@@ -9,6 +9,10 @@ exporter's side exists: such flows are listed with status "exporter only".
 
 Both sides are read from the FULL trade frame (not oriented rows). Re-imports and
 re-exports are left out; World and country groups are never paired.
+
+`mirror_gap` works on arrays: each commodity's two sides and the sorted list of their pairs
+are kept per frame, and a view sums and traces only its own pairs. The pandas steps it
+follows are `mirror_reference.mirror_gap_reference`, tested equal to the last bit.
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ _PAIRED_KINDS = ("country", "area_nes")
 _UNUSED = {"hs6", "commodity_name", "period_start", "valuation"}
 _PAIR = ["importer", "exporter"]
 _STATUS_ORDER = {BOTH: 0, EXPORTER_ONLY: 1, IMPORTER_ONLY: 2}
+_DTYPES = {**dict.fromkeys(["country", "counterpart", "importer", "exporter", "status",
+                            ], "str"),
+           "importer_source_rows": object, "exporter_source_rows": object}
+_MISSING = {"f": np.nan, "b": False, "O": ""}  # by numpy dtype kind
 
 
 def mirror_gap(frame: pd.DataFrame, commodity_code: str, period: str,
@@ -75,26 +83,25 @@ def mirror_gap(frame: pd.DataFrame, commodity_code: str, period: str,
     >>> gaps[["importer", "status", "gap_t", "gap_pct", "cif_fob_ratio"]].values.tolist()
     [['KOR', 'both', 0.2, 20.0, 1.06], ['S19', 'exporter only', nan, nan, nan]]
     """
-    import_side = _prepared_side(frame, commodity_code, Flow.IMPORT)
-    export_side = _prepared_side(frame, commodity_code, Flow.EXPORT)
-    imports = _side(import_side, "importer", period)
-    exports = _side(export_side, "exporter", period)
-    table = imports.join(exports, how="outer").reset_index()
-    if table.empty:
+    space = _pair_space(frame, commodity_code)
+    imports, exports = (_reported(space, side, period) for side in (0, 1))
+    if not (imports.listed | exports.listed).any():
         return pd.DataFrame(columns=MIRROR_COLUMNS)
-    _add_parties(table, [import_side.parties, export_side.parties], direction)
-    _add_gaps(table)
-    table = table[table["importer_row_count"] + table["exporter_row_count"] > 0].copy()
-    _add_other_side(table)
-    if country:
-        table = table[table["country"] == country].copy()
-    if counterpart:  # the view's partner: the exporter of imports, the importer of exports
-        table = table[table["counterpart"] == counterpart].copy()
-    table["note"] = _notes(table, period)
-    rank = table["gap_t"].abs().fillna(table["importer_t"].fillna(table["exporter_t"]))
-    table = table.assign(_status=table["status"].map(_STATUS_ORDER), _rank=rank)
-    table = table.sort_values(["_status", "_rank"], ascending=[True, False])
-    return table[MIRROR_COLUMNS].reset_index(drop=True)
+    own, other = ((space.importer, space.exporter) if Direction(direction) == Direction.IMPORTS
+                  else (space.exporter, space.importer))
+    chosen = imports.row_count + exports.row_count > 0
+    for party, code in ((own, country), (other, counterpart)):
+        if code:  # counterpart: the exporter of imports, the importer of exports
+            chosen &= party == space.number.get(code, -1)
+    pairs = np.flatnonzero(chosen)
+    columns = {"importer_number": space.importer[pairs],
+               "exporter_number": space.exporter[pairs],
+               **_figures(imports, "importer", chosen, pairs),
+               **_figures(exports, "exporter", chosen, pairs)}
+    columns.update(_gaps(columns))
+    columns["other_side_reports"] = _other_side_reports(space, imports, exports, pairs,
+                                                        columns["status"])
+    return _table(columns, space, own[pairs], other[pairs], period)
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,7 @@ class _Side:
 
     index: PeriodIndex  # keyed by "importer<TAB>exporter": a tab sorts before any code
     parties: pd.DataFrame  # code, name, kind of every party in these rows
-    pairs: pd.MultiIndex  # (importer, exporter) of each of the index's keys, in its order
+    pairs: pd.MultiIndex  # (importer, exporter) of each key, in its order (the reference's)
 
 
 # The last commodities' sides, per frame: a mirror view reads all pairs of a commodity, and
@@ -134,70 +141,161 @@ def _build_side(frame: pd.DataFrame, commodity_code: str, flow: Flow) -> _Side:
     return _Side(index, parties, pairs)
 
 
-def _side(prepared: _Side, side: str, period: str) -> pd.DataFrame:
-    """One side's figures per (importer, exporter), counted once; coarse-only pairs marked."""
-    totals = prepared.index.totals(period)
-    coarse = totals["annual_only"].to_numpy()  # pairs with annual rows only for a quarter
-    # the pairs split once per commodity (kept), not per request
-    pairs = prepared.pairs[pd.Index(prepared.index.keys).get_indexer(totals.index)]
-    out = pd.DataFrame({
-        f"{side}_t": totals["net_weight_kg"] / 1000,
-        f"{side}_value_usd": totals["value_usd"],
-        f"{side}_row_count": totals["row_count"].where(~coarse),
-        f"{side}_estimated": totals["estimated"].astype(object).where(~coarse),
-        f"{side}_source_rows": totals["source_rows"].astype(object).where(~coarse),
-    }).set_axis(pairs)
-    out[f"{side}_coarse"] = coarse
-    return out.sort_index()
+@dataclass(frozen=True)
+class _PairSpace:
+    """A commodity's two sides over one sorted list of (importer, exporter) pairs."""
+
+    sides: tuple[_Side, _Side]  # import rows, export rows
+    slots: tuple[np.ndarray, np.ndarray]  # per side, each key's position among the pairs
+    importer: np.ndarray  # per pair, its importer's number in `codes`
+    exporter: np.ndarray
+    codes: np.ndarray  # ISO3 of every party, sorted
+    names: pd.api.extensions.ExtensionArray  # per party, as `Side.parties` names it
+    kinds: pd.api.extensions.ExtensionArray
+    number: dict[str, int]  # code -> its number
 
 
-def _add_parties(table: pd.DataFrame, parties: list[pd.DataFrame],
-                 direction: Direction) -> None:
-    """Names and kinds of both parties, and the view's country / counterpart (in place)."""
-    by_code = pd.concat(parties).drop_duplicates("code").set_index("code")
+_SPACES: KeptPerFrame[_PairSpace] = KeptPerFrame(kept=2)
+
+
+def _pair_space(frame: pd.DataFrame, commodity_code: str) -> _PairSpace:
+    return _SPACES.get(frame, str(commodity_code),
+                       lambda: _build_space(frame, commodity_code))
+
+
+def _build_space(frame: pd.DataFrame, commodity_code: str) -> _PairSpace:
+    sides = (_prepared_side(frame, commodity_code, Flow.IMPORT),
+             _prepared_side(frame, commodity_code, Flow.EXPORT))
+    # "importer<TAB>exporter" keys sort as the pairs do: a tab sorts before any code
+    keys = np.union1d(sides[0].index.keys, sides[1].index.keys).astype(object)
+    split = [str(key).split("\t") for key in keys]
+    importers = np.array([pair[0] for pair in split], dtype=object)
+    exporters = np.array([pair[1] for pair in split], dtype=object)
+    codes = np.unique(np.r_[importers, exporters]).astype(object)
+    by_code = pd.concat([side.parties for side in sides]).drop_duplicates("code")
+    by_code = by_code.set_index("code")
+    listed = pd.Series(codes, dtype="str")
+    return _PairSpace(
+        sides, tuple(np.searchsorted(keys, side.index.keys) for side in sides),
+        np.searchsorted(codes, importers), np.searchsorted(codes, exporters), codes,
+        listed.map(by_code["name"]).array, listed.map(by_code["kind"]).array,
+        {code: number for number, code in enumerate(codes)})
+
+
+@dataclass(frozen=True)
+class _Reported:
+    """One side's rows in a period, and per pair of the space what they count."""
+
+    side: _Side
+    slots: np.ndarray
+    used: np.ndarray  # the side's index rows that make up the period
+    row_count: np.ndarray  # per pair
+    listed: np.ndarray  # per pair: rows, or only coarser rows (`PeriodIndex.totals`' keys)
+    coarse: np.ndarray  # per pair: only coarser rows (annual rows for a month)
+
+
+def _reported(space: _PairSpace, which: int, period: str) -> _Reported:
+    side, slots = space.sides[which], space.slots[which]
+    index = side.index
+    used, coarse = index.masks(period)
+    count = np.bincount(index.group[used], minlength=len(index.keys))
+    only_coarse = (count == 0) & (np.bincount(index.group[coarse],
+                                              minlength=len(index.keys)) > 0)
+    per_pair = [np.zeros(len(space.importer), dtype=dtype) for dtype in (np.int64, bool, bool)]
+    for column, values in zip(per_pair, (count, (count > 0) | only_coarse, only_coarse),
+                              strict=True):
+        column[slots] = values
+    return _Reported(side, slots, used, *per_pair)
+
+
+def _figures(reported: _Reported, name: str, chosen: np.ndarray,
+             pairs: np.ndarray) -> dict[str, np.ndarray]:
+    """The side's tonnes, USD, rows, flags and source rows of the chosen pairs."""
+    index, used = reported.side.index, reported.used
+    group, keys = index.group[used], len(index.keys)
+    traced = used & chosen[reported.slots][index.group]  # only the shown pairs' traces
+    per_key = {f"{name}_t": _sums(group, index.weight[used], keys) / 1000,
+               f"{name}_value_usd": _sums(group, index.value[used], keys),
+               f"{name}_estimated": np.bincount(group, weights=index.estimated[used],
+                                                minlength=keys) > 0,
+               f"{name}_source_rows": index.traces_by_key(traced)}
+    out = {}
+    for column, values in per_key.items():  # a pair without rows here: NaN, False or ""
+        spread = np.full(len(chosen), _MISSING[values.dtype.kind], dtype=values.dtype)
+        spread[reported.slots] = values
+        out[column] = spread[pairs]
+    out[f"{name}_row_count"] = reported.row_count[pairs]
+    out[f"{name}_coarse"] = reported.coarse[pairs]
+    return out
+
+
+def _sums(group: np.ndarray, values: np.ndarray, keys: int) -> np.ndarray:
+    """Per key sum of the known values; NaN where a key has none (`PeriodIndex.totals`)."""
+    known = ~np.isnan(values)
+    sums = np.bincount(group[known], weights=values[known], minlength=keys)
+    return np.where(np.bincount(group[known], minlength=keys) > 0, sums, np.nan)
+
+
+def _gaps(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Status, tonne and value gaps (1 g, 1e-6 %), the CIF/FOB ratio, as arrays."""
+    imported_t, exported = columns["importer_t"], columns["exporter_t"]
+    has_imp, has_exp = columns["importer_row_count"] > 0, columns["exporter_row_count"] > 0
+    status = np.select([has_imp & has_exp, has_exp], [BOTH, EXPORTER_ONLY],
+                       default=IMPORTER_ONLY)
+    both = has_imp & has_exp
+    usd = columns["exporter_value_usd"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap_t = np.round(np.where(both, imported_t - exported, np.nan), 6)
+        gap_pct = np.round(gap_t / np.where(exported > 0, exported, np.nan) * 100, 6)
+        ratio = np.round(np.where(both, columns["importer_value_usd"]
+                                  / np.where(usd > 0, usd, np.nan), np.nan), 6)
+    return {"status": status, "gap_t": gap_t, "gap_pct": gap_pct, "cif_fob_ratio": ratio,
+            "value_gap_pct": np.round((ratio - 1) * 100, 6),
+            "adjusted_value_gap_pct": np.round((ratio / IMF_CIF_FOB_FACTOR - 1) * 100, 6)}
+
+
+def _other_side_reports(space: _PairSpace, imports: _Reported, exports: _Reported,
+                        pairs: np.ndarray, status: np.ndarray) -> np.ndarray:
+    """Whether the silent side of a one-sided flow reports this product with anyone."""
+    importing = np.zeros(len(space.codes), dtype=bool)
+    importing[space.importer[imports.row_count > 0]] = True
+    exporting = np.zeros(len(space.codes), dtype=bool)
+    exporting[space.exporter[exports.row_count > 0]] = True
+    return np.select([status == EXPORTER_ONLY, status == IMPORTER_ONLY],
+                     [importing[space.importer[pairs]], exporting[space.exporter[pairs]]],
+                     default=True)
+
+
+def _table(columns: dict[str, np.ndarray], space: _PairSpace, own: np.ndarray,
+           other: np.ndarray, period: str) -> pd.DataFrame:
+    """The table, sorted: "both" first by |gap_t|, then one-sided flows by tonnes."""
+    gap = np.abs(columns["gap_t"])
+    rank = np.where(np.isnan(gap), np.where(np.isnan(columns["importer_t"]),
+                                            columns["exporter_t"], columns["importer_t"]), gap)
+    status = np.array([_STATUS_ORDER[s] for s in columns["status"].tolist()], dtype=np.int64)
+    order = np.lexsort((-rank, status))  # stable: equal ranks keep the pairs' order
+    out = {name: values[order] for name, values in columns.items()}
     for side in _PAIR:
-        table[f"{side}_name"] = table[side].map(by_code["name"])
-        table[f"{side}_kind"] = table[side].map(by_code["kind"])
-    own, other = _PAIR if Direction(direction) == Direction.IMPORTS else _PAIR[::-1]
-    table["country"], table["counterpart"] = table[own], table[other]
+        party = out.pop(f"{side}_number")
+        out[side] = space.codes[party]
+        out[f"{side}_name"] = space.names.take(party)
+        out[f"{side}_kind"] = space.kinds.take(party)
+    out["country"], out["counterpart"] = space.codes[own[order]], space.codes[other[order]]
+    notes = _notes(out, period)  # no notes: a float column, as pandas makes of []
+    out["note"] = pd.Series(notes, dtype="str" if notes else np.float64)
+    # The reference's dtypes, also for an empty table (its traces stay objects).
+    for name, dtype in _DTYPES.items():
+        out[name] = pd.Series(out[name], dtype=dtype)
+    return pd.DataFrame({name: out[name] for name in MIRROR_COLUMNS})
 
 
-def _add_gaps(table: pd.DataFrame) -> None:
-    """Status, tonne and value gaps, the CIF/FOB ratio (in place)."""
-    for side in _PAIR:
-        table[f"{side}_row_count"] = table[f"{side}_row_count"].fillna(0).astype(int)
-        table[f"{side}_source_rows"] = table[f"{side}_source_rows"].fillna("")
-        for flag in (f"{side}_coarse", f"{side}_estimated"):
-            table[flag] = table[flag].astype("boolean").fillna(False).astype(bool)
-    has_imp, has_exp = table["importer_row_count"] > 0, table["exporter_row_count"] > 0
-    table["status"] = np.select([has_imp & has_exp, has_exp], [BOTH, EXPORTER_ONLY],
-                                default=IMPORTER_ONLY)
-    both = table["status"] == BOTH
-    exported_t = table["exporter_t"].where(table["exporter_t"] > 0)
-    exported_usd = table["exporter_value_usd"].where(table["exporter_value_usd"] > 0)
-    table["gap_t"] = (table["importer_t"] - table["exporter_t"]).where(both).round(6)  # 1 g
-    table["gap_pct"] = (table["gap_t"] / exported_t * 100).round(6)
-    table["cif_fob_ratio"] = (table["importer_value_usd"] / exported_usd).where(both).round(6)
-    table["value_gap_pct"] = ((table["cif_fob_ratio"] - 1) * 100).round(6)
-    table["adjusted_value_gap_pct"] = (
-        (table["cif_fob_ratio"] / IMF_CIF_FOB_FACTOR - 1) * 100).round(6)
-
-
-def _add_other_side(table: pd.DataFrame) -> None:
-    """Whether the silent side of a one-sided flow reports this product at all (in place)."""
-    importers = set(table.loc[table["importer_row_count"] > 0, "importer"])
-    exporters = set(table.loc[table["exporter_row_count"] > 0, "exporter"])
-    table["other_side_reports"] = np.select(
-        [table["status"] == EXPORTER_ONLY, table["status"] == IMPORTER_ONLY],
-        [table["importer"].isin(importers), table["exporter"].isin(exporters)], default=True)
-
-
-def _notes(table: pd.DataFrame, period: str) -> list[str]:
-    """`_note` of every row (records, not iterrows: a Series per row costs more)."""
-    columns = ["status", "importer_name", "exporter_name", "importer_kind", "importer_coarse",
-               "exporter_coarse", "other_side_reports", "importer_estimated",
-               "exporter_estimated"]
-    return [_note(row, period) for row in table[columns].to_dict("records")]
+def _notes(table: pd.DataFrame | dict, period: str) -> list[str]:
+    """`_note` of every row of a table or of columns (zipped: a Series per row costs more)."""
+    names = ["status", "importer_name", "exporter_name", "importer_kind", "importer_coarse",
+             "exporter_coarse", "other_side_reports", "importer_estimated",
+             "exporter_estimated"]
+    return [_note(dict(zip(names, row, strict=True)), period)
+            for row in zip(*(table[name] for name in names), strict=True)]
 
 
 def _note(row: pd.Series | dict, period: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import textwrap
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -58,28 +59,31 @@ def build_mirror_chart(gaps: pd.DataFrame, caption: Caption, top: int = 15) -> g
 
 def mirror_chart_spec(gaps: pd.DataFrame, caption: Caption, top: int = 15) -> dict:
     """Horizontal paired bars (t) per importer <- exporter pair, largest gap at the top."""
-    shown = largest_gaps(gaps, top) if len(gaps) else gaps
-    hidden = int((~drawable(gaps)).sum()) if len(gaps) else 0
-    if shown.empty:
+    drawn = _drawable_mask(gaps)
+    hidden = int((~drawn).sum())
+    # Positions and row dicts from columns: `largest_gaps` on arrays (pandas costs more
+    # than the drawing for a few dozen pairs); the rows as to_dict("records") gives them.
+    shown = _largest_positions(gaps, drawn, top)
+    if not len(shown):
         text = "No flow reported by an importer or an exporter for this product and period."
         if hidden:
             text = (f"No mirror comparison: {hidden} flow(s) reported by one side only,<br>"
                     "whose partner reports no trade of this product in this period.")
         return captioned(message_spec(text), caption)
-    # Row dicts, not iterrows: one Series per row costs more than the text built from it.
-    rows = shown.to_dict("records")
+    rows = _records(gaps, shown)
     labels = category_labels([_pair_label(row) for row in rows], caption, 4)
     hovers = [_hover(row) for row in rows]
     pairs = [[row["importer"], row["exporter"]] for row in rows]
     traces = [{"type": "bar", "y": labels,
-               "x": [None if pd.isna(v) else float(v) for v in shown[f"{side}_t"]],
+               "x": [None if pd.isna(row[f"{side}_t"]) else float(row[f"{side}_t"])
+                     for row in rows],
                "orientation": "h", "name": SIDES[side], "marker": {"color": colour},
                "customdata": pairs, "text": hovers, "textposition": "none",
                "hovertemplate": "%{text}<extra></extra>"}
               for side, colour in (("importer", IMPORTER_COLOUR), ("exporter", EXPORTER_COLOUR))]
     layout = {
         "annotations": _note_hidden(hidden, caption),
-        "barmode": "group", "height": max(380, 170 + (56 if caption.narrow else 44) * len(shown)),
+        "barmode": "group", "height": max(380, 170 + (56 if caption.narrow else 44) * len(rows)),
         "plot_bgcolor": "white",
         "hoverlabel": {"align": "left"}, "bargap": 0.25,
         # On a phone from the figure's edge: from the plot's, the entries ran off the right.
@@ -92,6 +96,33 @@ def mirror_chart_spec(gaps: pd.DataFrame, caption: Caption, top: int = 15) -> di
     # On a phone the two legend entries stack, and the note above them wraps.
     return captioned({"data": traces, "layout": layout}, caption,
                          top=206 if caption.narrow else 120, narrow_left=NARROW_LABEL_PX)
+
+
+def _drawable_mask(gaps: pd.DataFrame) -> np.ndarray:
+    """`drawable` as an array (kinds are never missing: mirror_gap pairs listed kinds only)."""
+    status = gaps["status"].to_numpy(dtype=object)
+    kinds = [gaps[f"{side}_kind"].to_numpy(dtype=object, na_value="")
+             for side in ("importer", "exporter")]
+    silent_kind = np.where(status == EXPORTER_ONLY, *kinds)
+    return ((status == BOTH) | gaps["other_side_reports"].to_numpy(dtype=bool)
+            | (silent_kind == "area_nes"))
+
+
+def _largest_positions(gaps: pd.DataFrame, drawn: np.ndarray, top: int) -> np.ndarray:
+    """Row positions of `largest_gaps(gaps, top)`, in its order."""
+    positions = np.flatnonzero(drawn)
+    both = gaps["status"].to_numpy(dtype=object)[positions] == BOTH
+    imported, exported, gap = (gaps[name].to_numpy(dtype=np.float64)[positions]
+                               for name in ("importer_t", "exporter_t", "gap_t"))
+    size = np.where(both, np.abs(gap), np.where(np.isnan(imported), exported, imported))
+    order = np.argsort(-np.nan_to_num(size, nan=0.0), kind="stable")  # ties: table order
+    return positions[order[:top]]
+
+
+def _records(gaps: pd.DataFrame, positions: np.ndarray) -> list[dict]:
+    """The rows at `positions` as to_dict("records") gives them (Python scalars)."""
+    columns = {name: gaps[name].take(positions).tolist() for name in gaps.columns}
+    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
 NARROW_LABEL_PX = 112  # a phone's left margin: pair names wrapped to four short lines
