@@ -1,6 +1,6 @@
 """The robust rule's "highest month" words name the month `Series.idxmax` names.
 
-`surges._robust_details` finds every country's peak month with arrays; a month without rows
+`surge_robust._robust_details` finds every country's peak month with arrays; a month without rows
 has no z, so when the only z left is -inf (a flat window, then a fall) the peak is that
 month, not the missing one before it.
 """

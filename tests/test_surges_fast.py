@@ -55,3 +55,14 @@ def test_no_rows_in_the_period_or_its_reference_give_the_reference_empty_table()
     rows = frame_of([{"country": "KOR", "counterpart": "CHN", "period": "2021-03",
                       "freq": "M", "kg": 5000}])
     assert assert_same_surges(rows, SurgeParams(SurgeRule.PRIOR_YEAR, "2025-Q1")).empty
+
+
+def test_a_reference_with_only_annual_rows_is_no_reference_not_an_incomplete_one():
+    rows = frame_of([{"country": "KOR", "counterpart": "CHN", "period": "2024", "freq": "A",
+                      "kg": 9000}]
+                    + [{"country": "KOR", "counterpart": "CHN", "period": f"2025-0{m}",
+                        "freq": "M", "kg": 5000} for m in (1, 2, 3)])
+    table = assert_same_surges(rows, SurgeParams(SurgeRule.YEAR_EARLIER, "2025-Q1"))
+    assert table.loc["KOR", "status"] == "no reference"
+    assert table.loc["KOR", "current_t"] == 15.0
+    assert "Q1 2024: only annual data, too coarse to compare" in table.loc["KOR", "explanation"]

@@ -17,8 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-import pandas as pd
-
 from dashboard.ingest.period_labels import is_label, month_labels, shift_year
 
 MIN_WINDOW_MONTHS = 12  # the robust rule needs at least this many months with data
@@ -83,5 +81,6 @@ def reference_periods(params: SurgeParams) -> list[str]:
         return [shift_year(params.period, -1)]
     if params.rule == SurgeRule.SAFEGUARD:
         return [shift_year(params.period, -n) for n in (3, 2, 1)]
-    first = pd.Period(month_labels(params.period)[0], freq="M")
-    return [str(first - n) for n in range(params.window_months, 0, -1)]
+    first = int(params.period[:4]) * 12 + int(month_labels(params.period)[0][5:7]) - 1
+    # Month numbers (year x 12 + month - 1), not pd.Period: this runs once per table row.
+    return [f"{m // 12}-{m % 12 + 1:02d}" for m in range(first - params.window_months, first)]

@@ -8,6 +8,8 @@ kilograms.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from dashboard.analytics.period_rows import describe_period
@@ -38,11 +40,14 @@ _RULE_WORDS = {
 }
 
 
+# Both are asked once per row of a surges table, always for the same few rules: kept.
+@lru_cache(maxsize=64)
 def rule_words(params: SurgeParams) -> str:
     """Short words for the rule, as used inside explanations: "above the whole prior year"."""
     return _RULE_WORDS[params.rule].format(**vars(params))
 
 
+@lru_cache(maxsize=64)
 def reference_label(params: SurgeParams) -> str:
     """What the period is compared with, in words: "all of 2024", "Q1 2024", ..."""
     labels = [describe_period(p) for p in reference_periods(params)]
@@ -85,34 +90,39 @@ def rule_description(params: SurgeParams) -> str:
     return body + floor + trend
 
 
+@lru_cache(maxsize=64)
+def _rule_texts(params: SurgeParams) -> tuple[str, str, str, str]:
+    """The period's words, the reference's, the rule's and the floor's: the same in every
+    row of a table."""
+    return (describe_period(params.period), reference_label(params), rule_words(params),
+            tonnes_text(params.floor_t * 1000))
+
+
 def explanation(row: pd.Series, params: SurgeParams) -> str:
     """"Q1 2025: 41.2 t; all of 2024: 38.0 t, ratio 1.08 (rule: ...). Not a surge."."""
-    period = describe_period(params.period)
+    period, reference_words, rule, floor = _rule_texts(params)
     if pd.isna(row["current_t"]):
         return (f"{period}: no figure, the data for {params.period[:4]} is too coarse (annual"
                 " only) for this period. Not assessed.")
     now = f"{period}: {tonnes_text(row['current_t'] * 1000)}"
     if row["current_partial"]:
         now += f" (partial: {row['current_partial']}; a lower bound)"
-    reference = f"{reference_label(params)}: {tonnes_text(row['reference_t'] * 1000)}"
+    status = SurgeStatus(row["status"])
+    if status == SurgeStatus.NOT_ENOUGH_HISTORY:
+        return f"{now}. Not enough history: {row['gap']}."
+    reference = f"{reference_words}: {tonnes_text(row['reference_t'] * 1000)}"
     ref = row["detail"] or reference
     ratio = "" if pd.isna(row["ratio"]) else f", ratio {row['ratio']:,.2f}"
     if params.rule == SurgeRule.ROBUST:  # the z-score is the test; the ratio would distract
         ref, ratio = reference + (f"; {row['detail']}" if row["detail"] else ""), ""
-    text = f"{now}; {ref}{ratio} (rule: {rule_words(params)})."
     verdict = {
         SurgeStatus.SURGE: "Surge.",
         SurgeStatus.BELOW_THRESHOLD: "Not a surge.",
-        SurgeStatus.BELOW_FLOOR:
-            f"Below the {tonnes_text(params.floor_t * 1000)} floor, not assessed.",
-        SurgeStatus.NOT_ENOUGH_HISTORY: f"Not enough history: {row['gap']}.",
+        SurgeStatus.BELOW_FLOOR: f"Below the {floor} floor, not assessed.",
         SurgeStatus.NO_REFERENCE: "No reference volume above 0 t, so no ratio.",
-        SurgeStatus.PARTIAL_REFERENCE: f"Not assessed: the reference is incomplete"
-        f" ({row['reference_partial']}), so it understates the volume.",
-    }[SurgeStatus(row["status"])]
-    if row["status"] == SurgeStatus.NOT_ENOUGH_HISTORY:
-        text = now + "."
-    return f"{text} {verdict}"
+    }.get(status) or (f"Not assessed: the reference is incomplete"
+                      f" ({row['reference_partial']}), so it understates the volume.")
+    return f"{now}; {ref}{ratio} (rule: {rule}). {verdict}"
 
 
 def safeguard_detail(reference: str, volumes: list[tuple[str, float]], mean_kg: float) -> str:

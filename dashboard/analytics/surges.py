@@ -16,33 +16,20 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.compare import Measure, source_traces
-from dashboard.analytics.country_table import (
-    Selection,
-    country_names,
-    prepared_index,
-    selected_rows,
-)
+from dashboard.analytics.compare import Measure
+from dashboard.analytics.country_table import Selection, country_names, prepared_index
 from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.period_index import PeriodIndex
-from dashboard.analytics.period_rows import describe_period, finest_rows
+from dashboard.analytics.period_rows import describe_period
+from dashboard.analytics.surge_robust import MonthlyTonnes, monthly_tonnes, robust_reference
 from dashboard.analytics.surge_rules import (
-    MAD_TO_SIGMA,
-    MEAN_AD_TO_SIGMA,
-    MIN_WINDOW_MONTHS,
     SurgeParams,
     SurgeRule,
     SurgeStatus,
     reference_periods,
     threshold,
 )
-from dashboard.analytics.surge_text import (
-    explanation,
-    reference_label,
-    robust_detail,
-    safeguard_detail,
-)
-from dashboard.ingest.period_labels import month_labels, months_in
+from dashboard.analytics.surge_text import explanation, reference_label, safeguard_detail
 
 
 def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
@@ -67,80 +54,91 @@ def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     """
     names = rows.drop_duplicates("country").set_index("country")["country_name"]
     # One index for the period and every reference period.
-    return surges_from(PeriodIndex(rows), names, params, lambda: monthly_rows(rows))
+    index = PeriodIndex(rows)
+    return surges_from(index, names, params, lambda: monthly_tonnes(index))
 
 
-# The last selections' monthly rows (ROBUST's window): kept as the map keeps its index.
-_MONTHLY: KeptPerFrame[pd.DataFrame] = KeptPerFrame(kept=8)
+# The last selections' tonnes per country and month (ROBUST's window), beside their index.
+_MONTHLY: KeptPerFrame[MonthlyTonnes] = KeptPerFrame(kept=8)
 
 
 def selection_surges(frame: pd.DataFrame, selection: Selection,
                      params: SurgeParams) -> pd.DataFrame:
     """`detect_surges(selected_rows(frame, selection), params)`, from the selection's kept
-    `PeriodIndex` and names (the map's), and for ROBUST its kept monthly rows."""
+    `PeriodIndex` and names (the map's), and for ROBUST its kept monthly tonnes."""
     every_measure = replace(selection, measure=Measure.WEIGHT)
+    index = prepared_index(frame, selection)
 
-    def months() -> pd.DataFrame:
-        return _MONTHLY.get(frame, every_measure,
-                            lambda: monthly_rows(selected_rows(frame, selection)))
+    def months() -> MonthlyTonnes:
+        return _MONTHLY.get(frame, every_measure, lambda: monthly_tonnes(index))
 
-    return surges_from(prepared_index(frame, selection), country_names(frame, selection),
-                       params, months)
-
-
-def monthly_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """The monthly rows of the finest frequency (`finest_rows`), only the columns the
-    ROBUST rule reads."""
-    fine = finest_rows(rows)
-    return fine.loc[fine["freq"] == "M", ["country", "period", "net_weight_kg", "source_file",
-                                         "source_line"]]
+    return surges_from(index, country_names(frame, selection), params, months)
 
 
 def surges_from(index: PeriodIndex, names: pd.Series, params: SurgeParams,
-                months: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+                months: Callable[[], MonthlyTonnes]) -> pd.DataFrame:
     """The `detect_surges` table from the rows' `PeriodIndex` by country, country name by
-    ISO3, and their `monthly_rows` (asked for only by the ROBUST rule's window).
+    ISO3, and `monthly_tonnes(index)` (asked for only by the ROBUST rule's window).
 
-    Columns are computed as arrays over the countries and the table is built once (the
-    steps in pandas: `surges_reference`, tested equal).
+    Columns are computed as arrays over the index's keys (ISO3 codes as its key numbers)
+    and the table is built once, in its order (the steps in pandas: `surges_reference`,
+    tested equal).
     """
     current = index.totals(params.period)
-    reference = (_robust_reference(months(), params) if params.rule == SurgeRule.ROBUST
-                 else _period_reference(index, params))
-    countries = current.index.union(reference.index)
-    now, ref = current.index.get_indexer(countries), reference.index.get_indexer(countries)
-    current_kg = _taken(current["net_weight_kg"], now, 0.0)  # no rows: none reported
+    now = key_numbers(index, current)
+    ref, reference = (robust_reference(index, months(), params)
+                      if params.rule == SurgeRule.ROBUST else _period_reference(index, params))
+    countries = np.union1d(now, ref)  # the keys are sorted: so are the countries
+    keys = len(index.keys)
+
+    def spread(at: np.ndarray, values: np.ndarray, missing: object) -> np.ndarray:
+        return _at_keys(at, values, missing, keys)[countries]
+
+    current_kg = spread(now, current["net_weight_kg"].to_numpy(float), 0.0)  # no rows: none
     columns = {"current_kg": current_kg, "current_t": current_kg / 1000,
-               "current_partial": _taken(_partial_words(current), now, ""),
-               **{name: _taken(reference[name], ref, np.nan)
+               "current_partial": spread(now, _partial_words(current), ""),
+               **{name: spread(ref, reference[name], np.nan)
                   for name in ("reference_t", "reference_kg", "score")},
-               **{name: _taken(reference[name], ref, "")
-                  for name in ("gap", "detail", "reference_partial")}}
+               **{name: spread(ref, reference[name], "")
+                  for name in ("gap", "detail", "reference_partial")},
+               "source_rows": spread(now, current["source_rows"].to_numpy(object), ""),
+               "reference_source_rows": spread(ref, reference["source_rows"], "")}
     _judge(columns, params)
-    iso3 = countries.rename("iso3")
-    table = pd.DataFrame({
-        "country_name": names.reindex(countries).array,
-        **{name: columns[name] for name in ("current_t", "reference_t", "ratio", "score")},
-        "threshold": np.full(len(countries), threshold(params)),
-        "flagged": columns["status"] == SurgeStatus.SURGE.value,
-        "status": pd.array(columns["status"], dtype="str"),
+    return _sorted_table(index.keys[countries], names, columns, threshold(params))
+
+
+def _sorted_table(iso3: np.ndarray, names: pd.Series, columns: dict[str, np.ndarray],
+                  limit: float) -> pd.DataFrame:
+    """The table from the judged columns over the countries `iso3`, sorted as
+    `sort_values(["flagged", "score", "current_t"])` sorts it, descending, NaN last."""
+    flagged = columns["status"] == SurgeStatus.SURGE.value
+    order = np.lexsort((-columns["current_t"], -columns["score"], ~flagged))  # NaN sorts last
+    index = pd.Index(iso3[order], name="iso3", dtype="string")
+    return pd.DataFrame({
+        "country_name": names.reindex(index).array,
+        **{name: columns[name][order] for name in ("current_t", "reference_t", "ratio",
+                                                   "score")},
+        "threshold": np.full(len(order), limit),
+        "flagged": flagged[order],
+        "status": pd.array(columns["status"][order], dtype="str"),
+        "explanation": [columns["explanation"][i] for i in order.tolist()],  # dtype inferred
         # Objects, not inferred as "str": the text columns of the pandas steps.
-        "source_rows": pd.Series(_taken(current["source_rows"], now, ""), index=iso3,
-                                 dtype=object),
-        "reference_source_rows": pd.Series(_taken(reference["source_rows"], ref, ""),
-                                           index=iso3, dtype=object)}, index=iso3)
-    table.insert(8, "explanation", columns["explanation"])  # a list: its dtype inferred
-    return table.sort_values(["flagged", "score", "current_t"], ascending=False,
-                             na_position="last")
+        **{name: pd.Series(columns[name][order], index=index, dtype=object)
+           for name in ("source_rows", "reference_source_rows")}}, index=index)
 
 
-def _taken(column: pd.Series, at: np.ndarray, missing: object) -> np.ndarray:
-    """`column`'s values at positions `at` (-1: `missing`); text columns as objects, with
-    `missing` for their missing values too."""
+def key_numbers(index: PeriodIndex, table: pd.DataFrame) -> np.ndarray:
+    """The positions in `index.keys` of `table`'s index (a table of `index`'s keys)."""
+    number = {key: n for n, key in enumerate(index.keys.tolist())}
+    return np.array([number[key] for key in table.index.tolist()], dtype=np.int64)
+
+
+def _at_keys(at: np.ndarray, values: np.ndarray, missing: object, keys: int) -> np.ndarray:
+    """`values` of the keys numbered `at`, over all `keys` keys (`missing` elsewhere); text
+    as objects, with `missing` for its missing values too."""
     text = isinstance(missing, str)
-    values = column.to_numpy(dtype=object if text else float)
-    out = values[at] if len(values) else np.full(len(at), missing, dtype=values.dtype)
-    out[at < 0] = missing
+    out = np.full(keys, missing, dtype=object if text else float)
+    out[at] = values
     if text:
         out[pd.isna(out)] = missing
     return out
@@ -181,40 +179,50 @@ def _judge(columns: dict[str, np.ndarray], params: SurgeParams) -> None:
                                                else status.tolist() for w in words))]
 
 
-def _period_reference(period_index: PeriodIndex, params: SurgeParams) -> pd.DataFrame:
-    """Reference volume (t) per country from whole periods: the ratio rules."""
+def _period_reference(period_index: PeriodIndex, params: SurgeParams
+                      ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Reference volume (t) per country from whole periods (the ratio rules): the
+    countries' key numbers, and the columns over them."""
     labels = reference_periods(params)
     totals = [period_index.totals(label) for label in labels]
-    countries = pd.Index(sorted(set().union(*(t.index for t in totals))), name="country")
-    at = [t.index.get_indexer(countries) for t in totals]
+    at = [key_numbers(period_index, t) for t in totals]
+    countries = np.unique(np.concatenate(at)) if at else np.zeros(0, dtype=np.int64)
+    keys = len(period_index.keys)
+
+    def spread(numbers: np.ndarray, values: np.ndarray, missing: object) -> np.ndarray:
+        return _at_keys(numbers, values, missing, keys)[countries]
+
     # One row per country, one column per period: summed along rows, in the periods'
     # order, as pandas sums a row of a frame (the same last digit as the pandas steps).
     kg = np.ascontiguousarray(np.column_stack(
-        [_taken(t["net_weight_kg"], a, np.nan) for t, a in zip(totals, at, strict=True)]
-        ).reshape(len(countries), len(labels)))
+        [spread(a, t["net_weight_kg"].to_numpy(float), np.nan)
+         for t, a in zip(totals, at, strict=True)]).reshape(len(countries), len(labels)))
     words = [describe_period(label) for label in labels]
     gaps = np.isnan(kg)
     reference_t = kg.sum(axis=1) / len(labels) / 1000
     history_rule = params.rule == SurgeRule.SAFEGUARD
-    coarse = np.logical_or.reduce([_taken(t["annual_only"], a, np.nan) == 1
+    coarse = np.logical_or.reduce([spread(a, t["annual_only"].to_numpy(float), np.nan) == 1
                                    for t, a in zip(totals, at, strict=True)])
     detail = (np.array(_safeguard_details(params, kg, words), dtype=object) if history_rule
               else np.full(len(countries), "", dtype=object))
     detail[coarse & np.isnan(reference_t)] = (
         f"{reference_label(params)}: only annual data, too coarse to compare")
-    partial = [[f"{word}: {lacks}" if lacks else "" for lacks in _taken(_partial_words(t), a, "")]
-               for word, t, a in zip(words, totals, at, strict=True)]
-    traces = [_taken(t["source_rows"], a, "") for t, a in zip(totals, at, strict=True)]
-    return pd.DataFrame({
-        "reference_t": reference_t, "reference_kg": kg.sum(axis=1), "score": np.nan,
-        "source_rows": ["; ".join(s for s in parts if s) for parts in zip(*traces)],
+    partial = [[f"{word}: {lacks}" if lacks else "" for lacks in spread(
+        a, _partial_words(t), "")] for word, t, a in zip(words, totals, at, strict=True)]
+    traces = [spread(a, t["source_rows"].to_numpy(object), "")
+              for t, a in zip(totals, at, strict=True)]
+    return countries, {
+        "reference_t": reference_t, "reference_kg": kg.sum(axis=1),
+        "score": np.full(len(countries), np.nan),
+        "source_rows": np.array(["; ".join(s for s in parts if s) for parts in zip(*traces)],
+                                dtype=object),
         # A missing single reference is "no reference", not a history gap.
-        "gap": ["" if not history_rule or not gap.any() else "no usable rows for " + ", ".join(
-            word for word, missing in zip(words, gap, strict=True) if missing)
-            for gap in gaps],
+        "gap": np.array(["" if not history_rule or not gap.any() else "no usable rows for "
+                         + ", ".join(word for word, missing in zip(words, gap, strict=True)
+                                     if missing) for gap in gaps], dtype=object),
         "detail": detail,
-        "reference_partial": ["; ".join(w for w in parts if w) for parts in zip(*partial)]},
-        index=countries)
+        "reference_partial": np.array(["; ".join(w for w in parts if w)
+                                       for parts in zip(*partial)], dtype=object)}
 
 
 def _safeguard_details(params: SurgeParams, kg: np.ndarray, words: list[str]) -> list[str]:
@@ -227,79 +235,9 @@ def _safeguard_details(params: SurgeParams, kg: np.ndarray, words: list[str]) ->
             for ok, row, mean in zip(whole, kg.tolist(), means.tolist(), strict=True)]
 
 
-def _partial_words(totals: pd.DataFrame) -> pd.Series:
+def _partial_words(totals: pd.DataFrame) -> np.ndarray:
     """Per key, what a period's figure lacks ("2 of 3 months"); "" when it is whole."""
-    partial = ((totals["months_with_rows"] < totals["months_in_period"])
-               | (totals["excluded_rows"] > 0)) & ~totals["annual_only"]
-    return totals["coverage"].where(partial, "").astype(object)
-
-
-def _robust_reference(months: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
-    """Per country: robust z of each month of the period against the trailing window.
-
-    All months of the period are tested against the same window (the months before the
-    period starts), so the period never sits in its own baseline; the highest z is the
-    score. reference_t is the window's median month times the months in the period.
-    `months` are the selection's `monthly_rows`.
-    """
-    window, inside = reference_periods(params), month_labels(params.period)
-    # Only the months read below: the groupby over every month was most of the cost.
-    months = months[months["period"].isin([*window, *inside])]
-    tonnes = (months.groupby(["country", "period"])["net_weight_kg"].sum(min_count=1)
-              .unstack("period") / 1000) if len(months) else pd.DataFrame()
-    past = tonnes.reindex(columns=window)
-    now = tonnes.reindex(columns=inside)
-    keep = past.notna().any(axis=1) | now.notna().any(axis=1)
-    past, now = past[keep], now[keep]
-    median = past.median(axis=1)
-    z = _robust_z(now, past, median)
-    out = pd.DataFrame(index=past.index.rename("country"))
-    out["reference_t"] = median * months_in(params.period)
-    out["reference_kg"] = out["reference_t"] * 1000
-    out["score"] = z.max(axis=1)
-    out["reference_partial"] = ""  # months without rows are unreported, by definition here
-    counts = past.notna().sum(axis=1)
-    out["gap"] = np.where(counts < MIN_WINDOW_MONTHS,
-                          [f"{n} months with data in the window, {MIN_WINDOW_MONTHS} needed"
-                           for n in counts], "")
-    out.loc[now.notna().sum(axis=1) == 0, "gap"] = "no monthly rows in the period"
-    out["detail"] = _robust_details(params, now, z, past, median)
-    in_window = months[months["period"].isin(window)]
-    traces = source_traces(in_window, "country")
-    out["source_rows"] = traces.reindex(out.index).fillna("")
-    return out
-
-
-def _robust_details(params: SurgeParams, now: pd.DataFrame, z: pd.DataFrame,
-                    past: pd.DataFrame, median: pd.Series) -> list[str]:
-    """Per country: `robust_detail` for its peak month, or "" without a z or a window.
-
-    The peak is `Series.idxmax` of the country's z: the first highest month with a z, even
-    when every z is -inf (a flat window and only falls).
-    """
-    z_values = z.to_numpy(dtype=float)
-    missing = np.isnan(z_values)
-    counts = past.notna().sum(axis=1).to_numpy()
-    has_detail = (~missing).any(axis=1) & (counts > 0)
-    peak = np.where(missing, -np.inf, z_values).argmax(axis=1)
-    rows = np.arange(len(peak))
-    peak = np.where(missing[rows, peak], (~missing).argmax(axis=1), peak)
-    mad = past.sub(median, axis=0).abs().median(axis=1)
-    words = [describe_period(label) for label in z.columns]
-    return [robust_detail(params, words[p], t, pz, m, d, n) if ok else ""
-            for ok, p, t, pz, m, d, n in zip(
-                has_detail, peak, now.to_numpy(dtype=float)[rows, peak], z_values[rows, peak],
-                median.to_numpy(), mad.to_numpy(), counts, strict=True)]
-
-
-def _robust_z(now: pd.DataFrame, past: pd.DataFrame, median: pd.Series) -> pd.DataFrame:
-    """0.6745 (x - median) / MAD; 1.2533 x mean absolute deviation when MAD is 0."""
-    deviation = past.sub(median, axis=0).abs()
-    mad = deviation.median(axis=1)
-    spread = (mad / MAD_TO_SIGMA).where(mad > 0, deviation.mean(axis=1) * MEAN_AD_TO_SIGMA)
-    excess = now.sub(median, axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = excess.div(spread, axis=0)
-    flat = spread.fillna(0) == 0  # a perfectly flat window: any rise is infinitely unusual
-    z.loc[flat] = np.sign(excess.loc[flat]).replace({1.0: np.inf, -1.0: -np.inf})
-    return z.where(excess.notna())
+    partial = (((totals["months_with_rows"].to_numpy() < totals["months_in_period"].to_numpy())
+                | (totals["excluded_rows"].to_numpy() > 0))
+               & ~totals["annual_only"].to_numpy(dtype=bool))
+    return np.where(partial, totals["coverage"].to_numpy(dtype=object), "").astype(object)

@@ -1,5 +1,6 @@
 """`surges.detect_surges` in pandas, step by step: the reference definition its array
-path (`surges.surges_from`) is tested against (tests/test_surges_fast.py).
+path (`surges.surges_from`, and `surge_robust` for the ROBUST rule) is tested against
+(tests/test_surges_fast.py, tests/test_surge_robust.py).
 
 Each step is a pandas operation on tables of one row per country; the array path computes
 the same columns in one pass and builds the table once.
@@ -12,7 +13,7 @@ import pandas as pd
 
 from dashboard.analytics.compare import source_traces
 from dashboard.analytics.period_index import PeriodIndex
-from dashboard.analytics.period_rows import describe_period
+from dashboard.analytics.period_rows import describe_period, finest_rows
 from dashboard.analytics.surge_rules import (
     MAD_TO_SIGMA,
     MEAN_AD_TO_SIGMA,
@@ -34,9 +35,16 @@ from dashboard.ingest.period_labels import month_labels, months_in
 
 def detect_surges_reference(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     """The `surges.detect_surges` table, by the pandas steps below."""
-    from dashboard.analytics.surges import monthly_rows  # one definition of the window rows
     names = rows.drop_duplicates("country").set_index("country")["country_name"]
     return surges_from_reference(PeriodIndex(rows), names, params, monthly_rows(rows))
+
+
+def monthly_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The monthly rows of the finest frequency (`finest_rows`), only the columns the
+    ROBUST rule reads."""
+    fine = finest_rows(rows)
+    return fine.loc[fine["freq"] == "M", ["country", "period", "net_weight_kg", "source_file",
+                                         "source_line"]]
 
 
 def surges_from_reference(index: PeriodIndex, names: pd.Series, params: SurgeParams,

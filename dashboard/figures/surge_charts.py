@@ -44,8 +44,30 @@ NARROW_KEY = "Hatched orange bars: surge; blue: no surge"
 NARROW_LABEL_PX = 112  # a phone's left margin: country names wrapped to two short lines
 
 
-def _wrap(text: str, width: int = 90) -> str:
-    return "<br>".join(textwrap.wrap(text, width)) if text else ""
+HOVER_WIDTH = 90  # characters per hover line
+_HOVER_LINES = textwrap.TextWrapper(width=HOVER_WIDTH)
+
+
+def _wrap(text: str) -> str:
+    """`textwrap.wrap(text, 90)` joined with <br>. Hover texts are mostly plain words and
+    single spaces ("Source rows: f.csv lines 2, 3, ..."): those are packed here greedily,
+    as textwrap packs them, at a fraction of its regex's cost; anything else (hyphens, other
+    whitespace, a word longer than a line) goes to textwrap itself."""
+    if not text:
+        return ""
+    words = text.split(" ")
+    if ("-" in text or "" in words or not text.isprintable()
+            or max(map(len, words)) > HOVER_WIDTH):
+        return "<br>".join(_HOVER_LINES.wrap(text))
+    lines, line = [], words[0]
+    for word in words[1:]:
+        if len(line) + 1 + len(word) <= HOVER_WIDTH:
+            line += " " + word
+        else:
+            lines.append(line)
+            line = word
+    lines.append(line)
+    return "<br>".join(lines)
 
 
 def _no_data(layout: dict, message: str) -> None:
@@ -68,7 +90,9 @@ def surge_chart_spec(table: pd.DataFrame, params: SurgeParams, caption: Caption,
     `table` is `detect_surges` output. Flagged countries first, then the nearest misses;
     countries below the floor or without enough history are counted in a note, not drawn.
     """
-    drawn = table[table["status"].isin(DRAWN)].head(top)
+    # Positions, then one take: boolean frames and index look-ups cost more than the spec.
+    drawable = np.isin(table["status"].to_numpy(dtype=object), [s.value for s in DRAWN])
+    drawn = table.iloc[np.flatnonzero(drawable)[:top]]
     # The rule in short words (the page prints the full paragraph with its citations). On a
     # phone the legend gives way to words in the rule's lines: beside it, they overlapped.
     rule = (f"Rule: {describe_period(params.period)} {rule_words(params)};"
@@ -88,7 +112,7 @@ def surge_chart_spec(table: pd.DataFrame, params: SurgeParams, caption: Caption,
                          f"{describe_period(params.period)}.")
     else:
         traces = _draw_scores(layout, drawn, params, caption)
-    _note_left_out(layout, table, drawn, params)
+    _note_left_out(layout, table, drawable, top, params)
     row_px = 40 if caption.narrow else 30  # a phone's names take two lines
     layout |= {"height": max(360, 170 + row_px * len(drawn)), "showlegend": not caption.narrow,
                "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
@@ -104,30 +128,37 @@ def _draw_scores(layout: dict, drawn: pd.DataFrame, params: SurgeParams,
     """The bars (flagged, then the rest), and the threshold's axis, line and label in
     `layout`."""
     is_ratio = params.rule != SurgeRule.ROBUST
-    finite = drawn["score"].replace([np.inf, -np.inf], np.nan)
-    cap = max(float(finite.max()) if finite.notna().any() else 0.0, threshold(params)) * 1.5
-    plotted = drawn["score"].clip(lower=1e-3 if is_ratio else None, upper=cap)
-    labels = pd.Series(category_labels(drawn["country_name"], caption), index=drawn.index)
+    limit = threshold(params)
+    score = drawn["score"].to_numpy(dtype=float)
+    finite = score[np.isfinite(score)]
+    cap = max(float(finite.max()) if finite.size else 0.0, limit) * 1.5
+    plotted = _clipped(score, 1e-3 if is_ratio else None, cap)
+    labels = category_labels(drawn["country_name"], caption)
+    columns = {name: drawn[name].tolist() for name in (
+        "country_name", "status", "current_t", "reference_t", "score", "threshold",
+        "explanation", "source_rows", "reference_source_rows")}
+    columns |= {"iso3": drawn.index.tolist(), "plotted": plotted.tolist(), "label": labels}
+    flags = drawn["flagged"].to_numpy(dtype=bool)
     traces = []
     for flagged, name, colour in ((True, "surge", FLAG_COLOUR), (False, "no surge", CALM_COLOUR)):
-        part = drawn[drawn["flagged"] == flagged]
-        if part.empty:
+        rows = np.flatnonzero(flags == flagged).tolist()
+        if not rows:
             continue
+        part = {column: [values[i] for i in rows] for column, values in columns.items()}
         traces.append({
-            "type": "bar", "x": plotted[part.index].tolist(), "y": labels[part.index].tolist(),
+            "type": "bar", "x": part["plotted"], "y": part["label"],
             "orientation": "h", "name": name,
             "marker": {"color": colour, "pattern": {"shape": "/" if flagged else ""}},
             "text": [f"{format_amount(now, 't')} vs {format_amount(ref, 't')}" for now, ref
-                     in zip(part["current_t"].tolist(), part["reference_t"].tolist())],
+                     in zip(part["current_t"], part["reference_t"], strict=True)],
             "textposition": "outside", "cliponaxis": False,
             **({"textfont": {"size": 10}} if caption.narrow else {}),
-            "customdata": part.index.tolist(), "hovertext": _hover(part, params),
+            "customdata": part["iso3"], "hovertext": _hover(part, params),
             "hovertemplate": "%{hovertext}<extra></extra>"})
-    order = labels.tolist()[::-1]  # first row at the top
+    order = labels[::-1]  # first row at the top
     title = ("ratio to the reference (x), log scale" if is_ratio
              else "highest monthly robust z-score (no unit)")
     layout["yaxis"] = {"categoryorder": "array", "categoryarray": order, "title": {}}
-    limit = threshold(params)
     low, high = min(float(plotted.min()), limit), max(float(plotted.max()), limit)
     # Room on the right for the "41.2 t vs 38.0 t" labels outside the bars: a phone's
     # plot is a third as wide, so the labels need a larger share of it.
@@ -150,29 +181,40 @@ def _draw_scores(layout: dict, drawn: pd.DataFrame, params: SurgeParams,
     return traces
 
 
-def _hover(part: pd.DataFrame, params: SurgeParams) -> list[str]:
-    """Hover text per bar, from the columns (no row objects: this runs on every request)."""
+def _clipped(score: np.ndarray, lower: float | None, upper: float) -> np.ndarray:
+    """`Series.clip(lower, upper)`: bounds given the wrong way round are swapped first."""
+    if lower is not None and lower > upper:
+        lower, upper = upper, lower
+    return np.clip(score, lower, upper)
+
+
+def _hover(part: dict[str, list], params: SurgeParams) -> list[str]:
+    """Hover text per bar, from the columns' values (no row objects: this runs on every
+    request)."""
     score = "z" if params.rule == SurgeRule.ROBUST else "ratio"
     period, reference = describe_period(params.period), reference_label(params)
-    columns = [part[c].tolist() for c in ("country_name", "status", "current_t", "reference_t",
-                                          "score", "threshold", "explanation", "source_rows",
-                                          "reference_source_rows")]
+    columns = [part[c] for c in ("iso3", "country_name", "status", "current_t", "reference_t",
+                                 "score", "threshold", "explanation", "source_rows",
+                                 "reference_source_rows")]
     return ["<br>".join([
         f"<b>{name}</b> ({iso}): {status}",
         f"{period}: {format_amount(now, 't')}",
         f"{reference}: {format_amount(ref, 't')}",
         f"{score} {format_number(value)} (threshold {format_number(limit)})",
         _wrap(why), _wrap(f"Source rows: {rows}"), _wrap(f"Reference rows: {ref_rows or 'none'}")])
-        for iso, (name, status, now, ref, value, limit, why, rows, ref_rows)
-        in zip(part.index.tolist(), zip(*columns, strict=True), strict=True)]
+        for iso, name, status, now, ref, value, limit, why, rows, ref_rows
+        in zip(*columns, strict=True)]
 
 
-def _note_left_out(layout: dict, table: pd.DataFrame, drawn: pd.DataFrame,
+def _note_left_out(layout: dict, table: pd.DataFrame, drawable: np.ndarray, top: int,
                    params: SurgeParams) -> None:
-    rest = table[~table.index.isin(drawn.index)]
-    if rest.empty:
+    """A note counting the countries not drawn, by status (`drawable`: rows that could be
+    drawn; the first `top` of them are)."""
+    rest = ~drawable
+    rest[np.flatnonzero(drawable)[top:]] = True
+    if not rest.any():
         return
-    counts = rest["status"].value_counts()
+    counts = table["status"].iloc[np.flatnonzero(rest)].value_counts()
     parts = [f"{n} {status}" for status, n in counts.items()]
     floor = format_amount(params.floor_t, "t")
     layout["annotations"].append({
