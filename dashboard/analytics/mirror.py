@@ -176,7 +176,8 @@ def _build_space(frame: pd.DataFrame, commodity_code: str) -> _PairSpace:
     by_code = by_code.set_index("code")
     listed = pd.Series(codes, dtype="str")
     return _PairSpace(
-        sides, tuple(np.searchsorted(keys, side.index.keys) for side in sides),
+        sides, (np.searchsorted(keys, sides[0].index.keys),
+                np.searchsorted(keys, sides[1].index.keys)),
         np.searchsorted(codes, importers), np.searchsorted(codes, exporters), codes,
         listed.map(by_code["name"]).array, listed.map(by_code["kind"]).array,
         {code: number for number, code in enumerate(codes)})

@@ -116,14 +116,17 @@ def volume_series_from(index: SeriesIndex, countries: list[str], freq: str = "M"
     rows, place = index.positions(countries)
     if not len(rows):
         return pd.DataFrame(columns=SERIES_COLUMNS)
-    theirs = all_partners.positions(countries) if all_partners is not None else None
-    targets = _Targets([(index, rows, place)] + ([(all_partners, *theirs)] if theirs else []),
-                       len(countries), FINENESS[freq])
+    parts: list[tuple[SeriesIndex, np.ndarray, np.ndarray]] = [(index, rows, place)]
+    if all_partners is not None:
+        parts.append((all_partners, *all_partners.positions(countries)))
+    targets = _Targets(parts, len(countries), FINENESS[freq])
     series = _sums(index, rows, place, targets.of(index.year[rows], place), countries)
     series["total_t"] = np.nan
     if mode == SeriesMode.SHARE:
         if all_partners is not None:
-            series["total_t"] = _own_totals(series, all_partners, *theirs, targets, countries)
+            _, their_rows, their_place = parts[1]
+            series["total_t"] = _own_totals(series, all_partners, their_rows, their_place,
+                                            targets, countries)
         else:
             totals: dict[str, float] = {}
             for label_freq in {freq_of(label) for label in series["period"]}:

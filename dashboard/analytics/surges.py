@@ -174,9 +174,10 @@ def _judge(columns: dict[str, np.ndarray], params: SurgeParams) -> None:
     # Row dicts from the columns: a Series per row costs more than the sentence built.
     words = ("current_t", "current_partial", "reference_t", "detail", "ratio", "status",
              "gap", "reference_partial")
-    columns["explanation"] = [explanation(dict(zip(words, row)), params)
-                              for row in zip(*(columns[w].tolist() if w != "status"
-                                               else status.tolist() for w in words))]
+    columns["explanation"] = [  # type: ignore[assignment]  # a list: the frame takes it as is
+        explanation(dict(zip(words, row)), params)
+        for row in zip(*(columns[w].tolist() if w != "status" else status.tolist()
+                         for w in words))]
 
 
 def _period_reference(period_index: PeriodIndex, params: SurgeParams

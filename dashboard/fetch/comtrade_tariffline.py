@@ -60,7 +60,8 @@ def convert(body: bytes) -> Converted:
     for record in found:
         code = commodities.normalise_code(str(record.get("cmdCode") or ""))
         reason = _not_taken(code, str(record.get("cmdCode") or ""))
-        if reason:
+        if reason or code is None:
+            reason = reason or "no commodity code"
             converted.set_aside[reason] = converted.set_aside.get(reason, 0) + 1
             continue
         key = (*(_text(record.get(name)) for name in GROUP_BY[:-1]), code)
@@ -128,7 +129,8 @@ def _sum(records: list[dict], name: str) -> Decimal | int | None:
     for the sea freight but not the air freight is not the line's weight (the total is then
     a value-only row, never an understated one)."""
     values = [r.get(name) for r in records]
-    return None if any(v is None for v in values) else sum(values, Decimal(0))
+    given = [Decimal(v) for v in values if v is not None]
+    return sum(given, Decimal(0)) if len(given) == len(values) else None
 
 
 def _number(value: object) -> int | float:

@@ -246,7 +246,7 @@ def _events(layout: dict, events: pd.DataFrame, start: pd.Timestamp,
 def _records(events: pd.DataFrame) -> list:
     """`events.itertuples(index=False)` from column lists (the same values, a tenth of the
     time: itertuples builds its rows through pandas)."""
-    record = namedtuple("Event", events.columns, rename=True)
+    record = namedtuple("Event", list(events.columns), rename=True)  # type: ignore[misc]
     return [record(*values) for values in
             zip(*(events[name].tolist() for name in events.columns), strict=True)]
 
