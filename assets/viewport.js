@@ -3,7 +3,8 @@
    for that; else "wide". The width is style.css's phone breakpoint (max-width: 820px),
    read when the view or the data changes: a figure redrawn on every resize would cost a
    server round trip.
-   The render callbacks listen to this store alone. Its value is
+   The render callbacks listen to this store alone (through each built tab's copy of it:
+   dashboard/web/tab_callbacks.py). Its value is
    {fit, search, token}; when it already holds that (the first layout drew this view:
    dashboard/web/first_view.py), it is left as is and no render callback runs: a graph
    waits to draw while a callback for it is pending.

@@ -134,6 +134,12 @@ TAB_GRAPHS = {"map": "map", "surges": "chart-surges", "dependency": "chart-gauge
               "flows": "chart-sankey", "series": "chart-series", "mirror": "chart-mirror"}
 
 
+def is_view_store(component_id: object) -> bool:
+    """The viewport store, or a built tab's copy of it (`view-<tab>`: what a tab's render
+    callback listens to since its charts are built when the tab is first shown)."""
+    return component_id == VIEWPORT_STORE or str(component_id).startswith("view-")
+
+
 def _items(body: dict) -> list[dict]:
     """The inputs and state of a request (a pattern-matching input is a list: skipped)."""
     return [i for i in body.get("inputs", []) + body.get("state", []) if isinstance(i, dict)]
@@ -146,7 +152,7 @@ def search_of(body: dict) -> str | None:
     search = next((i.get("value") for i in items
                    if i.get("id") == "url" and i.get("property") == "search"), None)
     if search is None:
-        store = next((i.get("value") for i in items if i.get("id") == VIEWPORT_STORE), None)
+        store = next((i.get("value") for i in items if is_view_store(i.get("id"))), None)
         search = store.get("search") if isinstance(store, dict) else None
     return search
 
@@ -160,7 +166,7 @@ def with_search(body: dict, search: str, page: str = PAGE_HREF) -> dict:
             item["value"] = search
         elif item.get("id") == "url" and item.get("property") == "href":
             item["value"] = page + search
-        elif item.get("id") == VIEWPORT_STORE and isinstance(item.get("value"), dict):
+        elif is_view_store(item.get("id")) and isinstance(item.get("value"), dict):
             item["value"] = {**item["value"], "search": search}
     return copy
 
@@ -180,15 +186,16 @@ def render_body(app, search: str, fit: str = "wide", token: str | None = None,
     graph = f"{TAB_GRAPHS[tab_of(search)]}.figure"
     output = next((name for name in app.callback_map
                    if graph in name.strip(".").split("...")
-                   and any(d["id"] == VIEWPORT_STORE for d in app.callback_map[name]["inputs"])),
+                   and any(is_view_store(d["id"]) for d in app.callback_map[name]["inputs"])),
                   None)
     if output is None:
         raise LookupError(f"no callback draws {graph} on a change of the viewport store: the "
                           "page's callbacks changed shape again (see benchlib's header)")
+    view = {"fit": fit, "search": search, "token": token}
     return body_for(app, output, {
         ("url", "search"): search, ("url", "href"): page + search,
-        ("session-dataset", "data"): token,
-        (VIEWPORT_STORE, "data"): {"fit": fit, "search": search, "token": token}})
+        ("session-dataset", "data"): token, (VIEWPORT_STORE, "data"): view,
+        (f"view-{tab_of(search)}", "data"): view})
 
 
 def body_for(app, output: str, values: dict[tuple[str, str], object],
@@ -215,21 +222,36 @@ def migrated(app, body: dict) -> dict:
     values by (component id, property), the viewport store from the old width word and the
     URL's search (the shape before cf39314). A request already in today's shape, of a
     callback the app no longer has, or with pattern-matching ids comes back as it was."""
-    spec = app.callback_map.get(body.get("output"))
+    output = _today(app, body.get("output"))
+    spec = app.callback_map.get(output)
     sent = body.get("inputs", []) + body.get("state", [])
     if spec is None or not all(isinstance(i, dict) and isinstance(i.get("id"), str)
                                for i in sent):
         return body
     declared = [(str(d["id"]), d["property"]) for d in spec["inputs"] + spec["state"]]
-    if declared == [(i["id"], i.get("property")) for i in sent]:
+    if output == body.get("output") and declared == [(i["id"], i.get("property")) for i in sent]:
         return body
     values = {(i["id"], i.get("property")): i.get("value") for i in sent}
     store = values.get((VIEWPORT_STORE, "data"))
-    if not isinstance(store, dict) and (VIEWPORT_STORE, "data") in declared:
-        values[(VIEWPORT_STORE, "data")] = {
-            "fit": store or "wide", "search": values.get(("url", "search")) or "",
-            "token": values.get(("session-dataset", "data"))}
-    return body_for(app, body["output"], values, body.get("changedPropIds"))
+    view = store if isinstance(store, dict) else {
+        "fit": store or "wide", "search": values.get(("url", "search")) or "",
+        "token": values.get(("session-dataset", "data"))}
+    for key in declared:
+        if is_view_store(key[0]) and not isinstance(values.get(key), dict):
+            values[key] = view
+    return body_for(app, output, values, body.get("changedPropIds"))
+
+
+def _today(app, output: str | None) -> str | None:
+    """A recorded callback's output as the app names it today: a render callback whose
+    outputs were renamed (the map's grid rows) is found by its first output, the figure."""
+    if output is None or output in app.callback_map:
+        return output
+    first = output.strip(".").split("...")[0]
+    return next((name for name in app.callback_map
+                 if first in name.strip(".").split("...")
+                 and any(is_view_store(d["id"]) for d in app.callback_map[name]["inputs"])),
+                output)
 
 
 def layout_headers(search: str, fit: str = "wide", page: str = PAGE_HREF) -> dict[str, str]:

@@ -82,7 +82,21 @@ def drawn_map_file(browser, path: Path) -> Iterator[tuple[object, list[str], lis
         context.close()
 
 
+def wait_for_grid(page, grid: str) -> None:
+    """Wait until a grid has rows: grids come after the first charts are drawn, once the
+    grid library has loaded (assets/grids.js)."""
+    wait_until(page, "(id) => !!document.querySelector('#' + id + ' .ag-center-cols-container"
+                     " .ag-row')", grid)
+
+
+def wait_for_open_grids(page) -> None:
+    """Wait until every unfolded grid of the shown tab has rows (assets/grids.js)."""
+    wait_until(page, "[...document.querySelectorAll('.view-section:not([hidden])"
+                     " details[open] .table-slot')].every(s => s.querySelector('.ag-row'))")
+
+
 def grid_rows(page, grid: str) -> list[dict]:
+    wait_for_grid(page, grid)
     return page.evaluate(
         "(id) => { const api = dash_ag_grid.getApi(id); const out = [];"
         " api.forEachNode(n => out.push(n.data)); return out; }", grid)

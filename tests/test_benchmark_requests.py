@@ -2,7 +2,8 @@
 
 They replay what the page sends; when the page's callbacks change shape, the recordings and
 the bodies they build must follow (cf39314 moved the URL's search from input to state and
-made the viewport store the render callbacks' only input: every replay answered 400).
+made the viewport store the render callbacks' only input: every replay answered 400; the
+tabs built on first view then gave each tab its copy of the store, `view-<tab>`).
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ def test_with_search_changes_search_href_and_store_together():
     values = by_id(benchlib.with_search(recorded, "?period=2023", "http://h/"))
     assert values[("url", "search")] == "?period=2023"
     assert values[("url", "href")] == "http://h/?period=2023"
-    assert values[("viewport-fit", "data")] == {"fit": "wide", "search": "?period=2023",
-                                                "token": None}
+    # the map tab's copy of the viewport store (view-map), which its render callback reads
+    assert values[("view-map", "data")] == {"fit": "wide", "search": "?period=2023",
+                                            "token": None}
 
 
 def test_built_map_request_is_the_recorded_one(app):
@@ -76,10 +78,10 @@ def test_built_map_request_is_the_recorded_one(app):
 def test_old_request_migrates_and_renders(app):
     body = benchlib.migrated(app, OLD_MAP_BODY)
     values = by_id(body)
-    assert values[("viewport-fit", "data")] == {"fit": "narrow", "search": "?period=2024",
-                                                "token": None}
+    assert values[("view-map", "data")] == {"fit": "narrow", "search": "?period=2024",
+                                            "token": None}
     assert values[("url", "search")] == "?period=2024"
-    assert body["changedPropIds"] == ["viewport-fit.data"]
+    assert body["changedPropIds"] == ["view-map.data"]
     client = app.server.test_client()
     assert client.post("/_dash-update-component", json=OLD_MAP_BODY).status_code == 400
     assert client.post("/_dash-update-component", json=body).status_code == 200

@@ -69,7 +69,7 @@ def map_view(app, token: str | None, query: str = QUERY) -> dict:
     answer = callback(app, "map.figure", {"url.search": query, "session-dataset.data": token,
                                           "url.href": HREF + query})
     return {"figure": answer["map"]["figure"], "summary": answer["map-summary"]["children"],
-            "rows": answer["map-table"]["rowData"]}
+            "rows": answer["rows-map-table"]["data"]["rowData"]}
 
 
 def render_cache_entries(app) -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import partial
+from html import escape
 from pathlib import Path
 
 from dash import Dash
@@ -29,7 +31,11 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
         serve_locally=True,
         compress=True,
         update_title=None,
-        suppress_callback_exceptions=False,
+        # A tab's charts and the grids come into the page later (chart_blocks), so Dash
+        # would need a validation layout: the whole page again in every page's HTML
+        # (84 KB) and walked by its renderer on every load. tests/test_callback_ids.py
+        # checks every callback's ids against the whole page instead.
+        suppress_callback_exceptions=True,
     )
     limits = replace(UPLOAD_LIMITS, max_text_bytes=int(settings.upload_max_text_mb * 1e6))
     uploads = UploadStore(settings.upload_dir, int(settings.max_upload_mb * 1e6), data,
@@ -50,7 +56,8 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
     config = graph_config(app.get_asset_url("topojson/"))
     app.layout = first_view.page_layout(context, config, settings.max_upload_mb,
                                         settings.frame_ancestors)
-    callbacks.register(app, context)
+    callbacks.register(app, context, config, settings.frame_ancestors)
+    defer_grid_library(app)
     routes.Routes(app, context, settings, route_prefix(settings))
     guard.register(app, settings.debug)
     # A worker lives long: what start-up and each request freed goes back to the system.
@@ -63,6 +70,26 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
     # so every server starts set up, and every worker forked after gunicorn's preload too.
     app.server.test_client().get(route_prefix(settings) + "healthz")
     return app
+
+
+GRID_LIBRARY = re.compile(
+    r'<script src="([^"]*/dash_ag_grid/dash_ag_grid\.[^"]*\.js)"></script>\n?')
+
+
+def defer_grid_library(app: Dash) -> None:
+    """The page names the grid library in a <meta name="grid-library"> instead of loading
+    it: assets/grids.js loads it after the first charts are drawn (chart_blocks)."""
+    interpolate = app.interpolate_index
+
+    def without_grid_library(**parts: str) -> str:
+        found = GRID_LIBRARY.search(parts["scripts"])
+        if found:
+            parts["scripts"] = GRID_LIBRARY.sub("", parts["scripts"], count=1)
+            parts["metas"] += f'<meta name="grid-library" content="{escape(found[1])}">'
+        return interpolate(**parts)
+
+    # Dash's documented hook for the page's HTML, set on the instance
+    app.interpolate_index = without_grid_library  # type: ignore[method-assign, assignment]
 
 
 def prefixes(settings: Settings) -> dict[str, str]:

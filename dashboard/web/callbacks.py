@@ -9,27 +9,24 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.analytics.period_rows import describe_period
 from dashboard.ingest.period_labels import freq_of, is_label
-from dashboard.web import charts, layout, view_cache
+from dashboard.web import charts, layout, tab_callbacks
+from dashboard.web.chart_blocks import upload_problems_props
 from dashboard.web.context import Bundle, Context
 from dashboard.web.ids import (
-    EXPORT_LINKS,
     ID,
     Chart,
     Tab,
-    action_id,
-    charts_on,
     graph_id,
     section_id,
-    summary_id,
     tab_id,
     table_id,
+    table_rows_id,
 )
 from dashboard.web.layout import TAB_LABELS
-from dashboard.web.links import export_links, upload_link_notice, view_link
+from dashboard.web.links import upload_link_notice
 from dashboard.web.uploads import UploadRefused
 from dashboard.web.view_state import (
     FIELDS,
-    ViewState,
     control_value,
     controls_query,
     switched_tab,
@@ -43,13 +40,14 @@ CONTROL_FOR_FIELD = {
     "threshold": ID.SURGE_THRESHOLD, "k": ID.SURGE_K, "z": ID.SURGE_Z, "top": ID.TOP_N,
     "peers": ID.PEERS, "series": ID.SERIES_MODE, "freq": ID.SERIES_FREQ,
 }
-NARROW = "narrow"  # assets/viewport.js's word for a phone-sized window
+NARROW = tab_callbacks.NARROW
 # What the browser sends: text or nothing (a URL part, a store, a control).
 Text = str | None
 Clicks = int | None
 
 
-def register(app: Dash, context: Context) -> None:
+def register(app: Dash, context: Context, graph_config: dict,
+             frame_ancestors: tuple[str, ...]) -> None:
     # In the browser, no round trip: which view the charts are to show, and at what width.
     # The first layout fills the store with the view it drew (first_view); a store already
     # holding the view is left as is, so nothing is drawn twice.
@@ -60,22 +58,8 @@ def register(app: Dash, context: Context) -> None:
     _register_dataset(app, context)
     _register_sections(app)
     _register_headings(app, context)
-    for tab in TAB_LABELS:
-        _register_tab(app, context, tab)
+    tab_callbacks.register(app, context, list(TAB_LABELS), graph_config, frame_ancestors)
     _register_focus_and_presets(app, context)
-    _register_export_links(app, context)
-
-
-def _register_export_links(app: Dash, context: Context) -> None:
-    outputs = [Output(action_id(chart, kind), "href") for chart in Chart for kind in EXPORT_LINKS]
-    outputs += [Output(action_id(chart, "embed"), "children") for chart in Chart]
-
-    @app.callback(*outputs, Input(ID.URL, "search"), Input(ID.DATASET, "data"),
-                  State(ID.URL, "href"))
-    def point_links_at_this_view(search: Text, token: Text, href: Text) -> list[str]:
-        bundle, state, _ = context.view(search, token)
-        shown = token if bundle.uploaded else None  # an expired token: none
-        return export_links(context.public_base, state, shown, context.page_url(href))
 
 
 OPTION_CONTROLS = [ID.COMMODITY, *layout.PERIOD_CONTROLS, *layout.COUNTRY_CONTROLS]
@@ -139,7 +123,8 @@ def options_for(bundle: Bundle) -> list[list[dict]]:
 
 def _register_dataset(app: Dash, context: Context) -> None:
     @app.callback(Output(ID.DATASET, "data"), Output(ID.URL, "search", allow_duplicate=True),
-                  Output(ID.UPLOAD_MESSAGE, "children"), Output(ID.UPLOAD_PROBLEMS, "rowData"),
+                  Output(ID.UPLOAD_MESSAGE, "children"),
+                  Output(table_rows_id(ID.UPLOAD_PROBLEMS), "data"),
                   Output(ID.UPLOAD_PROBLEMS_BOX, "hidden"),
                   Input(ID.UPLOAD, "contents"), Input(ID.UPLOAD_RESET, "n_clicks"),
                   State(ID.UPLOAD, "filename"), prevent_initial_call=True)
@@ -147,18 +132,19 @@ def _register_dataset(app: Dash, context: Context) -> None:
         """Validate an upload with the same readers; the page then runs on it."""
         if ctx.triggered_id == ID.UPLOAD_RESET or context.uploads is None:
             query = context.embedded.defaults.to_query()
-            return None, query, "Showing the embedded data.", [], True
+            return None, query, "Showing the embedded data.", None, True
         if contents is None:  # the upload box was cleared: nothing to read
             raise PreventUpdate
         try:
             result = context.uploads.save(filename or "upload.csv", contents)
         except UploadRefused as error:
-            return no_update, no_update, f"Not loaded: {error}.", [], True
+            return no_update, no_update, f"Not loaded: {error}.", None, True
         rows = layout.problem_rows(result.problems)
+        grid = upload_problems_props(rows) if rows else None
         if result.token is None:
-            return no_update, no_update, result.message, rows, not rows
+            return no_update, no_update, result.message, grid, not rows
         query = context.bundle(result.token).defaults.to_query()
-        return result.token, query, result.message, rows, not rows
+        return result.token, query, result.message, grid, not rows
 
     # The menus come with their values from sync_url_and_controls (one response, no race).
     @app.callback(Output(ID.HEADER, "children"),
@@ -197,59 +183,6 @@ def _register_sections(app: Dash) -> None:
         return clicked if clicked else no_update
 
 
-def tab_outputs(tab: Tab) -> list[tuple[str, str]]:
-    """(component id, property) of everything a tab's render fills, in `tab_values` order:
-    the render callback's outputs, and what the first layout fills in (first_view)."""
-    pairs: list[tuple[str, str]] = []
-    for chart in charts_on(tab):
-        pairs += [(graph_id(chart), "figure"), (graph_id(chart), "style"),
-                  (summary_id(chart), "children"), (table_id(chart), "rowData"),
-                  (table_id(chart), "columnDefs")]
-    return pairs + [(component, "children") for component in charts.TAB_TEXT_OUTPUTS.get(tab, [])]
-
-
-def tab_values(context: Context, tab: Tab, state: ViewState, bundle: Bundle, href: Text,
-               narrow: bool) -> list:
-    """What a tab shows for a view, in `tab_outputs` order, through the render cache."""
-    # Drawn into each figure (it survives a download); an upload is not in it.
-    link = view_link(context.page_url(href), state, uploaded=bundle.uploaded)
-
-    def compute() -> list:
-        out = []
-        for chart in charts_on(tab):
-            view = charts.render(chart, state, bundle.data, bundle.catalogue, link, narrow)
-            height = view.figure_height() if narrow else None
-            out += [view.figure_json(), layout.graph_style(chart, height),
-                    view.summary, view.grid_rows(), view.columns]
-        return out + charts.tab_texts(tab, state, bundle.catalogue)
-
-    return view_cache.cached(context.cache, view_cache.key("tab", tab, state.to_query(), link,
-                                                           bundle.fingerprint, NARROW * narrow),
-                             compute)
-
-
-def _register_tab(app: Dash, context: Context, tab: Tab) -> None:
-    outputs = [Output(component, prop) for component, prop in tab_outputs(tab)]
-
-    # Triggered by the viewport store alone, never by the layout's own value: a graph waits
-    # to draw while a callback for it is pending, so the view the first layout drew must not
-    # be asked for again. assets/viewport.js sets the store when the view, the data or the
-    # width changes, and on mounting when the layout drew nothing.
-    @app.callback(*outputs, Input(ID.VIEWPORT, "data"), State(ID.URL, "search"),
-                  State(ID.DATASET, "data"), State(ID.URL, "href"), prevent_initial_call=True)
-    def render_tab(viewport: Any, search: Text, token: Text, href: Text) -> list:
-        bundle, state, _ = context.view(search, token)
-        if state.tab != tab:
-            raise PreventUpdate  # hidden tabs are not computed
-        return tab_values(context, tab, state, bundle, href, fit_of(viewport) == NARROW)
-
-
-def fit_of(viewport: Any) -> Text:
-    """"wide" or "narrow" from the viewport store ({"fit": ..., "search": ...,
-    "token": ...}, see assets/viewport.js), or the word itself."""
-    return viewport.get("fit") if isinstance(viewport, dict) else viewport
-
-
 def _register_focus_and_presets(app: Dash, context: Context) -> None:
     @app.callback(Output(ID.PRESET_WHOLE_YEAR, "children"), Output(ID.PRESET_AVERAGE, "children"),
                   Output(ID.PRESET_SAME_PERIOD, "children"), Input(ID.PERIOD, "value"))
@@ -266,13 +199,15 @@ def _register_focus_and_presets(app: Dash, context: Context) -> None:
         return preset_baseline(ctx.triggered_id,
                                usable_period(period, context.embedded.defaults.period))
 
+    # Optional: a tab's charts are in the page once it has been shown, its grid once the
+    # grid library has loaded (chart_blocks).
     @app.callback(Output(ID.FOCUS, "value", allow_duplicate=True),
-                  Input(graph_id(Chart.MAP), "clickData"),
-                  Input(graph_id(Chart.SANKEY), "clickData"),
-                  Input(graph_id(Chart.RANKING), "clickData"),
-                  Input(table_id(Chart.SURGES), "cellClicked"),
-                  State(table_id(Chart.SURGES), "virtualRowData"), State(ID.DATASET, "data"),
-                  prevent_initial_call=True)
+                  Input(graph_id(Chart.MAP), "clickData", allow_optional=True),
+                  Input(graph_id(Chart.SANKEY), "clickData", allow_optional=True),
+                  Input(graph_id(Chart.RANKING), "clickData", allow_optional=True),
+                  Input(table_id(Chart.SURGES), "cellClicked", allow_optional=True),
+                  State(table_id(Chart.SURGES), "virtualRowData", allow_optional=True),
+                  State(ID.DATASET, "data"), prevent_initial_call=True)
     def focus_clicked_country(map_click: dict | None, sankey_click: dict | None,
                               ranking_click: dict | None, cell: dict | None,
                               rows: list[dict] | None, token: Text) -> Any:

@@ -9,23 +9,24 @@ callbacks draw it, as they do for every later change. The viewport store carries
 layout drew ({"fit": "wide", "search": "?period=2024", "token": None, "first": True});
 assets/viewport.js leaves it as is while the page shows that view, so no render callback
 runs on mounting, and the URL sync leaves the controls (already set) alone while "first"
-is there (callbacks.first_layout_holds).
+is there (callbacks.first_layout_holds). Only the opened tab's charts are built
+(chart_blocks.tab_charts).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 from dash.development.base_component import Component
 from flask import has_request_context, request
 
-from dashboard.web import callbacks, layout
+from dashboard.web import charts, layout, tab_callbacks
 from dashboard.web.context import Context
+from dashboard.web.ids import Tab, charts_box_id
 
 FIT_COOKIE = "viewport-fit"  # assets/viewport.js writes it
-FITS = ("wide", callbacks.NARROW)
+FITS = ("wide", tab_callbacks.NARROW)
 
 
 def page_layout(context: Context, graph_config: dict, max_upload_mb: float,
@@ -40,9 +41,13 @@ def page_layout(context: Context, graph_config: dict, max_upload_mb: float,
         tree = layout.page(bundle.data, bundle.catalogue, state, graph_config, max_upload_mb,
                            frame_ancestors, viewport=drawn)
         if fit is not None:
-            values = callbacks.tab_values(context, state.tab, state, bundle,
-                                          request.referrer, fit == callbacks.NARROW)
-            fill(tree, dict(zip(callbacks.tab_outputs(state.tab), values)))
+            opened = state.tab or Tab.MAP
+            box, texts = tab_callbacks.drawn_tab_charts(context, opened, state, bundle,
+                                                        request.referrer, drawn, graph_config,
+                                                        frame_ancestors)
+            tree[charts_box_id(opened)].children = box.children
+            for component, text in zip(charts.TAB_TEXT_OUTPUTS.get(opened, []), texts):
+                tree[component].children = text
         return tree
 
     return first_page
@@ -62,9 +67,3 @@ def request_fit() -> str | None:
         return None
     fit = request.cookies.get(FIT_COOKIE)
     return fit if fit in FITS else None
-
-
-def fill(tree: Component, values: dict[tuple[str, str], Any]) -> None:
-    """Set each (component id, property) of the tree to its value."""
-    for (component_id, prop), value in values.items():
-        setattr(tree[component_id], prop, value)

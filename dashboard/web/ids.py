@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
+from dash import ALL
+
 
 class ID(StrEnum):
     URL = "url"
@@ -87,6 +89,38 @@ def summary_id(chart: Chart) -> str:
 
 def table_id(chart: Chart) -> str:
     return "map-table" if chart == Chart.MAP else f"table-{chart.value}"
+
+
+# A tab's charts are built when the tab is first shown (chart_blocks, tab_callbacks):
+TAB_VIEW_TYPE = "tab-view"
+TAB_VIEWS = {"type": TAB_VIEW_TYPE, "tab": ALL}
+
+
+def tab_view_id(tab: Tab) -> dict:
+    """A built tab's copy of the viewport store (ID.VIEWPORT), by a pattern id: one
+    callback copies the viewport into every built tab's (TAB_VIEWS), whichever exist."""
+    return {"type": TAB_VIEW_TYPE, "tab": str(tab)}
+
+
+def tab_render_id(tab: Tab) -> str:
+    """The store a tab's render callbacks listen to: copied from `tab_view_id` in the
+    browser, so they exist, and fire, only once the charts do. A plain id, since the
+    server's request check (guard.py) compares plain ids."""
+    return f"view-{tab}"
+
+
+def charts_box_id(tab: Tab) -> str:
+    return f"charts-{tab}"
+
+
+def table_slot_id(chart: Chart | str) -> str:
+    """Where assets/grids.js puts a grid (the grid keeps `table_id`)."""
+    return f"slot-{table_id(chart) if isinstance(chart, Chart) else chart}"
+
+
+def table_rows_id(chart: Chart | str) -> str:
+    """The store holding a grid's props, rows and columns included (grid_props)."""
+    return f"rows-{table_id(chart) if isinstance(chart, Chart) else chart}"
 
 
 def section_id(tab: Tab) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import weakref
 
-import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard.analytics.catalogue import Catalogue
@@ -16,21 +15,12 @@ from dashboard.figures.text import plural
 from dashboard.ingest.dataset import Dataset
 from dashboard.ingest.problems import problem_counts, total_problems
 from dashboard.ingest.schema import Freq
+from dashboard.web import chart_blocks
 from dashboard.web.ids import (
-    CHART_BOX_PX,
-    CHARTS,
-    EXPORT_LINKS,
     ID,
-    Chart,
     Tab,
-    action_id,
-    charts_on,
-    graph_id,
     section_id,
-    skip_target_id,
-    summary_id,
     tab_id,
-    table_id,
 )
 from dashboard.web.view_state import ViewState
 
@@ -197,10 +187,7 @@ def problem_rows(problems: list, limit: int = 500) -> list[dict]:
              "message": p.message} for p in problems[:limit]]
 
 
-def upload_panel(max_mb: float) -> html.Div:
-    columns = [{"field": "line", "width": 80}, {"field": "column", "width": 130},
-               {"field": "value", "width": 130}, {"field": "reason", "width": 150},
-               {"field": "message", "flex": 1, "minWidth": 300}]
+def upload_panel(max_mb: float, grids: bool = False) -> html.Div:
     return html.Div([
         html.H2("Data", className="panel-title"),
         dcc.Upload(id=ID.UPLOAD, accept=UPLOAD_FORMATS, multiple=False, className="upload",
@@ -211,85 +198,8 @@ def upload_panel(max_mb: float) -> html.Div:
         html.Button("Back to the embedded data", id=ID.UPLOAD_RESET, n_clicks=0,
                     className="preset"),
         html.Div(id=ID.UPLOAD_MESSAGE, role="status", className="upload-message"),
-        html.Div(dag.AgGrid(id=ID.UPLOAD_PROBLEMS, columnDefs=columns, rowData=[],
-                            className="ag-theme-alpine table", style={"height": "240px"},
-                            defaultColDef={"sortable": True, "resizable": True}),
-                 id=ID.UPLOAD_PROBLEMS_BOX, hidden=True),
+        chart_blocks.upload_problems(grids),
     ], className="upload-panel", **{"data-max-bytes": str(int(max_mb * 1e6))})
-
-
-def chart_block(chart: Chart, graph_config: dict, table_title: str | None = None,
-                table_open: bool = False, frame_ancestors: tuple[str, ...] = ("'self'",)
-                ) -> html.Div:
-    """A chart, its one-sentence summary and, folded, the numbers behind it."""
-    children = [chart_graph(chart, graph_config),
-                html.P(id=summary_id(chart), className="summary", **{"aria-live": "polite"}),
-                chart_actions(chart, frame_ancestors)]
-    if table_title:
-        # The skip link's target sits after the <details>, not inside it: Chromium moved Tab
-        # from a tabindex=-1 element inside <details> back to the top of the details.
-        children += [numbers_table(chart, table_title, table_open),
-                     html.Span(id=skip_target_id(chart), tabIndex="-1", className="skip-target")]
-    return html.Div(children, className="chart-block", id=f"block-{chart.value}")
-
-
-def chart_graph(chart: Chart, graph_config: dict) -> dcc.Graph:
-    """Always responsive, in a box of the chart's own height (CHART_BOX_PX): the figure's
-    height then never decides the size, so every load draws the same. The box height is a
-    CSS variable so the phone layout can pick the second size without a callback."""
-    return dcc.Graph(id=graph_id(chart), config=graph_config, responsive=True,
-                     className=f"graph graph-{chart.value}", style=graph_style(chart))
-
-
-def graph_style(chart: Chart, narrow_height: int | None = None) -> dict:
-    """The graph's box: CHART_BOX_PX; a figure drawn narrow (for a phone) brings its own
-    height, since its caption lines and labels take more room on a phone."""
-    wide, phone = CHART_BOX_PX[chart]
-    if narrow_height:
-        phone = narrow_height
-    return {"height": "var(--chart-box)", "--chart-box-wide": f"{wide}px",
-            "--chart-box-phone": f"{phone}px"}
-
-
-def numbers_table(chart: Chart, title: str, open_: bool) -> html.Details:
-    """The grid, with a link before it to the element after it: a grid of 100 rows is
-    100 Tab stops, and keyboard users need a way past it."""
-    grid = dag.AgGrid(id=table_id(chart), className="ag-theme-alpine table",
-                      columnSize="autoSize",
-                      defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                      dashGridOptions={"domLayout": "normal", "animateRows": False},
-                      style={"height": "380px"})
-    skip = html.A("Skip past the table", href=f"#{skip_target_id(chart)}", className="skip-link")
-    return html.Details([html.Summary(title), skip, grid], open=open_,
-                        className="numbers")
-
-
-def frame_text(frame_ancestors: tuple[str, ...]) -> str:
-    """Who may show this app in a frame, and how an operator allows another site."""
-    allowed = " ".join(frame_ancestors)
-    who = ("only pages of this app's own site" if allowed == "'self'"
-           else "no site at all" if not allowed else f"pages from {allowed}")
-    return (f"Who may frame it: {who} (Content-Security-Policy frame-ancestors). A page on"
-            " another site shows an empty, refused frame until the operator allows its"
-            " origin: start the server with --frame-ancestors \"'self' https://intranet.example\""
-            " or set RARE_EARTH_FRAME_ANCESTORS to the same space-separated list"
-            " (settings.frame_ancestors).")
-
-
-def chart_actions(chart: Chart, frame_ancestors: tuple[str, ...] = ("'self'",)) -> html.Div:
-    """Server-side downloads of this view, and the iframe snippet to embed it."""
-    links = [html.A(label, id=action_id(chart, kind), href="", download="",
-                    className="action-link") for kind, label in EXPORT_LINKS.items()]
-    embed = html.Details([
-        html.Summary("Embed", className="action-link"),
-        html.P("Paste into your page; add the host script once so the frame sizes itself.",
-               className="control-help"),
-        html.Pre(id=action_id(chart, "embed"), className="embed-code"),
-        html.P(frame_text(frame_ancestors), className="control-help frame-help"),
-    ], className="embed")
-    return html.Div([html.Span("Download:", className="action-label"), *links, embed],
-                    className="chart-actions", role="group",
-                    **{"aria-label": f"Download or embed the {chart.value} chart"})
 
 
 def tab_bar(state: ViewState) -> html.Nav:
@@ -342,43 +252,47 @@ def folded_panel(title: str, controls: list) -> html.Details:
                         className="panel-fold")
 
 
+def tab_controls(tab: Tab, state: ViewState, countries: list[dict]) -> list:
+    """A tab's own controls, above its charts. Always in the page, built or not: the URL
+    sync reads every control (callbacks.sync_url_and_controls)."""
+    if tab == Tab.SURGES:
+        return [surge_controls(state), html.P(id=ID.SURGE_RULE_TEXT, className="rule-text"),
+                # Relative, so it follows the app's base path: /trade/ -> /trade/methods.
+                html.P(html.A("How each rule is computed, and what it simplifies (Methods)",
+                              href="methods#surge-rules", target="_blank"),
+                       className="rule-text")]
+    if tab == Tab.FLOWS:
+        return [html.Div(_control("Countries on each side",
+                                  _number(ID.TOP_N, state.top, 2, 30, 1),
+                                  "The rest is folded into \"other\"."),
+                         className="panel-controls")]
+    if tab == Tab.SERIES:
+        return [html.Div([
+            _control("Compare with (up to 4)", dcc.Dropdown(
+                id=ID.PEERS, multi=True, value=state.peer_list, options=countries)),
+            _control("Show", _radio(ID.SERIES_MODE, {
+                SeriesMode.TONNES: "Tonnes", SeriesMode.SHARE: "Share of the country's total"},
+                state.series, inline=True)),
+            _control("Frequency", _radio(ID.SERIES_FREQ, {Freq.MONTHLY: "Monthly",
+                                                      Freq.QUARTERLY: "Quarterly"},
+                                         state.freq, inline=True)),
+        ], className="panel-controls")]
+    return []
+
+
 def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: dict,
          max_upload_mb: float = 50.0, frame_ancestors: tuple[str, ...] = ("'self'",),
-         viewport: dict | None = None) -> html.Div:
-    """The whole page; `viewport` is the view its charts come drawn for ({"fit": "wide",
-    "search": query, "token": None}: first_view), None when the callbacks draw them."""
+         viewport: dict | None = None, everything: bool = False) -> html.Div:
+    """The page, with the charts of the tab it opens on (chart_blocks.tab_charts).
+    `viewport` is the view those charts come drawn for ({"fit": "wide", "search": query,
+    "token": None}: first_view), None when the callbacks draw them. `everything` builds
+    every tab's charts and grids: Dash's validation layout, never shown."""
     countries = country_options(catalogue)
-
-    def blocks(tab: Tab) -> list[html.Div]:
-        return [chart_block(chart, graph_config, CHARTS[chart].table_title,
-                            CHARTS[chart].table_open, frame_ancestors)
-                for chart in charts_on(tab)]
-
-    # Each tab: its own controls, then its charts (ids.CHARTS).
-    above_charts: dict[Tab, list] = {
-        Tab.SURGES: [
-            surge_controls(state),
-            html.P(id=ID.SURGE_RULE_TEXT, className="rule-text"),
-            # Relative, so it follows the app's base path: /trade/ -> /trade/methods.
-            html.P(html.A("How each rule is computed, and what it simplifies (Methods)",
-                          href="methods#surge-rules", target="_blank"), className="rule-text")],
-        Tab.FLOWS: [
-            html.Div(_control("Countries on each side", _number(ID.TOP_N, state.top, 2, 30, 1),
-                              "The rest is folded into \"other\"."), className="panel-controls")],
-        Tab.SERIES: [
-            html.Div([
-                _control("Compare with (up to 4)", dcc.Dropdown(
-                    id=ID.PEERS, multi=True, value=state.peer_list, options=countries)),
-                _control("Show", _radio(ID.SERIES_MODE, {
-                    SeriesMode.TONNES: "Tonnes", SeriesMode.SHARE: "Share of the country's total"},
-                    state.series, inline=True)),
-                _control("Frequency", _radio(ID.SERIES_FREQ, {Freq.MONTHLY: "Monthly",
-                                                          Freq.QUARTERLY: "Quarterly"},
-                                             state.freq, inline=True)),
-            ], className="panel-controls")],
-    }
-    sections = [_section(tab, state, [*above_charts.get(tab, []), *blocks(tab)])
-                for tab in TAB_LABELS]
+    opened = state.tab or Tab.MAP
+    sections = [_section(tab, state, [
+        *tab_controls(tab, state, countries),
+        chart_blocks.tab_charts(tab, graph_config, frame_ancestors, everything or tab == opened,
+                                viewport, grids=everything)]) for tab in TAB_LABELS]
     return html.Div([
         dcc.Location(id=ID.URL, refresh=False),
         dcc.Store(id=ID.DATASET, storage_type="session"),
@@ -387,7 +301,7 @@ def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: di
         data_notice(data),
         html.Div(id=ID.NOTICE, className="notice", role="alert", hidden=True),
         html.Main([
-            sidebar(catalogue, state, max_upload_mb),
+            sidebar(catalogue, state, max_upload_mb, everything),
             html.Div([
                 tab_bar(state),
                 html.P(id=ID.COMPARISON_TEXT, className="comparison-text",
@@ -399,12 +313,13 @@ def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: di
     ], className="page")
 
 
-def sidebar(catalogue: Catalogue, state: ViewState, max_upload_mb: float) -> html.Aside:
+def sidebar(catalogue: Catalogue, state: ViewState, max_upload_mb: float,
+            grids: bool = False) -> html.Aside:
     """Upload and view controls in one <details>: closed, it is a one-line bar above the
     charts on a phone; on a wide screen style.css shows its content whatever its state."""
     return html.Aside(html.Details([
         html.Summary("View controls and data upload", className="sidebar-summary"),
-        upload_panel(max_upload_mb), controls(catalogue, state),
+        upload_panel(max_upload_mb, grids), controls(catalogue, state),
         # Also the way out of the panel: Tab from a dcc.Dropdown (focus on its tabindex=-1
         # button) as the last stop inside a <details> wrapped back to the page's first stop.
         html.A("Go to the charts", href=f"#{ID.CONTENT}", className="to-charts"),

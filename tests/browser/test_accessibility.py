@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browser_helpers import wait_until
+from browser_helpers import wait_for_grid, wait_for_open_grids, wait_until
 
 from dashboard.web.ids import CHART_TAB, ID, Chart, skip_target_id, tab_id, table_id
 
@@ -57,6 +57,7 @@ def serious_violations(page) -> list[dict]:
 def test_axe_finds_nothing_serious_on_each_tab(open_page, tab):
     chart = FIRST_CHART[tab]
     page = open_page(f"/?tab={tab}", chart="map" if chart == Chart.MAP else chart.value).page
+    wait_for_open_grids(page)
     assert serious_violations(page) == []
 
 
@@ -82,6 +83,7 @@ def test_language_radio_groups_and_table_skip_links_are_in_the_page(open_page):
     assert dict(legends)[ID.MEASURE] == "Measure"
     assert all(name for _, name in legends), legends
     # The link before the map's grid lands on the element right after the grid's <details>.
+    wait_for_grid(page, table_id(Chart.MAP))
     link = page.locator(f"a[href='#{skip_target_id(Chart.MAP)}']")
     assert link.count() == 1
     after = page.evaluate(

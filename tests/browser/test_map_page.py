@@ -10,6 +10,7 @@ from browser_helpers import (
     graph_data,
     grid_rows,
     value_locations,
+    wait_for_grid,
     wait_for_map,
     wait_until,
 )
@@ -46,6 +47,7 @@ def test_page_loads_with_the_seed_story(open_page):
     assert "Q1 2025 against the whole of 2024" in page.inner_text(f"#{ID.COMPARISON_TEXT}")
     assert page.locator(".synthetic-badge").is_visible()
     assert "Source:" in page.inner_text(".source-line")
+    wait_for_grid(page, ID.TABLE)
     assert page.locator(f"#{ID.TABLE} .ag-row").count() >= 3
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "map-1366.png"), full_page=True)
@@ -55,7 +57,8 @@ def test_changing_controls_updates_map_table_summary_and_url(open_page):
     page = open_page("/").page
     page.check(f"#{ID.MEASURE} input[value='value']")
     wait_for_query(page, "measure", "value")
-    assert "Trade value (USD)" in page.inner_text(f"#{ID.TABLE} .ag-header")
+    wait_until(page, "(id) => (document.querySelector('#' + id + ' .ag-header') || {})"
+                     ".innerText.includes('Trade value (USD)')", ID.TABLE)
     before = page.inner_text(f"#{ID.MAP_SUMMARY}")
     page.click(f"#{ID.BASELINE} .dash-dropdown-clear")  # turn the comparison off
     wait_for_query(page, "baseline", "")
