@@ -11,24 +11,20 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analytics.compare import COMPLETE, Comparison, compare_totals, measure_values
-from dashboard.analytics.country_table import Selection, _Prepared, _prepared
+from dashboard.analytics.country_table import (
+    Selection,
+    _Prepared,
+    _prepared,
+    _with_late_reporters,
+)
 from dashboard.analytics.freshness import reported_before_end
 from dashboard.analytics.orientation import Perspective
-from dashboard.analytics.period_rows import describe_period
 
 
 def country_table_reference(frame: pd.DataFrame, selection: Selection, period: str,
                             comparison: Comparison | None = None) -> pd.DataFrame:
-    """`country_table.country_table`, column by column.
-
-    Columns: country_name, country_kind, value, [baseline, absolute, percent, ratio,
-    change_note], estimated, coverage, row_count, value_without_weight_usd, [converted_eur,
-    converted_usd: where some value was converted from euros], source_rows,
-    reported_by_text, world_kg, world_usd (the country's own World row for the period, NaN
-    where it has none: the partners may then sum to less, the rest not allocated), and
-    `reported_through` when a reporter's data ends before the period does (see
-    `_ends_early`).
-    """
+    """`country_table.country_table` (its docstring names the columns), built column by
+    column in pandas: the definition the fast path is tested against."""
     prepared = _prepared(frame, selection)
     if comparison is not None:
         current = prepared.index.totals(comparison.period)
@@ -73,22 +69,5 @@ def _ends_early(table: pd.DataFrame, frame: pd.DataFrame, prepared: _Prepared,
     late = late[~late.index.isin(list(whole))]
     if late.empty:
         return table
-    table = table.reindex(table.index.union(late.index))
-    table.index.name = "iso3"
-    table["country_name"] = prepared.names.reindex(table.index)
-    table["country_kind"] = prepared.kinds.reindex(table.index)
-    table["reported_by_text"] = prepared.reported_by_text
-    table["row_count"] = table["row_count"].fillna(0).astype(int)
-    table["estimated"] = table["estimated"].astype("boolean").fillna(False).astype(bool)
-    table["value_without_weight_usd"] = table["value_without_weight_usd"].fillna(0.0)
-    table["source_rows"] = table["source_rows"].fillna("")
-    table["reported_through"] = late.reindex(table.index).fillna("")
-    ends = late.index
-    missing = table.loc[ends, "coverage"].isna()
-    table.loc[ends[missing.to_numpy()], "coverage"] = "no rows"
-    if compares:
-        table.loc[ends, ["absolute", "percent", "ratio"]] = np.nan
-        table.loc[ends, "change_note"] = [
-            f"its rows end at {month}: {describe_period(period)} may not be reported yet"
-            for month in late]
-    return table
+    # The late reporters' marks are one function in both paths (a mark, not a sum).
+    return _with_late_reporters(table, prepared, late, period, compares)
