@@ -8,7 +8,9 @@ is then a mask, a dense table of each (country, year)'s coarsest frequency, one 
 sum and a short loop that writes the source traces.
 
 `volume_series` on the selected rows stays the reference definition: a property test
-(tests/test_fast_series_mirror.py) checks that both give the same table.
+(tests/test_fast_series_mirror.py) checks that both give the same table. The surges tab's
+one-country series (`country_series_from`, reference `country_series`) reads the same kept
+arrays (tests/test_surge_series_fast.py).
 """
 
 from __future__ import annotations
@@ -22,14 +24,21 @@ import pandas as pd
 from dashboard.analytics.compare import MAX_TRACE_LINES, Measure
 from dashboard.analytics.country_table import Selection, selected_rows
 from dashboard.analytics.kept import KeptPerFrame
-from dashboard.analytics.period_rows import FINENESS, containing_labels, finest_rows
+from dashboard.analytics.period_rows import (
+    FINENESS,
+    FREQ_OF_FINENESS,
+    containing_labels,
+    finest_rows,
+)
 from dashboard.analytics.timeseries import (
     COARSE_COVERAGE,
     COMPLETE,
+    COUNTRY_SERIES_COLUMNS,
     MAX_COUNTRIES,
     SERIES_COLUMNS,
     SeriesMode,
     _finish,
+    finish_country_series,
 )
 from dashboard.ingest.period_labels import MONTHS, freq_of, is_label, label_start
 
@@ -56,7 +65,10 @@ class SeriesIndex:
         flat = np.concatenate([s.to_numpy(dtype=object, na_value="") for s in at])
         label_codes, self.labels = pd.factorize(flat)
         self.label_code = label_codes.reshape(3, -1)
+        # Each label's place in sorted order: `groupby(sort=True)` numbers groups so.
+        self.label_rank = np.argsort(np.argsort(self.labels.astype(str), kind="stable"))
         self.weight = fine["net_weight_kg"].to_numpy(dtype=np.float64, na_value=np.nan)
+        self.value_usd = fine["value_usd"].to_numpy(dtype=np.float64, na_value=np.nan)
         files, file_names = pd.factorize(fine["source_file"], sort=True)
         self.file = files
         self.file_labels = [PurePath(str(name)).name for name in file_names]
@@ -271,3 +283,34 @@ def selection_volume_series(frame: pd.DataFrame, selection: Selection, countries
     return volume_series_from(series_index(frame, selection), countries, freq, mode,
                               everything)
 
+
+def country_series_from(index: SeriesIndex, iso3: str) -> pd.DataFrame:
+    """`timeseries.country_series(rows, iso3)` where `index` is `SeriesIndex(rows)`."""
+    rows, place = index.positions([iso3])
+    if not len(rows):
+        return pd.DataFrame(columns=COUNTRY_SERIES_COLUMNS)
+    target = _Targets([(index, rows, place)], 1, FINENESS["M"]).of(index.year[rows], place)
+    code = index.label_code[target, rows]
+    # groups numbered in sorted label order, as the reference's groupby("label") numbers
+    # them: pandas' grouped sums then take the reference's path (see `_groups`)
+    ranks, first, group = np.unique(index.label_rank[code], return_index=True,
+                                    return_inverse=True)
+    group = group.reshape(-1)
+    labels = index.labels[code[first]]
+    sums = pd.DataFrame({"weight_kg": index.weight[rows], "value_usd": index.value_usd[rows]}
+                        ).groupby(group).sum(min_count=1)
+    series = pd.DataFrame({
+        "freq": [FREQ_OF_FINENESS[f] for f in target[first].tolist()],
+        "weight_t": sums["weight_kg"].to_numpy() / 1000,
+        "value_usd": sums["value_usd"].to_numpy(),
+        "row_count": np.bincount(group, minlength=len(ranks)).astype(np.int64),
+        "source_rows": _traces(index, rows, group, len(ranks)),
+    }, index=pd.Index(pd.array(labels, dtype=index.dtypes["period"]), name="label"))
+    return finish_country_series(series)
+
+
+def selection_country_series(frame: pd.DataFrame, selection: Selection,
+                             iso3: str) -> pd.DataFrame:
+    """`country_series(selected_rows(frame, selection), iso3)` from the kept `SeriesIndex`
+    (the same table: tests/test_surge_series_fast.py)."""
+    return country_series_from(series_index(frame, selection), iso3)

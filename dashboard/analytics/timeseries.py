@@ -207,6 +207,13 @@ def country_series(rows: pd.DataFrame, iso3: str) -> pd.DataFrame:
         "row_count": grouped.size(),
     })
     series["source_rows"] = source_traces(labelled, "label").reindex(series.index).fillna("")
+    return finish_country_series(series)
+
+
+def finish_country_series(series: pd.DataFrame) -> pd.DataFrame:
+    """`country_series`'s table from its sums per label (index, sorted): freq, weight_t (t),
+    value_usd (USD), row_count, source_rows; adds starts, months and t/month, in time order.
+    Shared with the kept-array path (`series_index.selection_country_series`)."""
     series = series.rename_axis("period").reset_index()
     series["period_start"] = series["period"].map(label_start)
     series["months"] = series["freq"].map(MONTHS)

@@ -28,7 +28,6 @@ from dashboard.analytics.compare import MEASURE_NAMES, MEASURE_UNITS
 from dashboard.analytics.country_table import (
     Selection,
     country_table,
-    selected_rows,
     selected_rows_of_year,
 )
 from dashboard.analytics.orientation import Direction, Perspective
@@ -182,7 +181,7 @@ def surge_series_view(state: ViewState, data: Dataset, catalogue: Catalogue,
     params = surge_params(state)
     focus = state.focus or ""
     name = catalogue.countries.get(focus, "no country focused")
-    series = timeseries.country_series(selected_rows(data.frame, state.selection), focus)
+    series = series_index.selection_country_series(data.frame, state.selection, focus)
     caption = caption_for(state, data, catalogue, f"{name}: the whole series", view_url,
                           narrow=narrow)
     figure_spec = country_series_spec(series, name, state.period, caption,
