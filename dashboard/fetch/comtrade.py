@@ -33,7 +33,6 @@ from dashboard.ingest.period_labels import parse_period
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 LICENCE = ("UN Comtrade terms of use (https://comtradeplus.un.org/): for the user's own"
            " analysis; the data may not be redistributed or resold")
-TARIFF_LINE_CHOICES = ("none", "also", "only")
 RAW_FOLDER = "raw"  # tariff-line responses as returned; the readers do not look in folders
 
 
@@ -52,7 +51,7 @@ class ComtradeRequest:
     update: bool = False
     record_cap: int | None = None  # None: the endpoint's own limit
     records_per_line: int = query.ESTIMATED_RECORDS_PER_LINE  # the planning estimate
-    tariff_lines: str = "none"  # TARIFF_LINE_CHOICES: beside final data, instead, or not
+    tariff_lines: str = "none"  # "also" beside final data, "only" instead of it, or "none"
     tariff_records_per_line: int = query.ESTIMATED_TARIFF_RECORDS_PER_LINE
 
     @property
@@ -194,15 +193,8 @@ def _keep(piece: query.Piece, request: ComtradeRequest, body: bytes, answer: obj
     retrieved = datetime.now(UTC)
     if records:
         file = request.out / f"{piece.piece_id}.json"
-        write_atomic(file, body)
         sidecar = _sidecar(piece, request, answer, len(records), retrieved)
-        if len(records) >= request.cap:
-            sidecar["partial"] = (f"the call returned {len(records):,} records, its limit:"
-                                  " more may exist that this file lacks")
-            report.partial.append(piece.piece_id)
-        write_atomic(sidecar_path(file),
-                      json.dumps(sidecar, indent=2).encode("utf-8"))
-        report.files.append(file)
+        _write_with_sidecar(file, body, sidecar, len(records), piece, request, report)
     state.record({"piece": piece.piece_id, "freq": piece.freq, "periods": list(piece.periods),
                   "reporters": list(piece.reporters), "commodities": list(piece.commodities),
                   "records": len(records), "file": file.name if file else None,
@@ -212,6 +204,20 @@ def _keep(piece: query.Piece, request: ComtradeRequest, body: bytes, answer: obj
     report.records += len(records)
     for reporter, found in arrived.items():
         report.arrived.setdefault(reporter, set()).update(found)
+
+
+def _write_with_sidecar(file: Path, content: bytes, sidecar: dict, received: int,
+                        piece: query.Piece, request: ComtradeRequest,
+                        report: RunReport) -> None:
+    """Write a piece's file and its sidecar (atomically); a call that returned as many
+    records as its limit is marked partial, in the sidecar and the report."""
+    write_atomic(file, content)
+    if received >= request.cap:
+        sidecar["partial"] = (f"the call returned {received:,} records, its limit:"
+                              " more may exist that this file lacks")
+        report.partial.append(piece.piece_id)
+    write_atomic(sidecar_path(file), json.dumps(sidecar, indent=2).encode("utf-8"))
+    report.files.append(file)
 
 
 def _keep_tariff_lines(piece: query.Piece, request: ComtradeRequest, body: bytes,
@@ -228,15 +234,10 @@ def _keep_tariff_lines(piece: query.Piece, request: ComtradeRequest, body: bytes
         write_atomic(raw, body)
     if converted.records:
         file = request.out / f"{piece.piece_id}.json"
-        write_atomic(file, converted.body())
         sidecar = _sidecar(piece, request, answer, len(records), retrieved)
         sidecar |= _tariff_line_account(piece, converted)
-        if len(records) >= request.cap:
-            sidecar["partial"] = (f"the call returned {len(records):,} records, its limit:"
-                                  " more may exist that this file lacks")
-            report.partial.append(piece.piece_id)
-        write_atomic(sidecar_path(file), json.dumps(sidecar, indent=2).encode("utf-8"))
-        report.files.append(file)
+        _write_with_sidecar(file, converted.body(), sidecar, len(records), piece, request,
+                            report)
     state.record({"piece": piece.piece_id, "freq": piece.freq, "periods": list(piece.periods),
                   "reporters": list(piece.reporters), "commodities": list(piece.commodities),
                   "records": len(records), "rows": len(converted.records),
