@@ -137,17 +137,14 @@ def round_to_unit(values: pd.Series, unit: str) -> pd.Series:
     >>> list(round_to_unit(pd.Series([0.95123456, 733.33333, float("nan")]), "%"))
     [0.9512, 733.3, nan]
     """
-    if values.dtype == np.float64:  # the common case, on the array (no pandas per column)
-        return pd.Series(rounded_to_unit(values.to_numpy(), unit), index=values.index,
-                         name=values.name)
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
-    if unit in FILE_DECIMALS:
-        return numbers.round(FILE_DECIMALS[unit]) + 0.0  # + 0.0: no "-0.0"
-    return numbers.map(_significant, na_action="ignore")
+    # On the array: pandas per column costs more than the rounding.
+    return pd.Series(rounded_to_unit(numbers.to_numpy(), unit), index=values.index,
+                     name=values.name)
 
 
 def rounded_to_unit(numbers: np.ndarray, unit: str) -> np.ndarray:
-    """`round_to_unit` of a float array, as a new float array.
+    """`round_to_unit` of a float array, as a new float array (the grid calls it per column).
 
     >>> rounded_to_unit(np.array([0.95123456, -0.0001, float("nan")]), "t").tolist()
     [0.951, 0.0, nan]
