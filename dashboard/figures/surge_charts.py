@@ -30,6 +30,7 @@ from dashboard.figures.style import (
     ORANGE,
     VERMILLION,
     figure_from,
+    message_spec,
 )
 from dashboard.figures.text import format_amount, format_number
 from dashboard.ingest.period_labels import label_end, label_start
@@ -71,10 +72,10 @@ def _wrap(text: str) -> str:
 
 
 def _no_data(layout: dict, message: str) -> None:
-    layout["annotations"].append({
-        "text": message, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
-        "showarrow": False, "font": {"size": 15, "color": MUTED_TEXT}, "name": "no_data"})
-    layout["xaxis"], layout["yaxis"] = {"visible": False}, {"visible": False}
+    """`message_spec`'s message and hidden axes, added to a layout with notes of its own."""
+    empty = message_spec(message)["layout"]
+    layout["annotations"] += empty["annotations"]
+    layout["xaxis"], layout["yaxis"] = empty["xaxis"], empty["yaxis"]
 
 
 def build_surge_chart(table: pd.DataFrame, params: SurgeParams, caption: Caption,
