@@ -58,10 +58,10 @@ def convert(body: bytes) -> Converted:
     converted = Converted(received=len(found))
     groups: dict[tuple, list[dict]] = {}
     for record in found:
-        code = commodities.normalise_code(str(record.get("cmdCode") or ""))
-        reason = _not_taken(code, str(record.get("cmdCode") or ""))
-        if reason or code is None:
-            reason = reason or "no commodity code"
+        raw = str(record.get("cmdCode") or "")
+        code = commodities.normalise_code(raw)
+        if code is None or commodities.level(code) != "national":
+            reason = _not_taken(code, raw)
             converted.set_aside[reason] = converted.set_aside.get(reason, 0) + 1
             continue
         key = (*(_text(record.get(name)) for name in GROUP_BY[:-1]), code)
@@ -81,14 +81,13 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)  # partner 0 (World) stays "0"
 
 
-def _not_taken(code: str | None, raw: str) -> str | None:
+def _not_taken(code: str | None, raw: str) -> str:
+    """Why a record whose code is not a national line is set aside."""
     if code is None:
         digits = sum(ch.isdigit() for ch in raw)
         return (f"a code of {digits} digits, which the dashboard's commodity catalogue does"
                 " not take (national lines of 8 or 10 digits)")
-    if commodities.level(code) != "national":
-        return NOT_NATIONAL
-    return None
+    return NOT_NATIONAL
 
 
 def _totals_where_published(records: list[dict]) -> list[dict]:
