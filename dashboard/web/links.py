@@ -3,6 +3,8 @@ and what the page says about links while an upload is shown."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dashboard.web.context import Bundle
 from dashboard.web.ids import EXPORT_LINKS, Chart
 from dashboard.web.view_state import LINK_WITHOUT_UPLOAD, UPLOAD_NOT_IN_LINK, ViewState
@@ -10,21 +12,22 @@ from dashboard.web.view_state import LINK_WITHOUT_UPLOAD, UPLOAD_NOT_IN_LINK, Vi
 DATA_EXPORT = "data"  # /export/data.csv: every filtered row
 
 
-def export_links(base: str, state: ViewState, token: str | None, page: str) -> list:
-    """Hrefs of every chart's downloads, then every chart's iframe snippet.
+def export_links(base: str, state: ViewState, token: str | None, page: str,
+                 charts: Sequence[Chart] = tuple(Chart)) -> list:
+    """Hrefs of the charts' downloads, chart by chart, then their iframe snippets.
 
     `page` is the app's checked public address (Context.page_url): the snippet points
     there, or is relative to `base` when the address is not known."""
     query = state.to_query()
     session = f"&dataset={token}" if token else ""  # an upload is exported for its owner only
     hrefs = []
-    for chart in Chart:
+    for chart in charts:
         for kind in EXPORT_LINKS:
             name, fmt = (DATA_EXPORT, "csv") if kind == "data" else (chart.value, kind)
             hrefs.append(f"{base}export/{name}.{fmt}{query}{session}")
     # An embed shows the embedded data: the snippet of an upload's view says so, first.
     warning = f"<!-- {UPLOAD_NOT_IN_LINK} -->\n" if token else ""
-    snippets = [warning + embed_snippet(page or base, chart, query) for chart in Chart]
+    snippets = [warning + embed_snippet(page or base, chart, query) for chart in charts]
     return hrefs + snippets
 
 

@@ -15,7 +15,6 @@ from dashboard.web.ids import (
     EXPORT_LINKS,
     ID,
     TAB_VIEWS,
-    Chart,
     Tab,
     action_id,
     charts_box_id,
@@ -163,16 +162,5 @@ def _register_export_links(app: Dash, context: Context, tab: Tab) -> None:
                                  ) -> list[str]:
         bundle, state, _ = context.view(search, token)
         shown = token if bundle.uploaded else None  # an expired token: none
-        links = export_links(context.public_base, state, shown, context.page_url(href))
-        return links_of(links, tab_charts)
-
-
-def links_of(links: list[str], tab_charts: list[Chart]) -> list[str]:
-    """The hrefs and embed snippets of some charts, from export_links' list (every chart's
-    hrefs in Chart order, kind by kind, then every chart's snippet)."""
-    every = list(Chart)
-    per_chart = len(EXPORT_LINKS)
-    hrefs = [link for chart in tab_charts
-             for link in links[every.index(chart) * per_chart:(every.index(chart) + 1) * per_chart]]
-    snippets = [links[len(every) * per_chart + every.index(chart)] for chart in tab_charts]
-    return hrefs + snippets
+        return export_links(context.public_base, state, shown, context.page_url(href),
+                            tab_charts)
