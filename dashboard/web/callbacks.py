@@ -40,7 +40,6 @@ CONTROL_FOR_FIELD = {
     "threshold": ID.SURGE_THRESHOLD, "k": ID.SURGE_K, "z": ID.SURGE_Z, "top": ID.TOP_N,
     "peers": ID.PEERS, "series": ID.SERIES_MODE, "freq": ID.SERIES_FREQ,
 }
-NARROW = tab_callbacks.NARROW
 # What the browser sends: text or nothing (a URL part, a store, a control).
 Text = str | None
 Clicks = int | None

@@ -26,7 +26,6 @@ from dashboard.analytics import (
 from dashboard.analytics.catalogue import Catalogue
 from dashboard.analytics.compare import MEASURE_NAMES, MEASURE_UNITS
 from dashboard.analytics.country_table import (
-    Selection,
     country_table,
     selected_rows_of_year,
 )
@@ -148,11 +147,6 @@ def surge_params(state: ViewState) -> surge_rules.SurgeParams:
         rule=state.rule, period=state.period, floor_t=state.number("floor"),
         ratio_threshold=state.number("threshold"), k=state.number("k"),
         z_threshold=state.number("z"))
-
-
-def all_partner_selection(state: ViewState) -> Selection:
-    """The selection with every partner: what shares and dependency divide by."""
-    return state.selection.with_every_partner()
 
 
 def surge_view(state: ViewState, data: Dataset, catalogue: Catalogue,
