@@ -3,7 +3,7 @@ numbers. Markup only.
 
 Built when first needed, so the first page mounts one tab's charts, not eight tabs' (Dash's
 renderer spent ~700 ms mounting them all before the map was drawn): the first layout
-holds the opened tab's charts (first_view), and callbacks.register_tab_building builds
+holds the opened tab's charts (first_view), and tab_callbacks.build_tab_charts builds
 another tab's the first time it is shown. The grids are not in any layout Dash receives:
 each chart holds a store of its grid's props (`table_rows_id`), and assets/grids.js makes
 the grid from it once the grid library has loaded, after the first charts are drawn
@@ -56,7 +56,8 @@ def tab_charts(tab: Tab, graph_config: dict, frame_ancestors: tuple[str, ...],
                built: bool, view: Any = None, grids: bool = False) -> html.Div:
     """A tab's charts box: its charts when `built`, else empty until the tab is first shown.
     `view` is what the tab's render store starts with (the viewport the charts are drawn
-    for, or None); `grids` puts the AgGrids in too (the validation layout: first_view)."""
+    for, or None); `grids` puts the AgGrids in too (the whole page tests/test_callback_ids.py checks
+    callbacks against)."""
     if not built:
         return html.Div(id=charts_box_id(tab), className=UNBUILT)
     blocks = [chart_block(chart, graph_config, frame_ancestors, grids) for chart in charts_on(tab)]

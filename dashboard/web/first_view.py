@@ -34,9 +34,10 @@ def page_layout(context: Context, graph_config: dict, max_upload_mb: float,
     """Dash's layout function: the page for the view this request's page opens on."""
 
     def first_page() -> Component:
-        bundle, state, _ = context.view(page_query(), None)
+        query = page_query()
+        bundle, state, _ = context.view(query, None)
         fit = request_fit()
-        drawn = ({"fit": fit, "search": page_query(), "token": None, "first": True}
+        drawn = ({"fit": fit, "search": query, "token": None, "first": True}
                  if fit else None)
         tree = layout.page(bundle.data, bundle.catalogue, state, graph_config, max_upload_mb,
                            frame_ancestors, viewport=drawn)

@@ -286,7 +286,8 @@ def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: di
     """The page, with the charts of the tab it opens on (chart_blocks.tab_charts).
     `viewport` is the view those charts come drawn for ({"fit": "wide", "search": query,
     "token": None}: first_view), None when the callbacks draw them. `everything` builds
-    every tab's charts and grids: Dash's validation layout, never shown."""
+    every tab's charts and grids: the whole page tests/test_callback_ids.py checks
+    callbacks against, never shown."""
     countries = country_options(catalogue)
     opened = state.tab or Tab.MAP
     sections = [_section(tab, state, [
