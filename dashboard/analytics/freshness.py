@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analytics.kept import KeptPerFrame
-from dashboard.ingest.period_labels import month_labels
+from dashboard.ingest.period_labels import month_labels, month_number, month_of_number
 
 FRESHNESS_COLUMNS = ["reporter_name", "latest_month", "months_behind", "rows"]
 
@@ -68,7 +68,7 @@ def _latest_table(frame: pd.DataFrame, annual: bool = True) -> pd.DataFrame:
     # The last month of each distinct period label (a few dozen), then per row by its code:
     # a lookup per row over millions of rows took 0.7 s of start-up at 5M.
     codes, labels = pd.factorize(rows["period"])
-    last_of = np.array([_month_number(month_labels(str(label))[-1]) for label in labels],
+    last_of = np.array([month_number(month_labels(str(label))[-1]) for label in labels],
                        dtype=np.int64)
     who, reporters = pd.factorize(rows["reporter"])
     last = np.full(len(reporters), -1, dtype=np.int64)
@@ -79,12 +79,7 @@ def _latest_table(frame: pd.DataFrame, annual: bool = True) -> pd.DataFrame:
         "last": last, "rows": np.bincount(who, minlength=len(reporters))},
         index=pd.Index(np.asarray(reporters, dtype=str), name="reporter"))
     table["months_behind"] = table["last"].max() - table["last"]
-    table["latest_month"] = [f"{month // 12}-{month % 12 + 1:02d}" for month in table["last"]]
+    table["latest_month"] = [month_of_number(month) for month in table["last"]]
     table = table.sort_values(["months_behind", "reporter_name"], ascending=[False, True],
                               kind="stable")
     return table[FRESHNESS_COLUMNS]
-
-
-def _month_number(month: str) -> int:
-    """ "2025-03" -> months since year 0 (2025 * 12 + 2): months apart by subtraction."""
-    return int(month[:4]) * 12 + int(month[5:7]) - 1

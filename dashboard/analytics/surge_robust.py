@@ -25,7 +25,7 @@ from dashboard.analytics.surge_rules import (
     reference_periods,
 )
 from dashboard.analytics.surge_text import robust_detail
-from dashboard.ingest.period_labels import month_labels, months_in
+from dashboard.ingest.period_labels import month_labels, month_number, months_in
 
 # pandas (3.1, GH#51474) reduces a frame of fewer rows than this row by row.
 _PANDAS_ROW_BY_ROW = 6
@@ -57,13 +57,9 @@ def monthly_tonnes(index: PeriodIndex) -> MonthlyTonnes:
     return MonthlyTonnes(tonnes.reshape(len(index.keys), span), first, row_month)
 
 
-def _month_number(label: str) -> int:
-    return int(label[:4]) * 12 + int(label[5:7]) - 1
-
-
 def _columns(kept: MonthlyTonnes, labels: list[str]) -> np.ndarray:
     """Tonnes of the months `labels` (columns in that order; NaN for months without rows)."""
-    at = np.array([_month_number(label) for label in labels], dtype=np.int64) - kept.first_month
+    at = np.array([month_number(label) for label in labels], dtype=np.int64) - kept.first_month
     inside = (at >= 0) & (at < kept.tonnes.shape[1])
     out = np.full((kept.tonnes.shape[0], len(labels)), np.nan)
     out[:, inside] = kept.tonnes[:, at[inside]]
@@ -95,7 +91,7 @@ def robust_reference(index: PeriodIndex, kept: MonthlyTonnes, params: SurgeParam
                     if n < MIN_WINDOW_MONTHS else "" for n in counts.tolist()], dtype=object)
     gap[np.isnan(now).all(axis=1)] = "no monthly rows in the period"
     reference_t = median * months_in(params.period)
-    lo, hi = _month_number(window[0]), _month_number(window[-1])  # the window is contiguous
+    lo, hi = month_number(window[0]), month_number(window[-1])  # the window is contiguous
     traces = index.traces_by_key((kept.row_month >= lo) & (kept.row_month <= hi))
     return np.flatnonzero(keep), {
         "reference_t": reference_t, "reference_kg": reference_t * 1000,

@@ -17,7 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from dashboard.ingest.period_labels import is_label, month_labels, shift_year
+from dashboard.ingest.period_labels import (
+    is_label,
+    month_labels,
+    month_number,
+    month_of_number,
+    shift_year,
+)
 
 MIN_WINDOW_MONTHS = 12  # the robust rule needs at least this many months with data
 MAD_TO_SIGMA = 0.6745  # z = 0.6745 (x - median) / MAD (Iglewicz and Hoaglin)
@@ -81,6 +87,6 @@ def reference_periods(params: SurgeParams) -> list[str]:
         return [shift_year(params.period, -1)]
     if params.rule == SurgeRule.SAFEGUARD:
         return [shift_year(params.period, -n) for n in (3, 2, 1)]
-    first = int(params.period[:4]) * 12 + int(month_labels(params.period)[0][5:7]) - 1
-    # Month numbers (year x 12 + month - 1), not pd.Period: this runs once per table row.
-    return [f"{m // 12}-{m % 12 + 1:02d}" for m in range(first - params.window_months, first)]
+    first = month_number(month_labels(params.period)[0])
+    # Month numbers, not pd.Period: this runs once per table row.
+    return [month_of_number(m) for m in range(first - params.window_months, first)]

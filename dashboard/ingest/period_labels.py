@@ -225,3 +225,13 @@ def period_start(period: pd.Series) -> pd.Series:
     codes, labels = pd.factorize(period.astype(str))
     starts = pd.DatetimeIndex([label_start(label) for label in labels]).astype("datetime64[s]")
     return pd.Series(starts.take(codes), index=period.index)
+
+
+def month_number(month: str) -> int:
+    """ "2025-03" -> months since year 0 (2025 * 12 + 2): months apart by subtraction."""
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+def month_of_number(number: int) -> str:
+    """The month label of a `month_number`: 24302 -> "2025-03"."""
+    return f"{number // 12}-{number % 12 + 1:02d}"
