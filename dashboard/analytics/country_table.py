@@ -165,8 +165,7 @@ def _world_sums(world: PeriodIndex | None, label: str, index: pd.Index) -> dict:
     (coverage words, source traces), which the table does not show for World rows."""
     if world is None:
         return {"world_kg": np.nan, "world_usd": np.nan}
-    positions = {key: at for at, key in enumerate(world.keys.tolist())}
-    at = np.array([positions.get(key, -1) for key in index.tolist()], dtype=np.int64)
+    at = world.key_numbers(index)
     weight, value = world.sums(label)
     return {"world_kg": _aligned(weight, at, np.nan), "world_usd": _aligned(value, at, np.nan)}
 

@@ -147,6 +147,11 @@ class PeriodIndex:
         return (_sum_min_count_1(group, self.weight[used], n),
                 _sum_min_count_1(group, self.value[used], n))
 
+    def key_numbers(self, keys: pd.Index) -> np.ndarray:
+        """The position in `self.keys` of each of `keys`, -1 for a key not among them."""
+        number = {key: n for n, key in enumerate(self.keys.tolist())}
+        return np.array([number.get(key, -1) for key in keys.tolist()], dtype=np.int64)
+
     def traces_by_key(self, rows: np.ndarray) -> np.ndarray:
         """The source-row text of each key's rows among `rows` (a mask), "" for keys without
         (`source_rows` of `totals`, for any set of rows)."""

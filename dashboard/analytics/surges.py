@@ -85,7 +85,7 @@ def surges_from(index: PeriodIndex, names: pd.Series, params: SurgeParams,
     tested equal).
     """
     current = index.totals(params.period)
-    now = key_numbers(index, current)
+    now = index.key_numbers(current.index)
     ref, reference = (robust_reference(index, months(), params)
                       if params.rule == SurgeRule.ROBUST else _period_reference(index, params))
     countries = np.union1d(now, ref)  # the keys are sorted: so are the countries
@@ -125,12 +125,6 @@ def _sorted_table(iso3: np.ndarray, names: pd.Series, columns: dict[str, np.ndar
         # Objects, not inferred as "str": the text columns of the pandas steps.
         **{name: pd.Series(columns[name][order], index=index, dtype=object)
            for name in ("source_rows", "reference_source_rows")}}, index=index)
-
-
-def key_numbers(index: PeriodIndex, table: pd.DataFrame) -> np.ndarray:
-    """The positions in `index.keys` of `table`'s index (a table of `index`'s keys)."""
-    number = {key: n for n, key in enumerate(index.keys.tolist())}
-    return np.array([number[key] for key in table.index.tolist()], dtype=np.int64)
 
 
 def _at_keys(at: np.ndarray, values: np.ndarray, missing: object, keys: int) -> np.ndarray:
@@ -176,8 +170,7 @@ def _judge(columns: dict[str, np.ndarray], params: SurgeParams) -> None:
              "gap", "reference_partial")
     columns["explanation"] = [  # type: ignore[assignment]  # a list: the frame takes it as is
         explanation(dict(zip(words, row)), params)
-        for row in zip(*(columns[w].tolist() if w != "status" else status.tolist()
-                         for w in words))]
+        for row in zip(*(columns[w].tolist() for w in words))]
 
 
 def _period_reference(period_index: PeriodIndex, params: SurgeParams
@@ -186,7 +179,7 @@ def _period_reference(period_index: PeriodIndex, params: SurgeParams
     countries' key numbers, and the columns over them."""
     labels = reference_periods(params)
     totals = [period_index.totals(label) for label in labels]
-    at = [key_numbers(period_index, t) for t in totals]
+    at = [period_index.key_numbers(t.index) for t in totals]
     countries = np.unique(np.concatenate(at)) if at else np.zeros(0, dtype=np.int64)
     keys = len(period_index.keys)
 
