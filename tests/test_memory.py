@@ -80,6 +80,8 @@ def test_release_waits_for_the_worker_to_grow():
     eager = memory.Releaser(growth_mb=0, free=lambda: freed.append(True))
     assert eager() is True and freed == [True] and eager.releases == 1
     assert eager.floor == memory.resident_bytes()  # the next growth counts from here
+    eager.floor += 2**30  # the worker shrank since (a collection freed memory)
+    assert eager() is True and eager.releases == 2, "growth 0 releases every time"
 
 
 def test_release_empties_arrows_pool_then_trims_malloc(monkeypatch):

@@ -70,7 +70,8 @@ class Releaser:
     def __call__(self) -> bool:
         """Release if the worker grew; True when it did."""
         resident = resident_bytes()
-        if resident is not None and resident - self.floor < self.growth:
+        # growth 0 releases every time, even when RSS shrank since the floor was taken.
+        if self.growth > 0 and resident is not None and resident - self.floor < self.growth:
             return False
         # Concurrent requests: one release trims every malloc arena, but mimalloc frees a
         # thread's pages from that thread; what another thread still holds then counts in
