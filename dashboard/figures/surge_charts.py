@@ -249,8 +249,9 @@ def country_series_spec(series: pd.DataFrame, country_label: str, period: str,
         series["period_start"] < label_end(period))
     starts = pd.to_datetime(series["period_start"])
     ends = pd.to_datetime(series["period"].map(label_end))
-    bars = {
-        "type": "bar", "x": list(starts + (ends - starts) / 2),
+    middles = (starts + (ends - starts) / 2).dt.strftime("%Y-%m-%dT%H:%M:%S")
+    bars = {  # dates as ISO text (what plotly's JSON makes of them), so orjson needs no cleaning
+        "type": "bar", "x": middles.tolist(),
         "y": series["weight_t_per_month"].tolist(),
         "width": [0.9 * d.total_seconds() * 1000 for d in ends - starts],
         "marker": {"color": [PERIOD_SHADE if i else CALM_COLOUR for i in inside]},
