@@ -14,7 +14,7 @@ from dashboard.figures.style import graph_config
 from dashboard.ingest.dataset import Dataset
 from dashboard.ingest.limits import UPLOAD_LIMITS
 from dashboard.settings import Settings
-from dashboard.web import callbacks, first_view, guard, memory, routes
+from dashboard.web import callbacks, first_view, guard, memory, precompressed, routes
 from dashboard.web.context import Context, DataWatch
 from dashboard.web.uploads import UploadStore
 from dashboard.web.view_cache import make_cache
@@ -59,6 +59,9 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
     callbacks.register(app, context, config, settings.frame_ancestors)
     defer_grid_library(app)
     routes.Routes(app, context, settings, route_prefix(settings))
+    static = ("assets/", "_dash-component-suites/", "embed-assets/")
+    precompressed.register(app.server, [route_prefix(settings) + path for path in static],
+                           precompressed.BrotliBodies(settings.cache_dir / "brotli"))
     guard.register(app, settings.debug)
     # A worker lives long: what start-up and each request freed goes back to the system.
     memory.release()
