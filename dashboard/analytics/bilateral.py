@@ -12,15 +12,29 @@ So a link always runs from the side that shipped the goods to the side that rece
 whichever side reported the flow. Tonnes are never dropped: sources outside the top N are
 folded into one "Other suppliers" node and targets outside the top N into "Other
 importers", so the links add up to the total of the input rows.
+
+A period's links are few (hundreds of rows, ~100 links at most), and pandas' fixed cost
+per step was most of the flows tab's request (~15 ms): the period's rows are picked once
+and kept, and the ranking, the folds and the sums run on plain Python values.
+`bilateral_reference.top_flows_reference` is the same table in pandas, tested equal.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
+from pathlib import PurePath
+
+import numpy as np
 import pandas as pd
 
-from dashboard.analytics.compare import source_traces  # the one "source rows" text
+from dashboard.analytics.compare import MAX_TRACE_LINES
+from dashboard.analytics.group_sums import first_seen_ids, grouped_sums
+from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.orientation import Direction, real_parties
 from dashboard.analytics.period_rows import rows_in_period
+from dashboard.number_format import is_missing
 
 OTHER_SOURCE = "_OTHER_SRC"
 OTHER_TARGET = "_OTHER_DST"
@@ -43,6 +57,26 @@ def sides(direction: Direction) -> tuple[str, str]:
     return "country", "counterpart"
 
 
+LINK_KEY = ("source", "source_name", "source_kind", "target", "target_name", "target_kind")
+
+
+@dataclass(frozen=True)
+class _PeriodLinks:
+    """A period's used rows as links before folding: per column, its values as
+    `Series.tolist()` gives them (missing ones in the key and the file as None), the
+    measures as float arrays."""
+
+    columns: dict[str, list]  # LINK_KEY, source_file, source_line
+    kg: np.ndarray  # net_weight_kg
+    usd: np.ndarray  # value_usd
+    dtypes: dict[str, object]  # each column's dtype: the table's columns take them
+
+
+# Per (rows, period, direction): which rows make up a period is a grouping of every row
+# of the year (~6 ms); a change of `top` or a repeated request then skips it.
+_PERIOD_LINKS: KeptPerFrame[_PeriodLinks | None] = KeptPerFrame(kept=32)
+
+
 def top_flows(rows: pd.DataFrame, period: str, top_n: int = 8,
               direction: Direction = Direction.IMPORTS) -> pd.DataFrame:
     """Links supplier -> importer in `period`, the top N of each side kept, the rest folded.
@@ -53,6 +87,8 @@ def top_flows(rows: pd.DataFrame, period: str, top_n: int = 8,
     period (`periods.rows_in_period`); rows too coarse for the period (annual data only
     when a month is asked) cannot be split and are left out. World and group
     counterparts are left out (they would count trade twice); "areas nes" stay.
+    `rows` are taken as unchanging (as `selected_rows_of_year` keeps them): the period's
+    links are kept per (rows, period, direction).
 
     Columns: source, source_name, source_kind, target, target_name, target_kind
     ("country", "area_nes" or "other" for a fold), weight_t (t), value_usd (USD),
@@ -72,10 +108,24 @@ def top_flows(rows: pd.DataFrame, period: str, top_n: int = 8,
     >>> float(links["weight_t"].sum())
     10.0
     """
+    direction = Direction(direction)
+    links = _PERIOD_LINKS.get(rows, (period, direction),
+                              lambda: _period_links(rows, period, direction))
+    if links is None:
+        return pd.DataFrame(columns=FLOW_COLUMNS)
+    columns = dict(links.columns)  # the folds replace lists; the kept ones stay as they are
+    for side, code, name in (("source", OTHER_SOURCE, OTHER_SOURCE_NAME),
+                             ("target", OTHER_TARGET, OTHER_TARGET_NAME)):
+        keep = _top(columns[side], links.kg, top_n)
+        columns |= _folded(columns, side, keep, code, name)
+    return _sum_links(columns, links)
+
+
+def _period_links(rows: pd.DataFrame, period: str, direction: Direction) -> _PeriodLinks | None:
     used, _coarse = rows_in_period(rows, period)
     used = used[real_parties(used, "counterpart")]  # as the map: orphan group rows count
     if used.empty:
-        return pd.DataFrame(columns=FLOW_COLUMNS)
+        return None
     supplier, receiver = sides(direction)
     links = pd.DataFrame({
         "source": used[supplier].astype(str), "source_name": used[f"{supplier}_name"],
@@ -84,38 +134,74 @@ def top_flows(rows: pd.DataFrame, period: str, top_n: int = 8,
         "net_weight_kg": used["net_weight_kg"], "value_usd": used["value_usd"],
         "source_file": used["source_file"], "source_line": used["source_line"],
     })
-    _fold(links, "source", _top(links, "source", top_n), OTHER_SOURCE, OTHER_SOURCE_NAME)
-    _fold(links, "target", _top(links, "target", top_n), OTHER_TARGET, OTHER_TARGET_NAME)
-    return _sum_links(links)
+    columns = {name: links[name].tolist() for name in (*LINK_KEY, "source_file",
+                                                        "source_line")}
+    for name in (*LINK_KEY, "source_file"):  # pandas groups every missing value as one
+        columns[name] = [None if is_missing(value) else value for value in columns[name]]
+    return _PeriodLinks(columns, links["net_weight_kg"].to_numpy(dtype=np.float64),
+                        links["value_usd"].to_numpy(dtype=np.float64),
+                        links.dtypes.to_dict())
 
 
-def _top(links: pd.DataFrame, side: str, top_n: int) -> set[str]:
+def _top(codes: list, kg: np.ndarray, top_n: int) -> set[str]:
     """Codes of the `top_n` heaviest parties on one side (ties broken by code)."""
-    tonnes = links.groupby(side)["net_weight_kg"].sum().reset_index()
-    ranked = tonnes.sort_values(["net_weight_kg", side], ascending=[False, True])
-    return set(ranked[side].head(max(top_n, 0)))
+    present = sorted({code for code in codes if code is not None})
+    position = {code: at for at, code in enumerate(present)}  # groupby(side): codes sorted
+    ids = np.array([-1 if code is None else position[code] for code in codes], dtype=np.intp)
+    tonnes = grouped_sums(ids, kg, len(present)).tolist()
+    ranked = sorted(range(len(present)), key=lambda at: (-tonnes[at], present[at]))
+    return {present[at] for at in ranked[:max(top_n, 0)]}
 
 
-def _fold(links: pd.DataFrame, side: str, keep: set[str], code: str, name: str) -> None:
-    """Rename every party of `side` outside `keep` to the fold node (in place)."""
-    folded = ~links[side].isin(keep)
-    links.loc[folded, side] = code
-    links.loc[folded, f"{side}_name"] = name
-    links.loc[folded, f"{side}_kind"] = OTHER_KIND
+def _folded(columns: dict[str, list], side: str, keep: set[str], code: str,
+            name: str) -> dict[str, list]:
+    """`side`'s code, name and kind columns, every party outside `keep` renamed to the fold."""
+    folded = [party not in keep for party in columns[side]]
+    return {column: [fold if out else value
+                     for out, value in zip(folded, columns[column], strict=True)]
+            for column, fold in ((side, code), (f"{side}_name", name),
+                                 (f"{side}_kind", OTHER_KIND))}
 
 
-def _sum_links(links: pd.DataFrame) -> pd.DataFrame:
-    """One row per (source, target): tonnes, USD, row count and the rows summed."""
-    key = ["source", "source_name", "source_kind", "target", "target_name", "target_kind"]
-    grouped = links.groupby(key, sort=False, dropna=False)
-    out = pd.DataFrame({
-        "weight_t": grouped["net_weight_kg"].sum() / 1000,
-        "value_usd": grouped["value_usd"].sum(min_count=1),
-        "row_count": grouped.size(),
-    })
-    traces = source_traces(links.assign(_link=links["source"] + "\x1f" + links["target"]),
-                           "_link")
-    out["source_rows"] = [traces.get(f"{s}\x1f{t}", "") for s, _, _, t, _, _ in out.index]
-    out = out.reset_index()
-    out = out.sort_values(["weight_t", "source", "target"], ascending=[False, True, True])
-    return out[FLOW_COLUMNS].reset_index(drop=True)
+def _sum_links(columns: dict[str, list], links: _PeriodLinks) -> pd.DataFrame:
+    """One row per link key: tonnes, USD, row count and the rows summed, heaviest first."""
+    ids, groups = first_seen_ids(zip(*(columns[name] for name in LINK_KEY), strict=True))
+    weight_t = (grouped_sums(ids, links.kg, len(groups)) / 1000).tolist()
+    usd = grouped_sums(ids, links.usd, len(groups), min_count=1).tolist()
+    count = np.bincount(ids, minlength=len(groups)).tolist()
+    traces = _source_traces(columns)
+    order = sorted(range(len(groups)),
+                   key=lambda at: (-weight_t[at], groups[at][0], groups[at][3]))
+    dtypes = links.dtypes
+    table = {name: pd.array([groups[at][i] for at in order], dtype=dtypes[name])
+             for i, name in enumerate(LINK_KEY)}
+    table |= {
+        "weight_t": np.array([weight_t[at] for at in order], dtype=dtypes["net_weight_kg"]),
+        "value_usd": np.array([usd[at] for at in order], dtype=dtypes["value_usd"]),
+        "row_count": np.array([count[at] for at in order], dtype=np.int64),
+        "source_rows": pd.array([traces.get((groups[at][0], groups[at][3]), "")
+                                 for at in order], dtype="str"),
+    }
+    return pd.DataFrame(table, columns=FLOW_COLUMNS)
+
+
+def _source_traces(columns: dict[str, list]) -> dict[tuple[str, str], str]:
+    """`compare.source_traces` per (source, target): "f.csv lines 2, 3 (+4 more); g.csv ..."."""
+    places: dict[tuple[str, str], list] = {}
+    for source, target, file, line in zip(columns["source"], columns["target"],
+                                          columns["source_file"], columns["source_line"],
+                                          strict=True):
+        if file is not None:
+            places.setdefault((source, target), []).append((file, line))
+    texts = {}
+    for link, found in places.items():
+        found.sort()
+        parts = []
+        for file, lines in groupby(found, key=itemgetter(0)):
+            numbers = [str(line) for _, line in lines]
+            extra = len(numbers) - MAX_TRACE_LINES
+            parts.append(f"{PurePath(str(file)).name} lines "
+                         + ", ".join(numbers[:MAX_TRACE_LINES])
+                         + (f" (+{extra} more)" if extra > 0 else ""))
+        texts[link] = "; ".join(parts)
+    return texts
