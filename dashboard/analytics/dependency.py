@@ -23,15 +23,15 @@ import pandas as pd
 # source_traces is the one implementation of the "source rows" text; reused, not copied.
 from dashboard.analytics.compare import period_totals, source_traces
 from dashboard.analytics.consistency import Allocation, allocation_at
-from dashboard.analytics.country_table import Selection, selected_rows
+from dashboard.analytics.country_table import Selection
 from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.orientation import (
     Direction,
     Perspective,
-    partition,
     source_flow,
     with_counterpart,
 )
+from dashboard.analytics.party_rows import oriented_party_rows, partition_positions
 from dashboard.analytics.period_index import PeriodIndex
 from dashboard.analytics.period_rows import describe_period, rows_in_period
 from dashboard.ingest.period_labels import freq_of
@@ -101,7 +101,11 @@ class DependencyMetrics:
 # selection's first view, then a view's allocation is a lookup. `allocation_at` works per
 # reporter (series) and year, so the whole partition's table holds exactly the rows
 # `allocation_for` computes one reporter at a time (tested on every reporter and period).
+# It reads only the columns it uses, taken by position: not a copy of the whole partition.
 _ALLOCATIONS: KeptPerFrame[tuple[pd.DataFrame, dict]] = KeptPerFrame(kept=12)
+_ALLOCATION_INPUT = ["reporter", "reporter_name", "partner", "partner_kind", "flow",
+                     "commodity_code", "commodity_name", "period", "freq", "period_start",
+                     "net_weight_kg", "value_usd", "source_file", "source_line"]
 
 
 def own_world_allocation(frame: pd.DataFrame, direction: Direction, commodity_code: str,
@@ -111,7 +115,9 @@ def own_world_allocation(frame: pd.DataFrame, direction: Direction, commodity_co
     flow = source_flow(direction, Perspective.REPORTER).value
 
     def build() -> tuple[pd.DataFrame, dict]:
-        table = allocation_at(partition(frame, flow, commodity_code), freq_of(period))
+        positions = partition_positions(frame, flow, str(commodity_code))
+        rows = frame[[c for c in _ALLOCATION_INPUT if c in frame.columns]].take(positions)
+        table = allocation_at(rows, freq_of(period))
         first: dict[tuple[str, str], int] = {}
         for position, key in enumerate(zip(table["reporter"].astype(str),
                                            table["period"].astype(str), strict=True)):
@@ -202,8 +208,9 @@ def selection_supplier_shares(frame: pd.DataFrame, selection: Selection, country
     every_partner = selection.with_every_partner()
 
     def build() -> _Suppliers:
-        rows = selected_rows(frame, every_partner)
-        mine = with_counterpart(rows[rows["country"] == country], None)
+        flow = source_flow(selection.direction, selection.perspective).value
+        mine = oriented_party_rows(frame, flow, selection.commodity, selection.perspective,
+                                   country)
         return _Suppliers(PeriodIndex(mine, "counterpart"), _Suppliers.parties_of(mine),
                           _country_name(mine))
 
