@@ -100,7 +100,10 @@ def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
 def _month_rows(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """`keys` and `month` (1-12) for each month a monthly or quarterly row covers."""
     monthly = (rows["freq"] == "M").to_numpy()
-    number = pd.to_numeric(rows["period"].str.slice(5, 7).str.lstrip("Q"), errors="coerce")
+    # Parsed once per distinct label: per row it was a quarter of the allocation's first build.
+    at, labels = pd.factorize(rows["period"])
+    number = pd.to_numeric(pd.Series(labels).str.slice(5, 7).str.lstrip("Q"),
+                           errors="coerce").to_numpy(dtype=np.float64)[at]
     first = np.where(monthly, number, first_month_of_quarter(number)).astype(int)
     spans = np.where(monthly, 1, 3)
     offsets = np.arange(spans.sum()) - np.repeat(np.cumsum(spans) - spans, spans)

@@ -28,10 +28,11 @@ from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.orientation import (
     Direction,
     Perspective,
+    partition_positions,
     source_flow,
     with_counterpart,
 )
-from dashboard.analytics.party_rows import oriented_party_rows, partition_positions
+from dashboard.analytics.party_rows import oriented_party_rows
 from dashboard.analytics.period_index import PeriodIndex
 from dashboard.analytics.period_rows import describe_period, rows_in_period
 from dashboard.ingest.period_labels import freq_of

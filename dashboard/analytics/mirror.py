@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analytics.kept import KeptPerFrame
-from dashboard.analytics.orientation import Direction
-from dashboard.analytics.party_rows import partition_positions
+from dashboard.analytics.orientation import Direction, partition_positions
 from dashboard.analytics.period_index import PeriodIndex
 from dashboard.analytics.period_rows import describe_period
 from dashboard.ingest.period_labels import freq_of

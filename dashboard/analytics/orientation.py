@@ -61,13 +61,15 @@ def partition(frame: pd.DataFrame, flow: str, commodity_code: str) -> pd.DataFra
 
     Callers must not modify the frame they get: it can be shared by the next request.
     """
-    key = (str(flow), str(commodity_code))
+    return _TAKEN.get(frame, (str(flow), str(commodity_code)), lambda: frame.iloc[
+        partition_positions(frame, flow, commodity_code)])
 
-    def take() -> pd.DataFrame:
-        positions = _POSITIONS.get(frame, None, lambda: _positions(frame)).get(key)
-        return frame.iloc[positions] if positions is not None else frame.iloc[0:0]
 
-    return _TAKEN.get(frame, key, take)
+def partition_positions(frame: pd.DataFrame, flow: str, commodity_code: str) -> np.ndarray:
+    """Positions in `frame` (ascending) of the rows of one flow and commodity, no copy."""
+    positions = _POSITIONS.get(frame, None, lambda: _positions(frame)).get(
+        (str(flow), str(commodity_code)))
+    return np.empty(0, dtype=np.int64) if positions is None else positions
 
 
 def _positions(frame: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:

@@ -24,15 +24,6 @@ from dashboard.analytics.orientation import Perspective
 _RENAMED_SIDES = ("", "_name", "_kind")
 
 
-def partition_positions(frame: pd.DataFrame, flow: str, commodity_code: str) -> np.ndarray:
-    """Positions in `frame` (ascending) of the rows of one flow and commodity: the rows of
-    `orientation.partition`, without copying them."""
-    # orientation keeps this index per frame; it has no public accessor yet (see report).
-    index = orientation._POSITIONS.get(frame, None, lambda: orientation._positions(frame))
-    positions = index.get((str(flow), str(commodity_code)))
-    return np.empty(0, dtype=np.int64) if positions is None else positions
-
-
 @dataclass(frozen=True)
 class PartyNumbers:
     """A partition's rows as positions, with each row's reporter and partner as numbers."""
@@ -58,7 +49,7 @@ _NUMBERS: KeptPerFrame[PartyNumbers] = KeptPerFrame(kept=8)
 def party_numbers(frame: pd.DataFrame, flow: str, commodity_code: str) -> PartyNumbers:
     """The partition's `PartyNumbers`, kept per frame."""
     def build() -> PartyNumbers:
-        positions = partition_positions(frame, flow, commodity_code)
+        positions = orientation.partition_positions(frame, flow, commodity_code)
         numbered = [pd.factorize(frame[side].take(positions)) for side in ("reporter", "partner")]
         (reporter, reporters), (partner, partners) = numbered
         return PartyNumbers(positions, reporter, partner,
