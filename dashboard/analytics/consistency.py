@@ -25,6 +25,7 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
+from dashboard.analytics.allocation_codes import allocation_parts
 from dashboard.analytics.compare import ROUNDING_ABSOLUTE, ROUNDING_SHARE, source_traces
 from dashboard.analytics.period_rows import (
     FINENESS,
@@ -128,12 +129,6 @@ def _sums(rows: pd.DataFrame, keys: list[str], prefix: str) -> pd.DataFrame:
     return out
 
 
-def _usable(rows: pd.DataFrame, level: str) -> pd.DataFrame:
-    """Rows no coarser than `level`, with the label of the `level` period holding each."""
-    usable = rows[rows["fineness"] <= FINENESS[level]]
-    return usable.assign(container=containing_labels(usable, level))
-
-
 ALLOCATION_COLUMNS = [
     "reporter", "reporter_name", "flow", "commodity_code", "commodity_name", "period", "freq",
     "world_kg", "world_usd", "partners_kg", "partners_usd", "unallocated_kg", "unallocated_usd",
@@ -143,17 +138,8 @@ UNALLOCATED_CAUSES = "confidential or unspecified, or partners the download left
 UNALLOCATED = f"not allocated to a partner in the file ({UNALLOCATED_CAUSES})"
 
 
-def _counted_once(rows: pd.DataFrame, level: str) -> pd.DataFrame:
-    """Each series' rows for a comparison at `level`, counted once.
-
-    Months and quarters: the finest rows (annual rows set aside where months exist). A year:
-    a series' annual row where it has one (an annual World row is compared with annual
-    partner rows, like with like), else its finest rows of that year.
-    """
-    return year_rows(rows) if level == "A" else finest_rows(rows)
-
-
-def allocation_at(frame: pd.DataFrame, level: str) -> pd.DataFrame:
+def allocation_at(frame: pd.DataFrame, level: str,
+                  positions: np.ndarray | None = None) -> pd.DataFrame:
     """World against the sum of partners for every period of frequency `level` ("A"/"Q"/"M").
 
     One row per reporter, flow, commodity and period for which World rows exist at `level`
@@ -165,6 +151,10 @@ def allocation_at(frame: pd.DataFrame, level: str) -> pd.DataFrame:
     no partner has only coarser rows that year (an annual partner row cannot be split into
     months), and either both sides use one frequency or the finer rows cover every month.
 
+    With `positions`, only the rows of `frame` at those positions (each column read there,
+    no copy of the frame). Computed from codes (`allocation_codes`); the definition is
+    `consistency_reference.allocation_at_reference`, tested equal.
+
     >>> rows = pd.DataFrame({"reporter": ["KOR"] * 3, "reporter_name": ["South Korea"] * 3,
     ...     "partner": ["WLD", "CHN", "S19"], "partner_kind": ["world", "country", "area_nes"],
     ...     "flow": ["import"] * 3, "commodity_code": ["280530"] * 3,
@@ -174,39 +164,20 @@ def allocation_at(frame: pd.DataFrame, level: str) -> pd.DataFrame:
     >>> allocation_at(rows, "A")[["unallocated_kg", "allocated_share", "gap"]].to_dict("records")
     [{'unallocated_kg': 30000.0, 'allocated_share': 0.7, 'gap': True}]
     """
-    return _allocation(_prepare(frame), level)
+    parts = allocation_parts(frame, level, _orphans_among, positions)
+    if parts is None:  # a frame ingest never makes (a missing key, a label not canonical)
+        from dashboard.analytics.consistency_reference import allocation_at_reference
 
-
-def _allocation(rows: pd.DataFrame, level: str) -> pd.DataFrame:
-    keys = [*SERIES, "container"]
-    world = _counted_once(rows[rows["partner_kind"] == "world"], level)
-    # Partners as every view counts them: real partners, and group rows without members.
-    counts = rows["partner_kind"].isin(REAL_PARTY_KINDS) | _orphan_mask(rows)
-    partners = _counted_once(rows[counts], level)
-    world_rows, partner_rows = _usable(world, level), _usable(partners, level)
-    if world_rows.empty:
+        return allocation_at_reference(frame if positions is None else frame.take(positions),
+                                       level)
+    if parts.empty:
         return pd.DataFrame(columns=ALLOCATION_COLUMNS)
-    table = _sums(world_rows, keys, "world").join(_sums(partner_rows, keys, "partners"))
-    table["source_rows"] = source_traces(world_rows, keys)
-    table = table.reset_index().rename(columns={"container": "period"})
-    table["year"] = table["period"].str.slice(0, 4)
-    too_coarse = (partners["fineness"] > FINENESS[level]).groupby(
-        [partners[k] for k in [*SERIES, "year"]], observed=True).any().rename("too_coarse")
-    table = table.merge(too_coarse.reset_index(), on=[*SERIES, "year"], how="left")
-    table = table.merge(_covered(world_rows, partner_rows, level), on=[*keys[:-1], "period"],
-                        how="left")
-    table = table.join(_first(world, SERIES, ["reporter_name", "commodity_name"]), on=SERIES)
-    table["freq"] = level
-    return _judge(table, level).reindex(columns=ALLOCATION_COLUMNS)
+    return _judge(parts, level).reindex(columns=ALLOCATION_COLUMNS)
 
 
-def _covered(world_rows: pd.DataFrame, partner_rows: pd.DataFrame, level: str) -> pd.DataFrame:
-    """Distinct months covered by the rows finer than `level` (both sides), per period."""
-    finer = pd.concat([world_rows, partner_rows])
-    finer = finer[finer["fineness"] < FINENESS[level]]
-    months = _month_rows(finer, [*SERIES, "container"])
-    covered = months.groupby([*SERIES, "container"], observed=True)["month"].nunique()
-    return covered.rename("months_covered").rename_axis([*SERIES, "period"]).reset_index()
+def _orphans_among(rows: pd.DataFrame) -> np.ndarray:
+    """`_orphan_mask` of group and country rows (all it reads), as an array."""
+    return _orphan_mask(_prepare(rows)).to_numpy()
 
 
 def _judge(table: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -282,7 +253,7 @@ def world_allocation(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=ALLOCATION_COLUMNS)
     finest = world.groupby([*SERIES, "year"], observed=True)["fineness"].min()
     levels = [FREQ_OF_FINENESS[f] for f in range(int(finest.min()), 3)]
-    table = pd.concat([_allocation(rows, level).assign(level=FINENESS[level])
+    table = pd.concat([allocation_at(frame, level).assign(level=FINENESS[level])
                        for level in levels], ignore_index=True)
     table["year"] = table["period"].str.slice(0, 4)
     table = table.join(finest.rename("world_finest"), on=[*SERIES, "year"])

@@ -102,11 +102,8 @@ class DependencyMetrics:
 # selection's first view, then a view's allocation is a lookup. `allocation_at` works per
 # reporter (series) and year, so the whole partition's table holds exactly the rows
 # `allocation_for` computes one reporter at a time (tested on every reporter and period).
-# It reads only the columns it uses, taken by position: not a copy of the whole partition.
+# It reads each column it uses at the partition's positions: no copy of the partition.
 _ALLOCATIONS: KeptPerFrame[tuple[pd.DataFrame, dict]] = KeptPerFrame(kept=12)
-_ALLOCATION_INPUT = ["reporter", "reporter_name", "partner", "partner_kind", "flow",
-                     "commodity_code", "commodity_name", "period", "freq", "period_start",
-                     "net_weight_kg", "value_usd", "source_file", "source_line"]
 
 
 def own_world_allocation(frame: pd.DataFrame, direction: Direction, commodity_code: str,
@@ -117,8 +114,7 @@ def own_world_allocation(frame: pd.DataFrame, direction: Direction, commodity_co
 
     def build() -> tuple[pd.DataFrame, dict]:
         positions = partition_positions(frame, flow, str(commodity_code))
-        rows = frame[[c for c in _ALLOCATION_INPUT if c in frame.columns]].take(positions)
-        table = allocation_at(rows, freq_of(period))
+        table = allocation_at(frame, freq_of(period), positions)
         first: dict[tuple[str, str], int] = {}
         for position, key in enumerate(zip(table["reporter"].astype(str),
                                            table["period"].astype(str), strict=True)):
