@@ -94,6 +94,13 @@ def _set(properties: dict) -> dict:
 _TEMPLATES: dict[str, dict] = {}
 
 
+def load_default_template() -> None:
+    """Load plotly's default template now (~300 ms, once per process): at start-up, not in
+    the first request that draws a chart."""
+    if pio.templates.default is not None:
+        _default_template(pio.templates.default)
+
+
 def _default_template(name) -> dict:
     """The default template as plain JSON, made once per name, not once per figure."""
     if not isinstance(name, str):

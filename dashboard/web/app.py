@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dash import Dash
 
-from dashboard.figures.style import graph_config
+from dashboard.figures.style import graph_config, load_default_template
 from dashboard.ingest.dataset import Dataset
 from dashboard.ingest.limits import UPLOAD_LIMITS
 from dashboard.settings import Settings
@@ -72,6 +72,7 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
     # (benchmarks/dash_setup_race.py: 17 of 48 on fresh gunicorn workers). Done here, once,
     # so every server starts set up, and every worker forked after gunicorn's preload too.
     app.server.test_client().get(route_prefix(settings) + "healthz")
+    load_default_template()  # before gunicorn forks, once, not in a first page's request
     return app
 
 
