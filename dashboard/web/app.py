@@ -63,6 +63,8 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
     precompressed.register(app.server, [route_prefix(settings) + path for path in static],
                            precompressed.BrotliBodies(settings.cache_dir / "brotli"))
     guard.register(app, settings.debug)
+    load_default_template()  # once, before gunicorn forks, not in a first page's request
+    first_view.build_default_view(context)
     # A worker lives long: what start-up and each request freed goes back to the system.
     memory.release()
     memory.register(app.server)
@@ -72,7 +74,6 @@ def create_app(settings: Settings, data: Dataset) -> Dash:
     # (benchmarks/dash_setup_race.py: 17 of 48 on fresh gunicorn workers). Done here, once,
     # so every server starts set up, and every worker forked after gunicorn's preload too.
     app.server.test_client().get(route_prefix(settings) + "healthz")
-    load_default_template()  # before gunicorn forks, once, not in a first page's request
     return app
 
 
