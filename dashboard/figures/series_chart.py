@@ -19,16 +19,16 @@ from __future__ import annotations
 import html
 import textwrap
 from collections import namedtuple
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.analytics.period_rows import describe_period
 from dashboard.analytics.timeseries import COMPLETE, SeriesMode, series_span
 from dashboard.figures.caption import Caption, captioned, widths, wrapped
+from dashboard.figures.series_hover import trace_hover
 from dashboard.figures.style import MUTED_TEXT, QUALITATIVE, figure_from, message_spec
-from dashboard.figures.text import format_amount, format_share
 
 # The focus country first.
 SERIES_COLOURS = QUALITATIVE[:5]  # a focus and up to four peers
@@ -58,18 +58,17 @@ def timeseries_spec(series: pd.DataFrame, events: pd.DataFrame | None, mode: str
         return captioned(message_spec("No rows with data for these countries."), caption)
     # Assembled as plain dicts and built once: plotly's add_* calls cost more than the data.
     traces: list[dict] = []
-    columns = series.to_dict("list")  # one conversion: rows are picked by position below
+    # One conversion per column (`to_dict("list")` boxes every value); rows picked by position.
+    columns = {name: series[name].tolist() for name in series.columns}
     countries = list(dict.fromkeys(columns["country"]))
     focus = focus if focus in countries else countries[0]
-    hovers = [_hover(dict(zip(columns, values, strict=True)), mode)
-              for values in zip(*columns.values(), strict=True)]
     country_of_row = series["country"].to_numpy(dtype=object)
     complete = (series["coverage"] == COMPLETE).to_numpy()
     for i, country in enumerate(countries):
         mine = country_of_row == country
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
-        traces += _country_traces(columns, hovers, [np.flatnonzero(mine & complete),
-                                                    np.flatnonzero(mine & ~complete)],
+        traces += _country_traces(columns, [np.flatnonzero(mine & complete),
+                                            np.flatnonzero(mine & ~complete)],
                                   mode, colour, emphasised=country == focus)
     start, end = series_span(series)
     # Right of the plot, top-aligned: it pushes the right margin (pixels), so it can cover
@@ -92,8 +91,11 @@ def timeseries_spec(series: pd.DataFrame, events: pd.DataFrame | None, mode: str
     notes: list[tuple[str, list[str]]] = []
     note_width = widths(caption).note if caption.narrow else NOTE_WIDTH
     if events is not None and len(events):
-        traces.append(_events(layout, events, start, end))
-        notes.append(("policy_event_list", _event_list(events, note_width)))
+        events = events.sort_values("date")
+        records = _records(events)
+        traces.append(_events(layout, events["date"], records, start, end))
+        notes.append(("policy_event_list", list(_event_list(
+            tuple((event.date, event.event) for event in records), note_width))))
     if (series["coverage"] != COMPLETE).any():
         notes.append(("coverage_key", wrapped(
             "Open markers: years with coarser data only (e.g. annual), drawn at the average"
@@ -117,35 +119,35 @@ def _notes_below(layout: dict, notes: list[tuple[str, list[str]]]) -> int:
     return shift
 
 
-def _event_list(events: pd.DataFrame, width: int = NOTE_WIDTH) -> list[str]:
-    """"Policy events: 1 2023-07-03 China: ...; 2 ..." wrapped, numbered as on the chart."""
-    items = [f"{number} {pd.Timestamp(event.date).strftime('%Y-%m-%d')} {event.event}"
-             for number, event in enumerate(events.sort_values("date").itertuples(), 1)]
-    return wrapped("Policy events (numbered on the chart): " + "; ".join(items) + ".",
-                   width)
+@lru_cache(maxsize=64)
+def _event_list(events: tuple[tuple[pd.Timestamp, str], ...],
+                width: int = NOTE_WIDTH) -> tuple[str, ...]:
+    """"Policy events: 1 2023-07-03 China: ...; 2 ..." wrapped, numbered as on the chart;
+    `events`: (date, event) in date order (kept: the same few events on every view)."""
+    items = [f"{number} {pd.Timestamp(date).strftime('%Y-%m-%d')} {event}"
+             for number, (date, event) in enumerate(events, 1)]
+    return tuple(wrapped("Policy events (numbered on the chart): " + "; ".join(items) + ".",
+                         width))
 
 
-def _country_traces(columns: dict[str, list], hovers: list[str], rows: list[np.ndarray],
-                    mode: SeriesMode, colour: str, emphasised: bool) -> list[dict]:
+def _country_traces(columns: dict[str, list], rows: list[np.ndarray], mode: SeriesMode,
+                    colour: str, emphasised: bool) -> list[dict]:
     """A country's line (its complete periods) and open markers (coarser years); `columns`:
-    the series table as lists, `hovers` its rows' hover texts, `rows`: the positions of the
-    country's complete and coarse rows."""
+    the series table as lists, `rows`: the positions of the country's complete and coarse
+    rows. The hover is one template per trace (`series_hover`)."""
     on_line, off_line = rows
-    complete = [columns["period_start"][i] for i in on_line]
-    coarse = [columns["period_start"][i] for i in off_line]
     first = int(on_line[0] if len(on_line) else off_line[0])
     name, country = str(columns["country_name"][first]), str(columns["country"][first])
     scale = 100 if mode == SeriesMode.SHARE else 1
     traces = [{
-        "type": "scatter", "x": complete,
+        "type": "scatter", "x": [columns["period_start"][i] for i in on_line],
         "y": [float(columns["value"][i] * scale) for i in on_line],
         "mode": "lines+markers", "name": name, "legendgroup": country,
         "line": {"color": colour, "width": 3.5 if emphasised else 1.6},
         "marker": {"size": 7 if emphasised else 4}, "opacity": 1.0 if emphasised else 0.8,
-        "customdata": [country] * len(on_line),
-        "text": [hovers[i] for i in on_line],
-        "hovertemplate": "%{text}<extra></extra>"}]
+        **trace_hover(columns, on_line, mode, complete=True)}]
     if len(off_line):
+        coarse = [columns["period_start"][i] for i in off_line]
         middle = [start + ((start + pd.DateOffset(months=int(columns["months"][i]))) - start) / 2
                   for start, i in zip(coarse, off_line, strict=True)]
         traces.append({
@@ -155,36 +157,8 @@ def _country_traces(columns: dict[str, list], hovers: list[str], rows: list[np.n
             "name": f"{name}: coarser data", "legendgroup": country, "showlegend": False,
             "marker": {"symbol": "circle-open", "size": 10, "color": colour,
                        "line": {"width": 2}},
-            "customdata": [country] * len(off_line),
-            "text": [hovers[i] for i in off_line],
-            "hovertemplate": "%{text}<extra></extra>"})
+            **trace_hover(columns, off_line, mode, complete=False)})
     return traces
-
-
-def _hover(row: dict, mode: SeriesMode) -> str:
-    """Country, period, the figure with its unit, and the rows it was summed from (`row`:
-    a record of the series table; records, not iterrows: a Series per row costs more)."""
-    lines = [f"<b>{html.escape(str(row['country_name']))}</b>", describe_period(row["period"])]
-    if row["coverage"] != COMPLETE:
-        lines.append(f"{row['coverage'].capitalize()}: {format_amount(row['weight_t'], 't')}"
-                     " in the whole period")
-        if mode == SeriesMode.TONNES:
-            lines.append(f"Drawn at the average: {format_amount(row['average_value'], 't')}"
-                         " per period, not a real figure for any one period")
-    if mode == SeriesMode.SHARE:
-        share = row["average_value"] if row["coverage"] != COMPLETE else row["value"]
-        lines.append(f"Share of total: {format_share(share)} "
-                     f"({format_amount(row['weight_t'], 't')} of "
-                     f"{format_amount(row['total_t'], 't')})")
-    elif row["coverage"] == COMPLETE:
-        lines.append(f"Net weight: {format_amount(row['weight_t'], 't')}")
-    lines.append(f"Source rows: {row['row_count']} ({html.escape(_short(row['source_rows']))})")
-    return "<br>".join(lines)
-
-
-def _short(text: str, limit: int = 90) -> str:
-    text = str(text)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _label_rows(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> list[int]:
@@ -210,14 +184,14 @@ def _label_rows(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> lis
     return rows
 
 
-def _events(layout: dict, events: pd.DataFrame, start: pd.Timestamp,
+def _events(layout: dict, dates: pd.Series, records: list, start: pd.Timestamp,
             end: pd.Timestamp) -> dict:
     """Dashed lines with number tags and shading for events with an end date (added to
-    `layout`); returns the hover trace."""
-    events = events.sort_values("date")
-    rows = _label_rows(events["date"], start, end)
-    records = _records(events)
-    for number, (row, event) in enumerate(zip(rows, records), 1):
+    `layout`); returns the hover trace. `records`: the events in date order, `dates`
+    their dates."""
+    rows = _label_rows(dates, start, end)
+    hovers = [_event_hover(event, number) for number, event in enumerate(records, 1)]
+    for number, (row, event, hover) in enumerate(zip(rows, records, hovers), 1):
         if pd.notna(event.end_date):
             layout["shapes"].append({
                 "type": "rect", "xref": "x", "yref": "paper", "x0": event.date,
@@ -233,13 +207,13 @@ def _events(layout: dict, events: pd.DataFrame, start: pd.Timestamp,
             "y": 1, "yshift": -2 - ROW_PX * row, "xanchor": "center", "yanchor": "top",
             "showarrow": False, "bgcolor": "white", "bordercolor": EVENT_COLOUR,
             "borderwidth": 1, "borderpad": 1, "font": {"size": 10, "color": EVENT_COLOUR},
-            "hovertext": _event_hover(event, number), "name": "policy_event_label"})
+            "hovertext": hover, "name": "policy_event_label"})
     return {
-        "type": "scatter", "x": list(events["date"]), "y": [0.985] * len(events),
+        "type": "scatter", "x": list(dates), "y": [0.985] * len(records),
         "yaxis": "y2", "mode": "markers", "name": EVENT_TRACE,
         "marker": {"symbol": "triangle-down", "size": 11, "color": EVENT_COLOUR,
                    "opacity": 0.35},
-        "text": [_event_hover(event, number) for number, event in enumerate(records, 1)],
+        "text": hovers,
         "hovertemplate": "%{text}<extra></extra>"}
 
 
@@ -251,7 +225,10 @@ def _records(events: pd.DataFrame) -> list:
             zip(*(events[name].tolist() for name in events.columns), strict=True)]
 
 
+@lru_cache(maxsize=256)
 def _event_hover(event, number: int) -> str:
+    """Number, dates, event, its detail wrapped, and its source (kept: the same few events
+    on every view; `event` a record, compared by value)."""
     when = pd.Timestamp(event.date).strftime("%Y-%m-%d")
     if pd.notna(event.end_date):
         when += f" to {pd.Timestamp(event.end_date).strftime('%Y-%m-%d')}"
