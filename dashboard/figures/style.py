@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from _plotly_utils.utils import convert_to_base64
@@ -137,10 +139,13 @@ class SpecFigure(go.Figure):
 
 
 def _copied(value):
-    """A copy of nested dicts and lists; other values (str, numbers, arrays) shared."""
+    """A copy of nested dicts and lists; other values (str, numbers, arrays) shared, dates
+    as the ISO text plotly's JSON makes of them (so orjson takes the figure as it is)."""
     if isinstance(value, dict):
         return {key: _copied(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_copied(item) for item in value] if isinstance(value, list) else tuple(
             _copied(item) for item in value)
+    if isinstance(value, datetime):
+        return None if value is pd.NaT else value.isoformat()
     return value
