@@ -11,7 +11,7 @@ significant").
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -55,53 +55,89 @@ def detect_surges(rows: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     names = rows.drop_duplicates("country").set_index("country")["country_name"]
     # One index for the period and every reference period.
     index = PeriodIndex(rows)
-    return surges_from(index, names, params, lambda: monthly_tonnes(index))
+    return surges_from(index, names, params, lambda: monthly_tonnes(index),
+                       lambda label: period_columns(index, label))
 
 
 # The last selections' tonnes per country and month (ROBUST's window), beside their index.
 _MONTHLY: KeptPerFrame[MonthlyTonnes] = KeptPerFrame(kept=8)
 
 
+@dataclass(frozen=True)
+class PeriodColumns:
+    """The columns of `PeriodIndex.totals(label)` a surge rule reads, as arrays over the
+    keys that have rows in the period (or only rows too coarse for it)."""
+
+    at: np.ndarray  # those keys' numbers in the index
+    kg: np.ndarray  # net weight, kg (NaN: no row with a weight)
+    annual_only: np.ndarray  # 1.0 where the key has only rows too coarse for the period
+    partial: np.ndarray  # what the figure lacks in words ("2 of 3 months"), "" when whole
+    source_rows: np.ndarray  # source-row text
+
+
+def period_columns(index: PeriodIndex, label: str) -> PeriodColumns:
+    """`index.totals(label)`, the columns the rules read."""
+    totals = index.totals(label)
+    arrays = (index.key_numbers(totals.index), totals["net_weight_kg"].to_numpy(float),
+              totals["annual_only"].to_numpy(float), _partial_words(totals),
+              totals["source_rows"].to_numpy(object))
+    for array in arrays:  # kept and shared between requests: never written
+        array.setflags(write=False)
+    return PeriodColumns(*arrays)
+
+
+# The last selections' period columns: a tab's rules share periods (the period itself in
+# all, its year before in three), and a change of floor or threshold reuses them all.
+_PERIODS: KeptPerFrame[PeriodColumns] = KeptPerFrame(kept=48)
+
+
 def selection_surges(frame: pd.DataFrame, selection: Selection,
                      params: SurgeParams) -> pd.DataFrame:
     """`detect_surges(selected_rows(frame, selection), params)`, from the selection's kept
-    `PeriodIndex` and names (the map's), and for ROBUST its kept monthly tonnes."""
+    `PeriodIndex` and names (the map's), its kept period columns, and for ROBUST its kept
+    monthly tonnes."""
     every_measure = replace(selection, measure=Measure.WEIGHT)
     index = prepared_index(frame, selection)
 
     def months() -> MonthlyTonnes:
         return _MONTHLY.get(frame, every_measure, lambda: monthly_tonnes(index))
 
-    return surges_from(index, country_names(frame, selection), params, months)
+    def period(label: str) -> PeriodColumns:
+        return _PERIODS.get(frame, (every_measure, label), lambda: period_columns(index, label))
+
+    return surges_from(index, country_names(frame, selection), params, months, period)
 
 
 def surges_from(index: PeriodIndex, names: pd.Series, params: SurgeParams,
-                months: Callable[[], MonthlyTonnes]) -> pd.DataFrame:
+                months: Callable[[], MonthlyTonnes],
+                period: Callable[[str], PeriodColumns]) -> pd.DataFrame:
     """The `detect_surges` table from the rows' `PeriodIndex` by country, country name by
-    ISO3, and `monthly_tonnes(index)` (asked for only by the ROBUST rule's window).
+    ISO3, `monthly_tonnes(index)` (asked for only by the ROBUST rule's window) and
+    `period_columns(index, label)` per period label.
 
     Columns are computed as arrays over the index's keys (ISO3 codes as its key numbers)
     and the table is built once, in its order (the steps in pandas: `surges_reference`,
     tested equal).
     """
-    current = index.totals(params.period)
-    now = index.key_numbers(current.index)
+    current = period(params.period)
+    now = current.at
     ref, reference = (robust_reference(index, months(), params)
-                      if params.rule == SurgeRule.ROBUST else _period_reference(index, params))
+                      if params.rule == SurgeRule.ROBUST
+                      else _period_reference(len(index.keys), params, period))
     countries = np.union1d(now, ref)  # the keys are sorted: so are the countries
     keys = len(index.keys)
 
     def spread(at: np.ndarray, values: np.ndarray, missing: object) -> np.ndarray:
         return _at_keys(at, values, missing, keys)[countries]
 
-    current_kg = spread(now, current["net_weight_kg"].to_numpy(float), 0.0)  # no rows: none
+    current_kg = spread(now, current.kg, 0.0)  # no rows: none
     columns = {"current_kg": current_kg, "current_t": current_kg / 1000,
-               "current_partial": spread(now, _partial_words(current), ""),
+               "current_partial": spread(now, current.partial, ""),
                **{name: spread(ref, reference[name], np.nan)
                   for name in ("reference_t", "reference_kg", "score")},
                **{name: spread(ref, reference[name], "")
                   for name in ("gap", "detail", "reference_partial")},
-               "source_rows": spread(now, current["source_rows"].to_numpy(object), ""),
+               "source_rows": spread(now, current.source_rows, ""),
                "reference_source_rows": spread(ref, reference["source_rows"], "")}
     _judge(columns, params)
     return _sorted_table(index.keys[countries], names, columns, threshold(params))
@@ -173,15 +209,16 @@ def _judge(columns: dict[str, np.ndarray], params: SurgeParams) -> None:
         for row in zip(*(columns[w].tolist() for w in words))]
 
 
-def _period_reference(period_index: PeriodIndex, params: SurgeParams
+def _period_reference(keys: int, params: SurgeParams,
+                      period: Callable[[str], PeriodColumns]
                       ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Reference volume (t) per country from whole periods (the ratio rules): the
-    countries' key numbers, and the columns over them."""
+    """Reference volume (t) per country from whole periods (the ratio rules), over `keys`
+    keys with `period(label)` the period columns: the countries' key numbers, and the
+    columns over them."""
     labels = reference_periods(params)
-    totals = [period_index.totals(label) for label in labels]
-    at = [period_index.key_numbers(t.index) for t in totals]
+    totals = [period(label) for label in labels]
+    at = [t.at for t in totals]
     countries = np.unique(np.concatenate(at)) if at else np.zeros(0, dtype=np.int64)
-    keys = len(period_index.keys)
 
     def spread(numbers: np.ndarray, values: np.ndarray, missing: object) -> np.ndarray:
         return _at_keys(numbers, values, missing, keys)[countries]
@@ -189,21 +226,21 @@ def _period_reference(period_index: PeriodIndex, params: SurgeParams
     # One row per country, one column per period: summed along rows, in the periods'
     # order, as pandas sums a row of a frame (the same last digit as the pandas steps).
     kg = np.ascontiguousarray(np.column_stack(
-        [spread(a, t["net_weight_kg"].to_numpy(float), np.nan)
+        [spread(a, t.kg, np.nan)
          for t, a in zip(totals, at, strict=True)]).reshape(len(countries), len(labels)))
     words = [describe_period(label) for label in labels]
     gaps = np.isnan(kg)
     reference_t = kg.sum(axis=1) / len(labels) / 1000
     history_rule = params.rule == SurgeRule.SAFEGUARD
-    coarse = np.logical_or.reduce([spread(a, t["annual_only"].to_numpy(float), np.nan) == 1
+    coarse = np.logical_or.reduce([spread(a, t.annual_only, np.nan) == 1
                                    for t, a in zip(totals, at, strict=True)])
     detail = (np.array(_safeguard_details(params, kg, words), dtype=object) if history_rule
               else np.full(len(countries), "", dtype=object))
     detail[coarse & np.isnan(reference_t)] = (
         f"{reference_label(params)}: only annual data, too coarse to compare")
     partial = [[f"{word}: {lacks}" if lacks else "" for lacks in spread(
-        a, _partial_words(t), "")] for word, t, a in zip(words, totals, at, strict=True)]
-    traces = [spread(a, t["source_rows"].to_numpy(object), "")
+        a, t.partial, "")] for word, t, a in zip(words, totals, at, strict=True)]
+    traces = [spread(a, t.source_rows, "")
               for t, a in zip(totals, at, strict=True)]
     return countries, {
         "reference_t": reference_t, "reference_kg": kg.sum(axis=1),

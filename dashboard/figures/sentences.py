@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from dashboard.analytics.period_rows import describe_period
@@ -14,35 +15,45 @@ from dashboard.figures.dependency_charts import world_text
 from dashboard.figures.text import format_amount, format_number, format_share, plural
 
 
-def _names(rows: pd.DataFrame, limit: int = 4) -> str:
-    names = [str(n) for n in rows["country_name"].head(limit)]
-    more = len(rows) - len(names)
-    text = ", ".join(names[:-1]) + (f" and {names[-1]}" if len(names) > 1 else names[0])
+def _names(names: list, limit: int = 4) -> str:
+    """The first `limit` names, "A, B and C (and 2 more)"."""
+    shown = [str(n) for n in names[:limit]]
+    more = len(names) - len(shown)
+    text = ", ".join(shown[:-1]) + (f" and {shown[-1]}" if len(shown) > 1 else shown[0])
     return text + (f" (and {more} more)" if more > 0 else "")
 
 
 def surge_sentence(table: pd.DataFrame, words: dict[str, str], params) -> str:
-    """"Rule: ... 2 countries flagged: South Korea (Q1 2025: 10.5 t; all of 2024: 9.6 t ...)"."""
+    """"Rule: ... 2 countries flagged: South Korea (Q1 2025: 10.5 t; all of 2024: 9.6 t ...)".
+
+    From the table's columns as lists (`surge_sentences_reference`: the same words from
+    pandas selections, tested equal)."""
     what = f"{words['commodity']} {words['counterpart']}"
-    flagged = table[table["flagged"]]
-    if flagged.empty:
-        assessed = int((table["status"] != "below floor").sum())
+    flagged = np.flatnonzero(table["flagged"].to_numpy(dtype=bool)).tolist()
+    if not flagged:
+        assessed = sum(status != "below floor" for status in table["status"].tolist())
         return (f"No country's {what} in {describe_period(params.period)} meets the rule"
                 f" ({plural(assessed, 'country')} assessed above the"
                 f" {format_amount(params.floor_t, 't')} floor).")
-    first = flagged.iloc[0]
+    names = table["country_name"].tolist()
+    first = flagged[0]
     return (f"{plural(len(flagged), 'country')} flagged for "
-            f"{what}: {_names(flagged)}. {first['country_name']}: {first['explanation']}")
+            f"{what}: {_names([names[i] for i in flagged])}. {names[first]}: "
+            f"{table['explanation'].iat[first]}")
 
 
 def series_sentence(series: pd.DataFrame, name: str, period: str) -> str:
+    """The series' span and its highest monthly rate; `series` is `country_series` output
+    (positions as its index)."""
     if series.empty:
         return f"No rows for {name} in this selection: focus a country to see its series."
-    peak = series.loc[series["weight_t_per_month"].idxmax()]
-    return (f"{name}'s series runs from {describe_period(series['period'].iloc[0])} to "
-            f"{describe_period(series['period'].iloc[-1])}; its highest monthly rate was "
-            f"{format_amount(peak['weight_t_per_month'], 't')} per month in "
-            f"{describe_period(peak['period'])}. The compared period, "
+    labels = series["period"].tolist()
+    per_month = series["weight_t_per_month"].to_numpy(dtype=float)
+    peak = int(np.nanargmax(per_month))  # the first highest; no rate at all: ValueError
+    return (f"{name}'s series runs from {describe_period(labels[0])} to "
+            f"{describe_period(labels[-1])}; its highest monthly rate was "
+            f"{format_amount(float(per_month[peak]), 't')} per month in "
+            f"{describe_period(labels[peak])}. The compared period, "
             f"{describe_period(period)}, is shaded.")
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections import Counter
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -49,6 +51,24 @@ HOVER_WIDTH = 90  # characters per hover line
 _HOVER_LINES = textwrap.TextWrapper(width=HOVER_WIDTH)
 
 
+# The same countries, numbers and source lines come back view after view of a tab (another
+# rule, floor or threshold on the same selection): their words are made once.
+_TEXTS_KEPT = 4096
+
+
+@lru_cache(maxsize=_TEXTS_KEPT)
+def _amount(number: float, unit: str) -> str:
+    """`format_amount(number, unit)`."""
+    return format_amount(number, unit)
+
+
+@lru_cache(maxsize=_TEXTS_KEPT)
+def _number(number: float) -> str:
+    """`format_number(number)`."""
+    return format_number(number)
+
+
+@lru_cache(maxsize=_TEXTS_KEPT)
 def _wrap(text: str) -> str:
     """`textwrap.wrap(text, 90)` joined with <br>. Hover texts are mostly plain words and
     single spaces ("Source rows: f.csv lines 2, 3, ..."): those are packed here greedily,
@@ -90,14 +110,16 @@ def surge_chart_spec(table: pd.DataFrame, params: SurgeParams, caption: Caption,
 
     `table` is `detect_surges` output. Flagged countries first, then the nearest misses;
     countries below the floor or without enough history are counted in a note, not drawn.
+    Built from the table's columns as lists (`surge_charts_reference`: the same spec from
+    the frame, tested equal).
     """
-    # Positions, then one take: boolean frames and index look-ups cost more than the spec.
-    drawable = np.isin(table["status"].to_numpy(dtype=object), [s.value for s in DRAWN])
-    drawn = table.iloc[np.flatnonzero(drawable)[:top]]
+    statuses = table["status"].tolist()
+    drawable = [i for i, status in enumerate(statuses) if status in _DRAWN_VALUES]
+    shown = drawable[:top]
     # The rule in short words (the page prints the full paragraph with its citations). On a
     # phone the legend gives way to words in the rule's lines: beside it, they overlapped.
     rule = (f"Rule: {describe_period(params.period)} {rule_words(params)};"
-            f" floor {format_amount(params.floor_t, 't')}")
+            f" floor {_amount(params.floor_t, 't')}")
     if caption.narrow:
         rule = "<br>".join(textwrap.wrap(f"{rule}. {NARROW_KEY}", widths(caption).note))
     # On a phone the rule spans the width: it sits over the threshold's label, not beside.
@@ -108,14 +130,14 @@ def surge_chart_spec(table: pd.DataFrame, params: SurgeParams, caption: Caption,
         "align": "left", "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT},
         "name": "rule"}]}
     traces: list[dict] = []
-    if drawn.empty:
+    if not shown:
         _no_data(layout, f"No country reaches the floor with a reference for "
                          f"{describe_period(params.period)}.")
     else:
-        traces = _draw_scores(layout, drawn, params, caption)
-    _note_left_out(layout, table, drawable, top, params)
+        traces = _draw_scores(layout, _rows_of(table, shown), params, caption)
+    _note_left_out(layout, statuses, drawable, top, params)
     row_px = 40 if caption.narrow else 30  # a phone's names take two lines
-    layout |= {"height": max(360, 170 + row_px * len(drawn)), "showlegend": not caption.narrow,
+    layout |= {"height": max(360, 170 + row_px * len(shown)), "showlegend": not caption.narrow,
                "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
                           "yanchor": "bottom"}, "hoverlabel": {"align": "left"},
                "plot_bgcolor": "white"}
@@ -124,25 +146,33 @@ def surge_chart_spec(table: pd.DataFrame, params: SurgeParams, caption: Caption,
                          top=110 + rule_room, bottom=84, narrow_left=NARROW_LABEL_PX)
 
 
-def _draw_scores(layout: dict, drawn: pd.DataFrame, params: SurgeParams,
+_DRAWN_VALUES = frozenset(status.value for status in DRAWN)
+_BAR_COLUMNS = ("country_name", "status", "current_t", "reference_t", "score", "threshold",
+                "flagged", "explanation", "source_rows", "reference_source_rows")
+
+
+def _rows_of(table: pd.DataFrame, rows: list[int]) -> dict[str, list]:
+    """The bars' columns of `table` at the positions `rows`, as lists (iso3: the index)."""
+    picked = {name: table[name].tolist() for name in _BAR_COLUMNS}
+    picked["iso3"] = table.index.tolist()
+    return {name: [values[i] for i in rows] for name, values in picked.items()}
+
+
+def _draw_scores(layout: dict, drawn: dict[str, list], params: SurgeParams,
                  caption: Caption) -> list[dict]:
-    """The bars (flagged, then the rest), and the threshold's axis, line and label in
-    `layout`."""
+    """The bars (flagged, then the rest) of the `drawn` rows' columns, and the threshold's
+    axis, line and label in `layout`."""
     is_ratio = params.rule != SurgeRule.ROBUST
     limit = threshold(params)
-    score = drawn["score"].to_numpy(dtype=float)
+    score = np.array(drawn["score"], dtype=float)
     finite = score[np.isfinite(score)]
     cap = max(float(finite.max()) if finite.size else 0.0, limit) * 1.5
     plotted = _clipped(score, 1e-3 if is_ratio else None, cap)
     labels = category_labels(drawn["country_name"], caption)
-    columns = {name: drawn[name].tolist() for name in (
-        "country_name", "status", "current_t", "reference_t", "score", "threshold",
-        "explanation", "source_rows", "reference_source_rows")}
-    columns |= {"iso3": drawn.index.tolist(), "plotted": plotted.tolist(), "label": labels}
-    flags = drawn["flagged"].to_numpy(dtype=bool)
+    columns = drawn | {"plotted": plotted.tolist(), "label": labels}
     traces = []
     for flagged, name, colour in ((True, "surge", FLAG_COLOUR), (False, "no surge", CALM_COLOUR)):
-        rows = np.flatnonzero(flags == flagged).tolist()
+        rows = [i for i, flag in enumerate(drawn["flagged"]) if bool(flag) == flagged]
         if not rows:
             continue
         part = {column: [values[i] for i in rows] for column, values in columns.items()}
@@ -150,12 +180,19 @@ def _draw_scores(layout: dict, drawn: pd.DataFrame, params: SurgeParams,
             "type": "bar", "x": part["plotted"], "y": part["label"],
             "orientation": "h", "name": name,
             "marker": {"color": colour, "pattern": {"shape": "/" if flagged else ""}},
-            "text": [f"{format_amount(now, 't')} vs {format_amount(ref, 't')}" for now, ref
+            "text": [f"{_amount(now, 't')} vs {_amount(ref, 't')}" for now, ref
                      in zip(part["current_t"], part["reference_t"], strict=True)],
             "textposition": "outside", "cliponaxis": False,
             **({"textfont": {"size": 10}} if caption.narrow else {}),
             "customdata": part["iso3"], "hovertext": _hover(part, params),
             "hovertemplate": "%{hovertext}<extra></extra>"})
+    _score_axis(layout, plotted, labels, limit, is_ratio, caption)
+    return traces
+
+
+def _score_axis(layout: dict, plotted: np.ndarray, labels: list[str], limit: float,
+                is_ratio: bool, caption: Caption) -> None:
+    """The bars' category order, the score axis, and the threshold's line and label."""
     order = labels[::-1]  # first row at the top
     title = ("ratio to the reference (x), log scale" if is_ratio
              else "highest monthly robust z-score (no unit)")
@@ -175,11 +212,10 @@ def _draw_scores(layout: dict, drawn: pd.DataFrame, params: SurgeParams,
                          "x1": limit, "y0": 0, "y1": 1, "name": "threshold",
                          "line": {"color": MUTED_TEXT, "width": 2, "dash": "dash"}}]
     layout["annotations"].append({
-        "text": f"threshold {format_amount(limit, 'x' if is_ratio else '')}", "xref": "x",
+        "text": f"threshold {_amount(limit, 'x' if is_ratio else '')}", "xref": "x",
         "yref": "paper", "x": math.log10(limit) if is_ratio else limit, "y": 1,
         "yanchor": "bottom", "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT},
         "name": "threshold_label"})
-    return traces
 
 
 def _clipped(score: np.ndarray, lower: float | None, upper: float) -> np.ndarray:
@@ -199,25 +235,25 @@ def _hover(part: dict[str, list], params: SurgeParams) -> list[str]:
                                  "reference_source_rows")]
     return ["<br>".join([
         f"<b>{name}</b> ({iso}): {status}",
-        f"{period}: {format_amount(now, 't')}",
-        f"{reference}: {format_amount(ref, 't')}",
-        f"{score} {format_number(value)} (threshold {format_number(limit)})",
+        f"{period}: {_amount(now, 't')}",
+        f"{reference}: {_amount(ref, 't')}",
+        f"{score} {_number(value)} (threshold {_number(limit)})",
         _wrap(why), _wrap(f"Source rows: {rows}"), _wrap(f"Reference rows: {ref_rows or 'none'}")])
         for iso, name, status, now, ref, value, limit, why, rows, ref_rows
         in zip(*columns, strict=True)]
 
 
-def _note_left_out(layout: dict, table: pd.DataFrame, drawable: np.ndarray, top: int,
+def _note_left_out(layout: dict, statuses: list[str], drawable: list[int], top: int,
                    params: SurgeParams) -> None:
-    """A note counting the countries not drawn, by status (`drawable`: rows that could be
-    drawn; the first `top` of them are)."""
-    rest = ~drawable
-    rest[np.flatnonzero(drawable)[top:]] = True
-    if not rest.any():
+    """A note counting the countries not drawn, by status, most first (ties in table
+    order, as `value_counts` orders them); `drawable`: positions of rows that could be
+    drawn, the first `top` of them are."""
+    drawn = set(drawable[:top])
+    counts = Counter(status for i, status in enumerate(statuses) if i not in drawn)
+    if not counts:
         return
-    counts = table["status"].iloc[np.flatnonzero(rest)].value_counts()
-    parts = [f"{n} {status}" for status, n in counts.items()]
-    floor = format_amount(params.floor_t, "t")
+    parts = [f"{n} {status}" for status, n in counts.most_common()]
+    floor = _amount(params.floor_t, "t")
     layout["annotations"].append({
         "text": f"Not drawn: {', '.join(parts)} (floor {floor}).", "xref": "paper",
         "yref": "paper", "x": 1, "y": 0, "yshift": -40, "xanchor": "right", "yanchor": "top",
@@ -240,23 +276,24 @@ def country_series_spec(series: pd.DataFrame, country_label: str, period: str,
     `series` is `country_series` output; years with only annual (or quarterly) data are drawn
     as their monthly average over the whole year (or quarter), so bars are comparable.
     `reference_periods` (from `analytics.surge_rules.reference_periods`) are shaded grey.
+    Built from the table's columns as lists (`surge_charts_reference`: the same spec from
+    the frame, tested equal).
     """
     layout: dict = {"annotations": []}
     if series.empty:
         _no_data(layout, f"No rows for {country_label}.")
         return captioned({"data": [], "layout": layout}, caption)
-    inside = (series["period_start"] >= label_start(period)) & (
-        series["period_start"] < label_end(period))
-    starts = pd.to_datetime(series["period_start"])
-    ends = pd.to_datetime(series["period"].map(label_end))
-    middles = (starts + (ends - starts) / 2).dt.strftime("%Y-%m-%dT%H:%M:%S")
+    columns = {name: series[name].tolist() for name in _SERIES_COLUMNS}
+    first, last = label_start(period), label_end(period)
+    bars_at = [_bar_at(start, label) for start, label
+               in zip(columns["period_start"], columns["period"], strict=True)]
     bars = {  # dates as ISO text (what plotly's JSON makes of them), so orjson needs no cleaning
-        "type": "bar", "x": middles.tolist(),
-        "y": series["weight_t_per_month"].tolist(),
-        "width": [0.9 * d.total_seconds() * 1000 for d in ends - starts],
-        "marker": {"color": [PERIOD_SHADE if i else CALM_COLOUR for i in inside]},
-        "name": country_label, "customdata": series["period"].tolist(),
-        "hovertext": _series_hover(series), "hovertemplate": "%{hovertext}<extra></extra>"}
+        "type": "bar", "x": [middle for middle, _ in bars_at],
+        "y": columns["weight_t_per_month"], "width": [width for _, width in bars_at],
+        "marker": {"color": [PERIOD_SHADE if first <= start < last else CALM_COLOUR
+                             for start in columns["period_start"]]},
+        "name": country_label, "customdata": columns["period"],
+        "hovertext": _series_hover(columns), "hovertemplate": "%{hovertext}<extra></extra>"}
     layout["shapes"] = []
     for span in _spans(reference_periods or []):
         _shade(layout, span, "reference", NO_DATA_COLOUR, 0.6, "reference_period")
@@ -289,18 +326,31 @@ def _shade(layout: dict, span: tuple[str, str], label: str, colour: str, opacity
 SERIES_KIND = {"M": "monthly data", "Q": "quarterly data", "A": "annual data"}
 
 
-def _series_hover(series: pd.DataFrame) -> list[str]:
-    """Hover text per period, from the columns (no row objects)."""
+_SERIES_COLUMNS = ("period", "freq", "period_start", "months", "weight_t",
+                   "weight_t_per_month", "value_usd", "source_rows")
+
+
+@lru_cache(maxsize=4096)
+def _bar_at(start: pd.Timestamp, label: str) -> tuple[str, float]:
+    """A period's bar from its first day and label: the middle of the period as ISO text,
+    and its width (90% of the period, ms)."""
+    start = pd.Timestamp(start)
+    length = label_end(label) - start
+    return (start + length / 2).strftime("%Y-%m-%dT%H:%M:%S"), 0.9 * length.total_seconds() * 1000
+
+
+def _series_hover(columns: dict[str, list]) -> list[str]:
+    """Hover text per period, from the series' columns as lists."""
     texts = []
     for label, freq, months, weight, per_month, value, rows in zip(
-            *(series[c].tolist() for c in ("period", "freq", "months", "weight_t",
-                                           "weight_t_per_month", "value_usd", "source_rows")),
+            *(columns[c] for c in ("period", "freq", "months", "weight_t",
+                                   "weight_t_per_month", "value_usd", "source_rows")),
             strict=True):
         lines = [f"<b>{describe_period(label)}</b> ({SERIES_KIND[freq]})",
-                 f"{format_amount(weight, 't')} in the period"]
+                 f"{_amount(weight, 't')} in the period"]
         if months > 1:
-            lines.append(f"{format_amount(per_month, 't')} a month on average")
-        lines.append(f"Value: {format_amount(value, 'USD')}")
+            lines.append(f"{_amount(per_month, 't')} a month on average")
+        lines.append(f"Value: {_amount(value, 'USD')}")
         lines.append(_wrap(f"Source rows: {rows}"))
         texts.append("<br>".join(lines))
     return texts
