@@ -9,6 +9,8 @@ generated trade with annual rows beside months, missing weights and several file
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -16,6 +18,7 @@ from hypothesis import strategies as st
 from test_analytics_properties import PROPERTY, frame_of, trade
 
 from dashboard.analytics.catalogue import Catalogue
+from dashboard.analytics.compare import Measure
 from dashboard.analytics.country_table import selected_rows
 from dashboard.analytics.series_index import (
     SeriesIndex,
@@ -66,6 +69,18 @@ def test_kept_country_series_is_the_reference_for_every_country(demo_data, query
                     reference)
         compared += len(reference)
     assert compared > 0
+
+
+def test_a_kept_country_series_is_the_same_for_any_measure_and_never_changed_by_a_caller(
+        demo_data):
+    catalogue = Catalogue.of(demo_data.frame)
+    state, _ = from_query("?tab=surges&focus=JPN", default_view(catalogue), catalogue)
+    reference = country_series(selected_rows(demo_data.frame, state.selection), "JPN")
+    first = selection_country_series(demo_data.frame, state.selection, "JPN")
+    first["weight_t"] = -1.0  # a caller's change
+    by_value = replace(state.selection, measure=Measure.VALUE)
+    assert_same(selection_country_series(demo_data.frame, by_value, "JPN"), reference)
+    assert_same(selection_country_series(demo_data.frame, state.selection, "JPN"), reference)
 
 
 def test_a_selection_without_rows_gives_the_reference_empty_table(demo_data):

@@ -309,8 +309,16 @@ def country_series_from(index: SeriesIndex, iso3: str) -> pd.DataFrame:
     return finish_country_series(series)
 
 
+# The last focus countries' series: the surges tab draws the same one again for every
+# rule, floor and threshold (it depends on none of them).
+_COUNTRY_SERIES: KeptPerFrame[pd.DataFrame] = KeptPerFrame(kept=16)
+
+
 def selection_country_series(frame: pd.DataFrame, selection: Selection,
                              iso3: str) -> pd.DataFrame:
     """`country_series(selected_rows(frame, selection), iso3)` from the kept `SeriesIndex`
-    (the same table: tests/test_surge_series_fast.py)."""
-    return country_series_from(series_index(frame, selection), iso3)
+    (the same table: tests/test_surge_series_fast.py), kept per selection and country; a
+    copy, so a caller's change never reaches the next request."""
+    key = replace(selection, measure=Measure.WEIGHT)
+    return _COUNTRY_SERIES.get(frame, (key, iso3), lambda: country_series_from(
+        series_index(frame, key), iso3)).copy()
