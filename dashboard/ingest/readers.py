@@ -95,7 +95,7 @@ def merge_results(results: list[ReadResult],
     """One result for several files: frames joined, duplicate keys across files reported
     (the first max_problems one by one, the rest counted)."""
     frames = [r.frame for r in results if len(r.frame)]
-    frame = pd.concat(frames, ignore_index=True) if frames else schema.empty_frame()
+    frame = schema.concat(frames)
     frame, found = validate.drop_duplicate_keys(frame)
     duplicates = ProblemLog("(all files)", max_problems)
     duplicates.extend(found)
@@ -213,7 +213,7 @@ def _read_rows(path: Path, table: Table, layout: layouts.Layout, chunk_rows: int
     if totals["rows_read"] == 0:
         problems.add(Problem(file, table.header_line, "", "", Reason.EMPTY_FILE,
                                 f"the file has a header ({layout.description}) but no data rows"))
-    frame = pd.concat(frames, ignore_index=True) if frames else schema.empty_frame()
+    frame = schema.concat(frames)
     name = f"{layout.name}, sheet {table.sheet!r}" if table.sheet else layout.name
     return ReadResult(schema.conform(frame), problems.listed(), totals, {file: name})
 

@@ -110,7 +110,7 @@ def build_frame(
     _quantities(staging, collector, out, decimal_comma)
     keep = ~collector.bad
     out = out.loc[keep]
-    out["source_file"] = file
+    out["source_file"] = schema.one_label(file, len(out))
     out["source_line"] = staging.loc[keep, "line"].astype("int64")
     out["period_start"] = period_labels.period_start(out["period"]) if len(out) else pd.Series(
         [], dtype="datetime64[s]")

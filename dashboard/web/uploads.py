@@ -134,7 +134,7 @@ class UploadStore:
                 shutil.rmtree(folder, ignore_errors=True)
                 return UploadResult(None, name, 0, result.stats.get("rows_read", 0), problems,
                                     _refusal(name, problems))
-            frame = result.frame.assign(source_file=name)
+            frame = result.frame.assign(source_file=schema.one_label(name, len(result.frame)))
             self._keep(folder, frame, name, result.stats, problems)
         except BaseException:  # refused, timed out, disk full: no half-written folder stays
             shutil.rmtree(folder, ignore_errors=True)
