@@ -54,13 +54,13 @@ class PeriodIndex:
         # Each kept row's position in `rows`: other columns of the rows, in this order.
         self.position = np.flatnonzero(keep)[order]
         labels, periods = pd.factorize(finest["period"])
-        freqs = finest["freq"].to_numpy(dtype=object, na_value="")
         parsed = np.array([_parse(str(p)) for p in periods], dtype=np.int64).reshape(-1, 3)
         year, month, quarter = (parsed[labels, i][order] for i in range(3))
         self.year, self.month = year, month
         self.bits = np.array([period_bits(str(p)) for p in periods],
                              dtype=np.int64).reshape(-1)[labels][order]
-        self.fineness = np.array([FINENESS[f] for f in freqs], dtype=np.int64)[order]
+        at, freqs = pd.factorize(finest["freq"])  # looked up once per frequency, not per row
+        self.fineness = np.array([FINENESS[f] for f in freqs], dtype=np.int64)[at][order]
         # The rules of `periods`: sub-year periods from the finest rows, years from each
         # series' annual row where it has one; `beside`: annual rows with complete months.
         self.is_finest, self.year_use, self.beside = (
