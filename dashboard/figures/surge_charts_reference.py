@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.analytics.period_rows import describe_period
-from dashboard.analytics.surge_rules import SurgeParams, SurgeRule, SurgeStatus, threshold
+from dashboard.analytics.surge_rules import SurgeParams, SurgeRule, threshold
 from dashboard.analytics.surge_text import reference_label, rule_words
 from dashboard.figures.caption import (
     Caption,
@@ -29,28 +29,24 @@ from dashboard.figures.caption import (
     widths,
 )
 from dashboard.figures.style import (
-    BLUE,
     MUTED_TEXT,
     NO_DATA_COLOUR,
-    ORANGE,
-    VERMILLION,
     figure_from,
     message_spec,
+)
+from dashboard.figures.surge_charts import (  # the shared look, not what is tested
+    CALM_COLOUR,
+    DRAWN,
+    FLAG_COLOUR,
+    HOVER_WIDTH,
+    NARROW_KEY,
+    NARROW_LABEL_PX,
+    PERIOD_SHADE,
+    SERIES_KIND,
 )
 from dashboard.figures.text import format_amount, format_number
 from dashboard.ingest.period_labels import label_end, label_start
 
-# Flagged bars also
-# carry a hatch pattern, so the flag never depends on colour alone.
-FLAG_COLOUR = VERMILLION
-CALM_COLOUR = BLUE
-PERIOD_SHADE = ORANGE
-DRAWN = (SurgeStatus.SURGE, SurgeStatus.BELOW_THRESHOLD)
-NARROW_KEY = "Hatched orange bars: surge; blue: no surge"
-NARROW_LABEL_PX = 112  # a phone's left margin: country names wrapped to two short lines
-
-
-HOVER_WIDTH = 90  # characters per hover line
 _HOVER_LINES = textwrap.TextWrapper(width=HOVER_WIDTH)
 
 
@@ -291,7 +287,6 @@ def _shade(layout: dict, span: tuple[str, str], label: str, colour: str, opacity
         "font": {"size": 11, "color": MUTED_TEXT}, **({"yshift": 14 * row} if row else {})})
 
 
-SERIES_KIND = {"M": "monthly data", "Q": "quarterly data", "A": "annual data"}
 
 
 def _series_hover(series: pd.DataFrame) -> list[str]:
