@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,7 @@ class _Codes:
     sizes: dict[str, int]
 
 
-def _factorized(values, sort: bool = False) -> tuple[np.ndarray, object] | None:
+def _factorized(values, sort: bool = False) -> tuple[np.ndarray, Any] | None:
     """Codes and distinct values as `pd.factorize(values, sort=sort)` gives them; None
     where a value is missing."""
     if not len(values) or values.isna().any():
@@ -158,7 +159,9 @@ def _period_codes(rows: _Rows, level: str) -> tuple[np.ndarray, dict] | None:
     usable = fineness <= FINENESS[level]
     containers = containing_labels(few, level)  # read only where usable
     container = np.full(len(labels), -1, dtype=np.int64)
-    container[usable] = _factorized(containers.array[usable], sort=True)[0]
+    found = _factorized(containers.array[usable], sort=True)
+    assert found is not None, "containing labels of canonical labels are never missing"
+    container[usable] = found[0]
     return pair, {
         "fineness": fineness, "container": container, "containers": containers,
         "year": np.array([year_codes.setdefault(p[:4], len(year_codes)) for p in labels],
@@ -170,11 +173,12 @@ def codes_of(rows: _Rows, level: str) -> _Codes | None:
     """The rows' codes, or None where the fast path does not apply (a missing key, a label
     not canonical): the reference then answers."""
     periods = _period_codes(rows, level)
-    keys = {name: _factorized(rows.column(name), sort=True)
-            for name in ("reporter", "flow", "commodity_code")}
-    if (periods is None or any(found is None for found in keys.values())
+    found = {name: _factorized(rows.column(name), sort=True)
+             for name in ("reporter", "flow", "commodity_code")}
+    if (periods is None or any(codes is None for codes in found.values())
             or rows.column("partner").isna().any()):
         return None
+    keys = cast(dict[str, tuple[np.ndarray, Any]], found)  # none is None (checked above)
     pair, few = periods
     sizes = {name: len(found[1]) for name, found in keys.items()}
     sizes |= {"year": int(few["year"].max()) + 1, "container": int(few["container"].max()) + 1}

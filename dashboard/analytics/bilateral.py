@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from pathlib import PurePath
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,7 +70,7 @@ class _PeriodLinks:
     columns: dict[str, list]  # LINK_KEY, source_file, source_line
     kg: np.ndarray  # net_weight_kg
     usd: np.ndarray  # value_usd
-    dtypes: dict[str, object]  # each column's dtype: the table's columns take them
+    dtypes: dict[str, Any]  # each column's dtype: the table's columns take them
 
 
 # Per (rows, period, direction): which rows make up a period is a grouping of every row

@@ -146,5 +146,6 @@ def _as_brotli(response: Response, body: bytes) -> Response:
         response.headers["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
     etag, weak = response.get_etag()
     if etag:  # another body, so another validator (as Flask-Compress names its own)
-        response.set_etag(f"{etag}:br", weak=weak)
-    return response.make_conditional(request)
+        response.set_etag(f"{etag}:br", weak=bool(weak))
+    response.make_conditional(request)  # in place: a 304 when the client has this body
+    return response
