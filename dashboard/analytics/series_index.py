@@ -7,22 +7,25 @@ not depend on which countries are drawn), each row's label at every frequency. A
 is then a mask, a dense table of each (country, year)'s coarsest frequency, one grouped
 sum and a short loop that writes the source traces.
 
-`volume_series` on the selected rows stays the reference definition: a property test
-(tests/test_fast_series_mirror.py) checks that both give the same table. The surges tab's
-one-country series (`country_series_from`, reference `country_series`) reads the same kept
-arrays (tests/test_surge_series_fast.py).
+`volume_series` on the selected rows stays the reference definition: property tests
+(tests/test_fast_series_mirror.py, tests/test_series_tab_fast.py, the latter also against
+the older array path kept in `series_index_reference`) check that all give the same table.
+The surges tab's one-country series (`country_series_from`, reference `country_series`)
+reads the same kept arrays (tests/test_surge_series_fast.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import PurePath
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from dashboard.analytics.compare import MAX_TRACE_LINES, Measure
 from dashboard.analytics.country_table import Selection, selected_rows
+from dashboard.analytics.group_sums import grouped_sums
 from dashboard.analytics.kept import KeptPerFrame
 from dashboard.analytics.period_rows import (
     FINENESS,
@@ -43,6 +46,8 @@ from dashboard.analytics.timeseries import (
 from dashboard.ingest.period_labels import MONTHS, freq_of, is_label, label_start
 
 FREQ_OF_MONTHS = {months: freq for freq, months in MONTHS.items()}
+# Rows up to which a grouped sum is cheaper in Python (`group_sums`) than pandas' fixed cost.
+SMALL_GROUPED_SUM = 2000
 
 
 class SeriesIndex:
@@ -82,6 +87,10 @@ class SeriesIndex:
                                      dtype=np.int64)
         self.label_starts = [label_start(str(label)) if ok else pd.NaT
                              for label, ok in zip(self.labels, usable, strict=True)]
+        self.label_start_ns = np.array([np.datetime64(start, "ns") if ok else np.datetime64("NaT")
+                                        for start, ok in zip(self.label_starts, usable,
+                                                             strict=True)],
+                                       dtype="datetime64[ns]")
         self.finished_dtypes = {mode: _finish(self._sample(), ["X"], "M", mode).dtypes
                                 for mode in SeriesMode}
 
@@ -119,7 +128,10 @@ def volume_series_from(index: SeriesIndex, countries: list[str], freq: str = "M"
                        mode: str = SeriesMode.TONNES,
                        all_partners: SeriesIndex | None = None) -> pd.DataFrame:
     """`volume_series(rows, countries, freq, mode, all_partner_rows)` where `index` is
-    `SeriesIndex(rows)` and `all_partners` is `SeriesIndex(all_partner_rows)`."""
+    `SeriesIndex(rows)` and `all_partners` is `SeriesIndex(all_partner_rows)`.
+
+    Every column is computed as an array in the table's order and the table is built once
+    (`series_index_reference` builds it early and edits it: the same table, tested)."""
     if len(countries) > MAX_COUNTRIES:
         raise ValueError(f"at most {MAX_COUNTRIES} countries, got {len(countries)}")
     if freq not in ("M", "Q"):
@@ -132,45 +144,71 @@ def volume_series_from(index: SeriesIndex, countries: list[str], freq: str = "M"
     if all_partners is not None:
         parts.append((all_partners, *all_partners.positions(countries)))
     targets = _Targets(parts, len(countries), FINENESS[freq])
-    series = _sums(index, rows, place, targets.of(index.year[rows], place), countries)
-    series["total_t"] = np.nan
+    sums = _sums(index, rows, place, targets.of(index.year[rows], place))
+    total_t = np.full(len(sums.place), np.nan)
     if mode == SeriesMode.SHARE:
         if all_partners is not None:
-            _, their_rows, their_place = parts[1]
-            series["total_t"] = _own_totals(series, all_partners, their_rows, their_place,
-                                            targets, countries)
+            total_t = _own_totals(sums, index, all_partners, *parts[1][1:], targets)
         else:
-            totals: dict[str, float] = {}
-            for label_freq in {freq_of(label) for label in series["period"]}:
-                totals |= index.label_totals(label_freq)
-            series["total_t"] = series["period"].map(totals).astype(float)
-        series["value"] = series["weight_t"] / series["total_t"].where(series["total_t"] > 0)
+            total_t = _all_country_totals(sums, index)
+        with np.errstate(all="ignore"):
+            value = sums.weight_t / np.where(total_t > 0, total_t, np.nan)
     else:
-        series["value"] = series["weight_t"]
-    return _finished(index, series, freq, mode)
+        value = sums.weight_t
+    return _table(index, sums, value, total_t, countries, freq, mode)
 
 
-def _finished(index: SeriesIndex, series: pd.DataFrame, freq: str,
-              mode: SeriesMode) -> pd.DataFrame:
+def _table(index: SeriesIndex, sums: _Sums, value: np.ndarray, total_t: np.ndarray,
+           countries: list[str], freq: str, mode: SeriesMode) -> pd.DataFrame:
     """`timeseries._finish` from the kept per-label months and starts: coverage, period
-    starts, averages for coarse years, ordered by the country's place, then start."""
-    code, place = series.pop("_label").to_numpy(), series.pop("_place").to_numpy()
+    starts, averages for coarse years, ordered by the country's place, then start; each
+    column cast to the reference's type as it is made."""
+    order = np.lexsort((index.label_start_ns[sums.label], sums.place))
+    code, place = sums.label[order], sums.place[order]
+    value, total_t = value[order], total_t[order]
     months = index.label_months[code]
     coarse = months != MONTHS[freq]
     dtypes = index.finished_dtypes[mode]
-    months_column = pd.Series(months, dtype=dtypes["months"])
+    months_column = _typed(months, dtypes["months"])
     # the reference's arithmetic on the same types, so NaN and NA come out as there
-    scale = MONTHS[freq] / months_column if mode == SeriesMode.TONNES else 1.0
-    series["average_value"] = series["value"] * scale
-    series["value"] = series["value"].where(~coarse)
-    series["months"] = months_column
-    series["coverage"] = np.where(coarse, [COARSE_COVERAGE.get(FREQ_OF_MONTHS[m], "")
-                                           for m in months], COMPLETE)
-    starts = [index.label_starts[c] for c in code]
-    series["period_start"] = starts
-    order = np.lexsort((np.array(starts, dtype="datetime64[ns]"), place))
-    table = series.iloc[order].reset_index(drop=True)[SERIES_COLUMNS]
-    return table.astype(dtypes.to_dict())
+    average = (value * (MONTHS[freq] / months_column) if mode == SeriesMode.TONNES
+               else value * 1.0)
+    names = sums.country_name[order]
+    return pd.DataFrame({
+        "country": _text([countries[p] for p in place.tolist()], index.dtypes["country"],
+                         dtypes["country"]),
+        "country_name": _text(names, index.dtypes["country_name"], dtypes["country_name"]),
+        "period": _text(index.labels[code], index.dtypes["period"], dtypes["period"]),
+        "period_start": _typed(index.label_start_ns[code], dtypes["period_start"]),
+        "months": _typed(months_column, dtypes["months"]),
+        "value": _typed(np.where(coarse, np.nan, value), dtypes["value"]),
+        "average_value": _typed(average, dtypes["average_value"]),
+        "weight_t": _typed(sums.weight_t[order], dtypes["weight_t"]),
+        "total_t": _typed(total_t, dtypes["total_t"]),
+        "row_count": _typed(sums.row_count[order], dtypes["row_count"]),
+        "coverage": _typed(_coverage(months, freq), dtypes["coverage"]),
+        "source_rows": _typed([sums.traces[i] for i in order.tolist()],
+                              dtypes["source_rows"]),
+    }, copy=False)
+
+
+def _text(values, built, final):
+    """A text column typed as the reference's: made as `built`, cast to `final`."""
+    return pd.array(values, dtype=built).astype(final, copy=False)
+
+
+def _typed(values, dtype):
+    """`values` as a column of `dtype` (what `DataFrame.astype` makes of it)."""
+    if isinstance(dtype, np.dtype) and isinstance(values, np.ndarray):
+        return values.astype(dtype, copy=False)
+    return pd.array(values, dtype=dtype)
+
+
+def _coverage(months: np.ndarray, freq: str) -> list[str]:
+    """"complete", or the coarser frequency's words, per row of `months` months."""
+    words = {m: COMPLETE if m == MONTHS[freq] else COARSE_COVERAGE.get(FREQ_OF_MONTHS[m], "")
+             for m in set(months.tolist())}
+    return [words[m] for m in months.tolist()]
 
 
 class _Targets:
@@ -205,27 +243,38 @@ def _groups(index: SeriesIndex, rows: np.ndarray, place: np.ndarray,
     return renumber[group.reshape(-1)], unique // len(index.labels), unique % len(index.labels)
 
 
-def _sums(index: SeriesIndex, rows: np.ndarray, place: np.ndarray, target: np.ndarray,
-          countries: list[str]) -> pd.DataFrame:
-    """`_sum_by_label` (with traces) of the rows, as the table before `_finish`."""
+class _Sums(NamedTuple):
+    """Per (country place, label) group, in order of first appearance: the table's columns
+    before their order and types."""
+
+    place: np.ndarray  # the country's place in the countries asked for
+    label: np.ndarray  # code into `SeriesIndex.labels`
+    weight_t: np.ndarray  # t (NaN: no row with a weight)
+    row_count: np.ndarray
+    country_name: np.ndarray  # the first named row's name, else None
+    traces: list[str]
+
+
+def _weight_t(index: SeriesIndex, rows: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """Tonnes per group, every bit as pandas' grouped sum (min_count=1) gives them."""
+    if len(rows) <= SMALL_GROUPED_SUM:  # pandas' fixed cost outweighs the sum
+        return grouped_sums(group, index.weight[rows], n, min_count=1) / 1000
+    return pd.Series(index.weight[rows]).groupby(group).sum(min_count=1).to_numpy() / 1000
+
+
+def _sums(index: SeriesIndex, rows: np.ndarray, place: np.ndarray,
+          target: np.ndarray) -> _Sums:
+    """`_sum_by_label` (with traces) of the rows, as arrays."""
     group, group_place, group_label = _groups(index, rows, place, target)
     n = len(group_place)
-    # pandas' grouped sum (compensated, in frame order) so that every bit is the reference's
-    weight_t = pd.Series(index.weight[rows]).groupby(group).sum(min_count=1).to_numpy() / 1000
     names = index.name[rows]
     named = np.flatnonzero(pd.notna(names))
     first_named, at = np.unique(group[named], return_index=True)
     country_name = np.full(n, None, dtype=object)
     country_name[first_named] = names[named[at]]
-    return pd.DataFrame({
-        "country": pd.array([countries[p] for p in group_place], dtype=index.dtypes["country"]),
-        "period": pd.array(index.labels[group_label], dtype=index.dtypes["period"]),
-        "country_name": pd.array(country_name, dtype=index.dtypes["country_name"]),
-        "weight_t": weight_t,
-        "row_count": np.bincount(group, minlength=n).astype(np.int64),
-        "source_rows": _traces(index, rows, group, n),
-        "_label": group_label, "_place": group_place,
-    })
+    return _Sums(group_place, group_label, _weight_t(index, rows, group, n),
+                 np.bincount(group, minlength=n).astype(np.int64), country_name,
+                 _traces(index, rows, group, n))
 
 
 def _traces(index: SeriesIndex, rows: np.ndarray, group: np.ndarray, n: int) -> list[str]:
@@ -248,18 +297,31 @@ def _traces(index: SeriesIndex, rows: np.ndarray, group: np.ndarray, n: int) -> 
     return texts
 
 
-def _own_totals(series: pd.DataFrame, index: SeriesIndex, rows: np.ndarray,
-                place: np.ndarray, targets: _Targets, countries: list[str]) -> np.ndarray:
-    """Each series row's country's all-partner tonnes in its period (NaN: none)."""
+def _own_totals(sums: _Sums, index: SeriesIndex, their: SeriesIndex, rows: np.ndarray,
+                place: np.ndarray, targets: _Targets) -> np.ndarray:
+    """Each series row's country's all-partner tonnes in its period (NaN: none); `their`
+    is the all-partner `SeriesIndex`, `rows` and `place` its rows of the countries."""
     if not len(rows):
-        return np.full(len(series), np.nan)
-    group, group_place, group_label = _groups(index, rows, place,
-                                              targets.of(index.year[rows], place))
-    weight_t = pd.Series(index.weight[rows]).groupby(group).sum(min_count=1).to_numpy() / 1000
-    lookup = {(countries[p], index.labels[code]): total
-              for p, code, total in zip(group_place.tolist(), group_label.tolist(), weight_t)}
-    return np.array([lookup.get(key, np.nan) for key in zip(series["country"], series["period"])],
-                    dtype=np.float64)
+        return np.full(len(sums.place), np.nan)
+    group, group_place, group_label = _groups(their, rows, place,
+                                              targets.of(their.year[rows], place))
+    weight_t = _weight_t(their, rows, group, len(group_place))
+    lookup = {(p, their.labels[code]): total for p, code, total
+              in zip(group_place.tolist(), group_label.tolist(), weight_t.tolist())}
+    keys = zip(sums.place.tolist(), index.labels[sums.label].tolist())
+    return np.array([lookup.get(key, np.nan) for key in keys], dtype=np.float64)
+
+
+def _all_country_totals(sums: _Sums, index: SeriesIndex) -> np.ndarray:
+    """Each series row's period's tonnes of every country (`SeriesIndex.label_totals`)."""
+    codes = np.unique(sums.label).tolist()
+    labels = [str(index.labels[code]) for code in codes]
+    totals: dict[str, float] = {}
+    for label_freq in {freq_of(label) for label in labels}:
+        totals |= index.label_totals(label_freq)
+    of_code = np.full(len(index.labels), np.nan)
+    of_code[codes] = [totals.get(label, np.nan) for label in labels]
+    return of_code[sums.label]
 
 
 # The last selections' series rows, per frame: a change of countries, frequency or mode then
@@ -273,15 +335,26 @@ def series_index(frame: pd.DataFrame, selection: Selection) -> SeriesIndex:
     return _SERIES.get(frame, key, lambda: SeriesIndex(selected_rows(frame, key)))
 
 
+# The last series tables built: the page asks for the same view again (a tab switched
+# back, a resize, the narrow layout, an export), and a table is a few hundred rows.
+_VOLUME_SERIES: KeptPerFrame[pd.DataFrame] = KeptPerFrame(kept=32)
+
+
 def selection_volume_series(frame: pd.DataFrame, selection: Selection, countries: list[str],
                             freq: str = "M", mode: str = SeriesMode.TONNES) -> pd.DataFrame:
     """`volume_series(selected_rows(frame, selection), countries, freq, mode,
     all_partner_rows=...)`, the all-partner rows given when the selection has a partner;
-    from the kept `SeriesIndex`es (the same table: tests/test_fast_series_mirror.py)."""
-    everything = (series_index(frame, selection.with_every_partner())
-                  if selection.partner else None)
-    return volume_series_from(series_index(frame, selection), countries, freq, mode,
-                              everything)
+    from the kept `SeriesIndex`es (the same table: tests/test_fast_series_mirror.py), kept
+    per view; a copy, so a caller's change never reaches the next request."""
+    key = (replace(selection, measure=Measure.WEIGHT), tuple(countries), freq, str(mode))
+
+    def build() -> pd.DataFrame:
+        everything = (series_index(frame, selection.with_every_partner())
+                      if selection.partner else None)
+        return volume_series_from(series_index(frame, selection), countries, freq, mode,
+                                  everything)
+
+    return _VOLUME_SERIES.get(frame, key, build).copy()
 
 
 def country_series_from(index: SeriesIndex, iso3: str) -> pd.DataFrame:

@@ -229,9 +229,13 @@ def series_span(series: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Timestamp
     if series.empty:
         return None, None
     # Periods start on the first of a month: adding whole months in numpy is DateOffset's sum.
-    starts = pd.to_datetime(series["period_start"]).to_numpy().astype("datetime64[M]")
-    ends = starts + series["months"].to_numpy(dtype=np.int64).astype("timedelta64[M]")
-    return pd.Timestamp(series["period_start"].min()), pd.Timestamp(ends.max())
+    first_days = series["period_start"]
+    if first_days.dtype.kind != "M":
+        first_days = pd.to_datetime(first_days)
+    days = first_days.to_numpy()
+    ends = days.astype("datetime64[M]") + series["months"].to_numpy(dtype=np.int64).astype(
+        "timedelta64[M]")
+    return pd.Timestamp(first_days.min()), pd.Timestamp(ends.max())
 
 
 def events_in_range(events: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
@@ -254,18 +258,29 @@ def events_in_range(events: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     if events is None or events.empty:
         return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c.endswith("date")
                                           else "object") for c in EVENT_COLUMNS})
-    table = _PARSED_EVENTS.get(events, "parsed", lambda: _parsed_events(events))
-    last_day = table["end_date"].fillna(table["date"])
-    inside = pd.Series(True, index=table.index)
+    parsed = _PARSED_EVENTS.get(events, "parsed", lambda: _ParsedEvents(events))
+    inside = np.ones(len(parsed.date), dtype=bool)
     if end is not None:
-        inside &= table["date"] <= pd.Timestamp(end)
+        inside &= parsed.date <= np.datetime64(pd.Timestamp(end))
     if start is not None:
-        inside &= last_day >= pd.Timestamp(start)
-    return table[inside].sort_values("date").reset_index(drop=True)
+        inside &= parsed.last_day >= np.datetime64(pd.Timestamp(start))
+    rows = np.flatnonzero(inside)
+    # `sort_values("date")`'s own sort (numpy's quicksort of the dates), so ties keep its order
+    rows = rows[np.argsort(parsed.date[rows], kind="quicksort")]
+    return parsed.table.take(rows).reset_index(drop=True)
+
+
+class _ParsedEvents:
+    """`_parsed_events(events)` with its dates and each event's last day as arrays."""
+
+    def __init__(self, events: pd.DataFrame):
+        self.table = _parsed_events(events)
+        self.date = self.table["date"].to_numpy()
+        self.last_day = self.table["end_date"].fillna(self.table["date"]).to_numpy()
 
 
 # The events table is read once and asked for on every series view: parsed once, kept.
-_PARSED_EVENTS: KeptPerFrame[pd.DataFrame] = KeptPerFrame(kept=2)
+_PARSED_EVENTS: KeptPerFrame[_ParsedEvents] = KeptPerFrame(kept=2)
 
 
 def _parsed_events(events: pd.DataFrame) -> pd.DataFrame:

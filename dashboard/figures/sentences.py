@@ -100,17 +100,28 @@ def flows_sentence(flows: pd.DataFrame, words: dict[str, str]) -> str:
 
 
 def timeseries_sentence(series: pd.DataFrame, mode: str) -> str:
+    """"Latest: South Korea 12.3 t in March 2025; ..." per country name (in order of first
+    appearance), its last row with a value; `series` is `volume_series` output. From the
+    columns as lists (`series_sentences_reference`: by pandas grouping, tested equal)."""
     if series.empty:
         return "No series: focus a country (click the map) or add comparison countries."
+    names = series["country_name"].tolist()
+    values = series["value"].to_numpy(dtype=np.float64, na_value=np.nan)
+    periods = series["period"].tolist()
+    latest: dict = {}  # name -> its last row with a value; first appearance sets the order
+    for at, (name, value) in enumerate(zip(names, values.tolist(), strict=True)):
+        if pd.isna(name):
+            continue  # a row without a name is in no group, as in `groupby`
+        latest.setdefault(name, None)
+        if value == value:
+            latest[name] = at
     parts = []
-    for name, rows in series.groupby("country_name", sort=False):
-        rows = rows.dropna(subset=["value"])
-        if rows.empty:
+    for name, at in latest.items():
+        if at is None:
             continue
-        last = rows.iloc[-1]
-        value = (format_share(last["value"]) if mode == "share"
-                 else format_amount(last["value"], "t"))
-        parts.append(f"{name} {value} in {describe_period(str(last['period']))}")
+        value = (format_share(values[at]) if mode == "share"
+                 else format_amount(values[at], "t"))
+        parts.append(f"{name} {value} in {describe_period(str(periods[at]))}")
     return "Latest: " + "; ".join(parts) + ". Dashed lines mark policy events (hover for sources)."
 
 

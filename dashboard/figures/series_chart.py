@@ -220,9 +220,16 @@ def _events(layout: dict, dates: pd.Series, records: list, start: pd.Timestamp,
 def _records(events: pd.DataFrame) -> list:
     """`events.itertuples(index=False)` from column lists (the same values, a tenth of the
     time: itertuples builds its rows through pandas)."""
-    record = namedtuple("Event", list(events.columns), rename=True)  # type: ignore[misc]
+    record = _record_type(tuple(events.columns))
     return [record(*values) for values in
             zip(*(events[name].tolist() for name in events.columns), strict=True)]
+
+
+@lru_cache(maxsize=8)
+def _record_type(columns: tuple[str, ...]) -> type:
+    """The events' record class (kept: building a namedtuple class costs more than the rows;
+    records compare by value, so `_event_hover` finds them kept across classes too)."""
+    return namedtuple("Event", list(columns), rename=True)  # type: ignore[misc]
 
 
 @lru_cache(maxsize=256)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -36,7 +38,7 @@ def trace_hover(columns: dict[str, list], rows: np.ndarray, mode: SeriesMode,
                 complete: bool) -> dict:
     """{"hovertemplate", "customdata"} of one trace: the series rows at `rows` (positions in
     `columns`, the `volume_series` table as lists), all complete or all coarse."""
-    tonnes, share = _Once(lambda t: format_amount(t, "t")), _Once(format_share)
+    tonnes, share = _tonnes, _share
     pick = rows.tolist()
     names = _distinct_texts([columns["country_name"][i] for i in pick],
                             lambda name: html.escape(str(name)))
@@ -135,14 +137,19 @@ def _distinct_texts(values: list, text) -> list[str]:
     return [done[value] for value in values]
 
 
-class _Once:
-    """`format(number)`, once per distinct number (a share's weight and total are often
-    the same figure; a country's shares often all 100%)."""
+def _once_per_number(format) -> Callable[[float], str]:
+    """`format(number)`, kept for the last numbers formatted: a view's weights come back in
+    the next view (the other mode, frequency or countries), a share's weight and total are
+    often the same figure, a country's shares often all 100%. NaN (never equal to itself,
+    so never found) and zero (0.0 and -0.0 are one key) are formatted each time."""
+    kept = lru_cache(maxsize=FORMATTED_KEPT)(format)
 
-    def __init__(self, format):
-        self.format, self.done = format, {}
+    def formatted(number: float) -> str:
+        return kept(number) if number == number and number != 0 else format(number)
 
-    def __call__(self, number: float) -> str:
-        if number not in self.done:
-            self.done[number] = self.format(number)
-        return self.done[number]
+    return formatted
+
+
+FORMATTED_KEPT = 8192  # numbers per formatter, a few dozen views' worth (~1 MB)
+_tonnes = _once_per_number(lambda tonnes: format_amount(tonnes, "t"))
+_share = _once_per_number(format_share)
