@@ -100,3 +100,20 @@ def test_well_formed_requests_pass_the_guard_also_with_allow_duplicate_outputs(c
         body["outputs"] = outputs if len(outputs) > 1 else outputs[0]
         response = http.post(ENDPOINT, json=body)
         assert response.status_code in (200, 204), (output, response.data[:300])
+
+
+def test_a_lone_surrogate_anywhere_in_an_input_is_a_clean_400(client):
+    app, http = client
+    output, spec, at = next((o, s, n) for o, s in app.callback_map.items() if "callback" in s
+                            for n, i in enumerate(s["inputs"]) if i["property"] == "data")
+
+    def answer(value):
+        body = valid_body(output, spec)
+        body["inputs"][at]["value"] = value
+        return http.post(ENDPOINT, data=json.dumps(body), content_type="application/json")
+
+    for value in ["\ud800", {"search": "?focus=\udfff"}, [["ok", "x\ud83d"]]]:
+        response = answer(value)
+        assert response.status_code == 400, value
+        assert "lone surrogate" in response.get_json()["error"]["detail"]
+    assert answer({"search": "?q=\U0001f600"}).status_code != 400  # a pair: valid Unicode

@@ -79,7 +79,21 @@ def callback_problem(body, callback_map: dict) -> str | None:
             value = item.get("value")
             if prop in TEXT_PROPERTIES and value is not None and not isinstance(value, str):
                 return f"{component}.{prop} must be text"
+            if not _is_unicode(value):
+                return f"{component}.{prop} holds text that is not Unicode (a lone surrogate)"
     return None
+
+
+def _is_unicode(value, depth: int = 0) -> bool:
+    """No lone surrogate ("\\ud800" in JSON) in any text of value: no answer could carry it
+    back as UTF-8 (orjson refuses it, and a browser could not read it)."""
+    if isinstance(value, str):
+        return value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list) and depth < 64:
+        return all(_is_unicode(item, depth + 1) for item in value)
+    return True
 
 
 def _outputs_problem(outputs, spec: dict) -> str | None:
