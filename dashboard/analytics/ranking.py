@@ -33,6 +33,9 @@ class YearPairs:
     names: np.ndarray  # country_name of each index row, as the rows hold it
     name_dtype: object  # the rows' country_name dtype
     key_dtype: object  # the rows' country dtype
+    # Each importer's one country_name, when every importer's rows all hold one (no NA):
+    # then any rows' first name is that one. None when some importer's rows differ.
+    one_name: np.ndarray | None = None
 
     @staticmethod
     def of(rows: pd.DataFrame) -> YearPairs:
@@ -41,9 +44,10 @@ class YearPairs:
         index = PeriodIndex(real, "country")
         codes, uniques = pd.factorize(real["counterpart"], sort=True)
         names = real["country_name"]
-        return YearPairs(index, codes[index.position], [str(u) for u in uniques],
-                         names.to_numpy(dtype=object)[index.position], names.dtype,
-                         real["country"].dtype)
+        row_names = names.to_numpy(dtype=object)[index.position]
+        return YearPairs(index, codes[index.position], [str(u) for u in uniques], row_names,
+                         names.dtype, real["country"].dtype,
+                         _one_name(index.group, row_names, len(index.keys)))
 
 
 def ranking_from(pairs: YearPairs, period: str, supplier: str,
@@ -89,9 +93,30 @@ def ranking_from(pairs: YearPairs, period: str, supplier: str,
     return table.sort_values(["supplier_share", "supplier_t"], ascending=False)[RANKING_COLUMNS]
 
 
+def _one_name(group: np.ndarray, names: np.ndarray, n: int) -> np.ndarray | None:
+    """`YearPairs.one_name`, from each row's importer (`group`) and country_name."""
+    codes, _ = pd.factorize(names)  # NA: -1
+    lowest = np.full(n, np.iinfo(np.int64).max)
+    highest = np.full(n, -1)
+    np.minimum.at(lowest, group, codes)
+    np.maximum.at(highest, group, codes)
+    present = np.bincount(group, minlength=n) > 0
+    if (lowest[present] != highest[present]).any() or (lowest[present] < 0).any():
+        return None
+    one = np.full(n, None, dtype=object)
+    first = np.unique(group, return_index=True)[1]
+    one[group[first]] = names[first]
+    return one
+
+
 def _first_names(pairs: YearPairs, used: np.ndarray, n: int) -> np.ndarray:
     """Each importer's country_name on its first used row in the rows' order (as
     `drop_duplicates` picks it); None for importers without used rows."""
+    if pairs.one_name is not None:  # any row's name is the first's
+        names = np.full(n, None, dtype=object)
+        present = np.bincount(pairs.index.group[used], minlength=n) > 0
+        names[present] = pairs.one_name[present]
+        return names
     rows = np.flatnonzero(used)
     rows = rows[np.argsort(pairs.index.position[rows], kind="stable")]
     keys, first = np.unique(pairs.index.group[rows], return_index=True)

@@ -22,6 +22,7 @@ from dashboard.analytics.dependency import (
 )
 from dashboard.analytics.period_rows import describe_period
 from dashboard.figures.caption import Caption, captioned, category_labels, widths
+from dashboard.figures.plain_wrap import wrapped_lines
 from dashboard.figures.style import (
     BLUE,
     MUTED_TEXT,
@@ -30,7 +31,7 @@ from dashboard.figures.style import (
     VERMILLION,
     figure_from,
 )
-from dashboard.figures.text import format_amount, format_number, format_share
+from dashboard.figures.text import format_amount, format_number, format_share, is_missing
 
 CRMA_TEXT = ("EU CRMA benchmark: 65% of consumption (not imports) from one country,"
              " Reg. (EU) 2024/1252")
@@ -49,7 +50,7 @@ GAUGES_PX = 300  # the gauges' own height in the page; the notes under them add 
 
 
 def _wrap(text: str, width: int = 110) -> str:
-    return "<br>".join(textwrap.wrap(text, width))
+    return wrapped_lines(text, width)
 
 
 def _note(layout: dict, text: str, y: float, name: str, x: float = 0, **style) -> None:
@@ -201,7 +202,12 @@ def world_text(m: DependencyMetrics) -> str:
 
 def _published_text(reference: pd.DataFrame, width: int = 110) -> str:
     lines = [f"<b>{PUBLISHED_HEADING}</b>"]
-    for _, fact in reference.fillna("").iterrows():
+    # The columns drawn as lists, not iterrows (a Series per row): "" where a fact has no
+    # value, as fillna("") gives.
+    drawn = ("value", "unit", "year", "source", "citation", "secondary", "statement")
+    for values in zip(*(reference[name].tolist() for name in drawn), strict=True):
+        fact = {name: "" if is_missing(value) else value
+                for name, value in zip(drawn, values, strict=True)}
         value = f"{fact['value']}{'' if str(fact['unit']).startswith('%') else ' '}{fact['unit']}"
         when = f", {fact['year']}" if fact["year"] else ""
         source = f"{fact['source']}, via {fact['citation']}" if fact["citation"] else fact["source"]
@@ -232,14 +238,15 @@ def dependency_ranking_spec(ranking: pd.DataFrame, supplier_name: str, caption: 
         layout |= {"xaxis": {"visible": False}, "yaxis": {"visible": False}}
         return captioned({"data": [], "layout": layout}, caption)
     percent = (100 * shown["supplier_share"]).tolist()
+    percent_texts = [format_amount(p, "%") for p in percent]  # also `format_share` of each
     labels = category_labels(shown["country_name"], caption, lines=1)
     bars = {
         "type": "bar", "x": percent, "y": labels, "orientation": "h",
         "name": "supplier_share", "customdata": shown.index.tolist(),
         "marker": {"color": [ABOVE_BENCHMARK_COLOUR if p > 100 * CRMA_BENCHMARK_SHARE
                              else BAR_COLOUR for p in percent]},
-        "text": [format_amount(p, "%") for p in percent], "textposition": "outside",
-        "cliponaxis": False, "hovertext": _ranking_hover(shown, supplier_name),
+        "text": percent_texts, "textposition": "outside",
+        "cliponaxis": False, "hovertext": _ranking_hover(shown, supplier_name, percent_texts),
         "hovertemplate": "%{hovertext}<extra></extra>"}
     # layer "above": a shape is drawn under the traces by default, hidden by long bars
     layout["shapes"] = [{"type": "line", "xref": "x", "yref": "paper", "x0": 65, "x1": 65,
@@ -266,16 +273,24 @@ NARROW_LABEL_PX = 104  # a phone's left margin: one line of a short country name
 NARROW_CRMA = {"xref": "paper", "x": 0, "xanchor": "left", "align": "left"}
 
 
-def _ranking_hover(shown: pd.DataFrame, supplier_name: str) -> list[str]:
-    """Hover text per importer, from the columns (no row objects)."""
+def _ranking_hover(shown: pd.DataFrame, supplier_name: str,
+                   share_texts: list[str]) -> list[str]:
+    """Hover text per importer, from the columns (no row objects). `share_texts` are the
+    bars' texts: `format_share(share)` is `format_amount(100 * share, "%")`, made once."""
+    tonnes: dict[float, str] = {}  # each distinct amount formatted once
+
+    def amount(number: float) -> str:
+        if number not in tonnes:
+            tonnes[number] = format_amount(number, "t")
+        return tonnes[number]
+
     return ["<br>".join([
         f"<b>{name}</b> ({iso})",
-        f"From {supplier_name}: {format_amount(supplier_t, 't')} of "
-        f"{format_amount(total_t, 't')} from all partners "
-        f"({format_share(share)} of net weight)",
+        f"From {supplier_name}: {amount(supplier_t)} of {amount(total_t)} from all partners "
+        f"({share_text} of net weight)",
         f"HHI, 0-1 scale: {format_number(hhi)}",
         _wrap(f"Source rows: {rows}", 90)])
-        for iso, name, supplier_t, total_t, share, hhi, rows in zip(
+        for iso, name, supplier_t, total_t, share_text, hhi, rows in zip(
             shown.index.tolist(), *(shown[c].tolist() for c in (
-                "country_name", "supplier_t", "total_t", "supplier_share", "hhi",
-                "source_rows")), strict=True)]
+                "country_name", "supplier_t", "total_t")), share_texts,
+            *(shown[c].tolist() for c in ("hhi", "source_rows")), strict=True)]
