@@ -25,6 +25,7 @@ from dashboard.figures.caption import (
     category_labels,
     widths,
 )
+from dashboard.figures.plain_wrap import wrapped_lines
 from dashboard.figures.style import (
     BLUE,
     MUTED_TEXT,
@@ -48,7 +49,6 @@ NARROW_LABEL_PX = 112  # a phone's left margin: country names wrapped to two sho
 
 
 HOVER_WIDTH = 90  # characters per hover line
-_HOVER_LINES = textwrap.TextWrapper(width=HOVER_WIDTH)
 
 
 # The same countries, numbers and source lines come back view after view of a tab (another
@@ -70,25 +70,8 @@ def _number(number: float) -> str:
 
 @lru_cache(maxsize=_TEXTS_KEPT)
 def _wrap(text: str) -> str:
-    """`textwrap.wrap(text, 90)` joined with <br>. Hover texts are mostly plain words and
-    single spaces ("Source rows: f.csv lines 2, 3, ..."): those are packed here greedily,
-    as textwrap packs them, at a fraction of its regex's cost; anything else (hyphens, other
-    whitespace, a word longer than a line) goes to textwrap itself."""
-    if not text:
-        return ""
-    words = text.split(" ")
-    if ("-" in text or "" in words or not text.isprintable()
-            or max(map(len, words)) > HOVER_WIDTH):
-        return "<br>".join(_HOVER_LINES.wrap(text))
-    lines, line = [], words[0]
-    for word in words[1:]:
-        if len(line) + 1 + len(word) <= HOVER_WIDTH:
-            line += " " + word
-        else:
-            lines.append(line)
-            line = word
-    lines.append(line)
-    return "<br>".join(lines)
+    """The text in hover lines of at most HOVER_WIDTH characters, joined with <br>."""
+    return wrapped_lines(text, HOVER_WIDTH)
 
 
 def _no_data(layout: dict, message: str) -> None:
