@@ -115,10 +115,11 @@ def test_other_layouts_leave_the_new_columns_empty(plus_file):
 
 
 def test_conform_fills_the_optional_columns_of_a_frame_without_them():
-    frame = schema.empty_frame().drop(columns=list(schema.OPTIONAL_COLUMNS))
-    frame.loc[0] = ["KOR", "South Korea", "country", "CHN", "China", "country", "import",
-                    "280530", "280530", "Rare-earth metals", "2024", "A",
-                    pd.Timestamp("2024-01-01"), 1.0, 2.0, "CIF", False, "f.csv", 2]
+    names = [c for c in schema.COLUMNS if c not in schema.OPTIONAL_COLUMNS]
+    frame = pd.DataFrame([["KOR", "South Korea", "country", "CHN", "China", "country",
+                           "import", "280530", "280530", "Rare-earth metals", "2024", "A",
+                           pd.Timestamp("2024-01-01"), 1.0, 2.0, "CIF", False, "f.csv", 2]],
+                         columns=names)
     conformed = schema.conform(frame)
     schema.check(conformed)
     assert list(conformed.columns) == list(schema.COLUMNS)
