@@ -16,7 +16,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from dashboard.analytics.bilateral import top_flows
+from dashboard.analytics.bilateral_reference import top_flows_reference
 from dashboard.analytics.compare import Measure
+from dashboard.analytics.consistency import allocation_at, world_allocation
+from dashboard.analytics.consistency_reference import (
+    allocation_at_reference,
+    world_allocation_reference,
+)
 from dashboard.analytics.country_table import (
     Selection,
     country_table,
@@ -24,7 +31,11 @@ from dashboard.analytics.country_table import (
     selected_rows_of_year,
 )
 from dashboard.analytics.country_table_reference import country_table_reference
-from dashboard.analytics.dependency import dependency_ranking
+from dashboard.analytics.dependency import (
+    dependency_ranking,
+    selection_supplier_shares,
+    supplier_shares,
+)
 from dashboard.analytics.mirror import mirror_gap
 from dashboard.analytics.mirror_reference import mirror_gap_reference
 from dashboard.analytics.orientation import Direction, Perspective
@@ -83,5 +94,31 @@ def test_every_chart_table_on_a_real_file_equals_its_pandas_definition(path):
                   country_series(rows, countries[0]))
     # Nothing to draw where one side is never a country: the bicycle files give World as
     # every partner, the cement file the EU (a group) as its only reporter.
+    drawable = all((frame[f"{side}_kind"] == "country").any() for side in ("reporter", "partner"))
+    assert compared > 0 or not drawable
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])
+def test_this_rounds_fast_paths_on_a_real_file_equal_their_definitions(path):
+    """The World allocation (integer codes), the Sankey's links (kept period rows) and the
+    gauges' supplier shares (rows taken by position) against the code they replaced."""
+    frame = read_file(path).frame
+    for level in ("A", "Q", "M"):
+        exact(allocation_at(frame, level), allocation_at_reference(frame, level))
+    exact(world_allocation(frame), world_allocation_reference(frame))
+    compared = 0
+    for selection, periods in views(frame):
+        if selection.measure != Measure.WEIGHT:
+            continue  # neither table depends on the measure
+        rows = selected_rows(frame, selection.with_every_partner())
+        for period in periods:
+            year = selected_rows_of_year(frame, selection, period)
+            for top in (3, 8):
+                links = top_flows(year, period, top, selection.direction)
+                exact(links, top_flows_reference(year, period, top, selection.direction))
+                compared += len(links)
+            for country in rows["country"].drop_duplicates().head(3).astype(str):
+                exact(selection_supplier_shares(frame, selection, country, period),
+                      supplier_shares(rows, country, period))
     drawable = all((frame[f"{side}_kind"] == "country").any() for side in ("reporter", "partner"))
     assert compared > 0 or not drawable
