@@ -59,12 +59,6 @@ def party_numbers(frame: pd.DataFrame, flow: str, commodity_code: str) -> PartyN
     return _NUMBERS.get(frame, (str(flow), str(commodity_code)), build)
 
 
-def reporter_rows(frame: pd.DataFrame, flow: str, commodity_code: str,
-                  reporter: str) -> pd.DataFrame:
-    """One reporter's rows of a flow and commodity (every column, the frame's order)."""
-    return frame.take(party_numbers(frame, flow, commodity_code).rows_of("reporter", reporter))
-
-
 def oriented_party_rows(frame: pd.DataFrame, flow: str, commodity_code: str,
                         perspective: Perspective, country: str) -> pd.DataFrame:
     """`orientation.orient`'s rows whose `country` is `country`, with every real partner and
