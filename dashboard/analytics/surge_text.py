@@ -120,8 +120,10 @@ def explanation(row: pd.Series, params: SurgeParams) -> str:
         SurgeStatus.BELOW_THRESHOLD: "Not a surge.",
         SurgeStatus.BELOW_FLOOR: f"Below the {floor} floor, not assessed.",
         SurgeStatus.NO_REFERENCE: "No reference volume above 0 t, so no ratio.",
-    }.get(status) or (f"Not assessed: the reference is incomplete"
-                      f" ({row['reference_partial']}), so it understates the volume.")
+        SurgeStatus.PARTIAL_REFERENCE: f"Not assessed: the reference is incomplete"
+                                       f" ({row['reference_partial']}), so it understates"
+                                       " the volume.",
+    }[status]
     return f"{now}; {ref}{ratio} (rule: {rule}). {verdict}"
 
 
