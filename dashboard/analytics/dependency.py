@@ -232,7 +232,7 @@ def _shares_table(totals: pd.DataFrame, parties: pd.DataFrame, country: str,
         return pd.DataFrame(columns=SHARE_COLUMNS, index=pd.Index([], name="counterpart"))
     weight_t = totals["net_weight_kg"].to_numpy(dtype=np.float64) / 1000
     value_usd = totals["value_usd"].to_numpy(dtype=np.float64)
-    whole = _sum_min_count_1(weight_t)
+    whole = _total_min_count_1(weight_t)
     share = weight_t / whole if whole > 0 else np.full(len(weight_t), np.nan)
     order = _descending_order(weight_t, value_usd)
     party = parties.index.get_indexer(totals.index)[order]
@@ -249,7 +249,7 @@ def _shares_table(totals: pd.DataFrame, parties: pd.DataFrame, country: str,
     return pd.DataFrame(columns, index=index)
 
 
-def _sum_min_count_1(values: np.ndarray) -> float:
+def _total_min_count_1(values: np.ndarray) -> float:
     """`Series.sum(min_count=1)`: the same pairwise sum (NaN as 0), NaN when all are NaN."""
     known = ~np.isnan(values)
     return float(np.where(known, values, 0.0).sum()) if known.any() else np.nan
@@ -281,7 +281,7 @@ def dependency_metrics(shares: pd.DataFrame) -> DependencyMetrics | None:
     # pandas' nargsort, descending: reversed, argsorted, reversed back.
     order = known[::-1][share[known][::-1].argsort(kind="quicksort")][::-1]
     weight_t = shares["weight_t"].to_numpy(dtype=np.float64)[order]
-    total_t = _sum_min_count_1(weight_t) if len(order) else 0.0
+    total_t = _total_min_count_1(weight_t) if len(order) else 0.0
     if not total_t > 0:
         return None
     top = int(order[0])
