@@ -26,7 +26,7 @@ from dashboard.figures.caption import (
     widths,
 )
 from dashboard.figures.style import BLUE, MUTED_TEXT, ORANGE, figure_from, message_spec
-from dashboard.figures.text import format_amount, format_change
+from dashboard.figures.text import format_amount, format_change, short_trace
 
 IMPORTER_COLOUR = BLUE
 EXPORTER_COLOUR = ORANGE
@@ -168,7 +168,8 @@ def _hover(row: dict) -> str:
     lines += [html.escape(line) for line in textwrap.wrap(str(row["note"]), 80)]
     for side in ("importer", "exporter"):
         if row[f"{side}_source_rows"]:
-            lines.append(f"Source rows ({side}): {html.escape(_short(row[f'{side}_source_rows']))}")
+            trace = html.escape(short_trace(row[f"{side}_source_rows"]))
+            lines.append(f"Source rows ({side}): {trace}")
     return "<br>".join(lines)
 
 
@@ -180,5 +181,3 @@ def _ratio(number: float) -> str:
     return "n/a" if pd.isna(number) else format_amount(number, "x")
 
 
-def _short(text: str, limit: int = 90) -> str:
-    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -19,7 +19,7 @@ from dashboard.analytics.group_sums import first_seen_ids, grouped_sums
 from dashboard.analytics.orientation import Direction
 from dashboard.figures.caption import WIDE_LABEL, Caption, captioned, middle_cut
 from dashboard.figures.style import MUTED_TEXT, QUALITATIVE, figure_from, message_spec
-from dashboard.figures.text import format_amount, format_share, is_missing
+from dashboard.figures.text import format_amount, format_share, is_missing, short_trace
 
 NODE_COLOURS = QUALITATIVE  # folds are grey
 TARGET_COLOUR = "#7a7a7a"
@@ -127,11 +127,6 @@ def _link_hovers(links: dict[str, list], total_t: float) -> list[str]:
 def _distinct(codes: list) -> int:
     """`Series.nunique()`: distinct values, missing ones left out."""
     return len({code for code in codes if not is_missing(code)})
-
-
-def short_trace(text: str, limit: int = 90) -> str:
-    """A "source rows" text cut to `limit` characters for a hover."""
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def side_headings(direction: Direction) -> list[dict]:

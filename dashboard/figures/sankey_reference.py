@@ -21,11 +21,10 @@ from dashboard.figures.sankey import (
     OTHER_COLOUR,
     TARGET_COLOUR,
     fade,
-    short_trace,
     side_headings,
 )
 from dashboard.figures.style import message_spec
-from dashboard.figures.text import format_amount, format_share
+from dashboard.figures.text import format_amount, format_share, short_trace
 
 
 def sankey_spec_reference(flows: pd.DataFrame, caption: Caption,

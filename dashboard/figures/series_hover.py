@@ -23,8 +23,7 @@ import numpy as np
 
 from dashboard.analytics.period_rows import describe_period
 from dashboard.analytics.timeseries import SeriesMode
-from dashboard.figures.series_hover_reference import short
-from dashboard.figures.text import format_amount, format_share
+from dashboard.figures.text import format_amount, format_share, short_trace
 
 # Months in a period -> the d3-time-format that writes `describe_period` of its first day
 # ("March 2025", "Q1 2025"); plotly.js formats %{x|...} in UTC, as the dates are sent.
@@ -62,7 +61,7 @@ def trace_hover(columns: dict[str, list], rows: np.ndarray, mode: SeriesMode,
         fragments += ["<br>Net weight: ", weights]
     fragments += ["<br>Source rows: ", [str(columns["row_count"][i]) for i in pick], " (",
                   _distinct_texts([columns["source_rows"][i] for i in pick],
-                                  lambda rows: html.escape(short(rows))), ")"]
+                                  lambda rows: html.escape(short_trace(rows))), ")"]
     codes = [columns["country"][i] for i in pick]
     hover = _template(fragments, codes)
     if hover is None:  # text from the data that plotly.js would fill as a placeholder

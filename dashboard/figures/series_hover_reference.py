@@ -16,9 +16,8 @@ import pandas as pd
 
 from dashboard.analytics.period_rows import describe_period
 from dashboard.analytics.timeseries import COMPLETE, SeriesMode
-from dashboard.figures.text import format_amount, format_share
+from dashboard.figures.text import format_amount, format_share, short_trace
 
-SOURCE_ROWS_LIMIT = 90  # characters of the source-rows trace a hover shows
 _PLACEHOLDER = re.compile(r"%\{(customdata\[(\d+)\]|x\|([^}]*))\}")
 
 
@@ -39,14 +38,9 @@ def hover_text(row: dict, mode: SeriesMode) -> str:
                      f"{format_amount(row['total_t'], 't')})")
     elif row["coverage"] == COMPLETE:
         lines.append(f"Net weight: {format_amount(row['weight_t'], 't')}")
-    lines.append(f"Source rows: {row['row_count']} ({html.escape(short(row['source_rows']))})")
+    trace = html.escape(short_trace(row["source_rows"]))
+    lines.append(f"Source rows: {row['row_count']} ({trace})")
     return "<br>".join(lines)
-
-
-def short(text, limit: int = SOURCE_ROWS_LIMIT) -> str:
-    """`text` cut to `limit` characters, "..." marking the cut."""
-    text = str(text)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def drawn_hovers(trace: dict) -> list[str]:

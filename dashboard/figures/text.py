@@ -30,6 +30,14 @@ from dashboard.number_format import (  # noqa: F401  (re-exported)
     unit_of_header,
 )
 
+SOURCE_ROWS_LIMIT = 90  # characters of a source-rows trace a hover shows
+
+
+def short_trace(text, limit: int = SOURCE_ROWS_LIMIT) -> str:
+    """A "source rows" text cut to `limit` characters for a hover, "..." marking the cut."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
 
 def plural(count: int, word: str, many: str | None = None) -> str:
     """A count with its word: plural(1, "supplier") -> "1 supplier".
