@@ -23,7 +23,7 @@ from flask import has_request_context, request
 
 from dashboard.web import charts, layout, tab_callbacks
 from dashboard.web.context import Context
-from dashboard.web.ids import Tab, charts_box_id, charts_on
+from dashboard.web.ids import charts_box_id, charts_on
 
 FIT_COOKIE = "viewport-fit"  # assets/viewport.js writes it
 FITS = ("wide", tab_callbacks.NARROW)
@@ -42,7 +42,7 @@ def page_layout(context: Context, graph_config: dict, max_upload_mb: float,
         tree = layout.page(bundle.data, bundle.catalogue, state, graph_config, max_upload_mb,
                            frame_ancestors, viewport=drawn)
         if fit is not None:
-            opened = state.tab or Tab.MAP
+            opened = state.tab
             box, texts = tab_callbacks.drawn_tab_charts(context, opened, state, bundle,
                                                         request.referrer, drawn, graph_config,
                                                         frame_ancestors)
@@ -75,5 +75,5 @@ def build_default_view(context: Context) -> None:
     for the map), once per process at start, before gunicorn forks: every visitor opens this
     view first, and the first one would wait for it."""
     bundle = context.embedded
-    for chart in charts_on(bundle.defaults.tab or Tab.MAP):
+    for chart in charts_on(bundle.defaults.tab):
         charts.render(chart, bundle.defaults, bundle.data, bundle.catalogue, "", False)

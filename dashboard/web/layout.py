@@ -289,7 +289,7 @@ def page(data: Dataset, catalogue: Catalogue, state: ViewState, graph_config: di
     every tab's charts and grids: the whole page tests/test_callback_ids.py checks
     callbacks against, never shown."""
     countries = country_options(catalogue)
-    opened = state.tab or Tab.MAP
+    opened = state.tab
     sections = [_section(tab, state, [
         *tab_controls(tab, state, countries),
         chart_blocks.tab_charts(tab, graph_config, frame_ancestors, everything or tab == opened,
